@@ -1,0 +1,32 @@
+# ptwatch top-level build. Each part keeps its own rules in a fragment
+# (src/*/build.mk, tests/*/build.mk, kernel-patches/build.mk) so that the
+# parts can grow without editing one shared file.
+#
+#   make            build build/ptwatch, build/ptwatchd and the BPF object
+#   make deps       install every Debian package the build and tests need
+#   make test       build and run every test suite
+#   make install    DESTDIR=... PREFIX=/usr
+SHELL    := /bin/bash
+BUILD    ?= build
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+CC       ?= gcc
+CLANG    ?= clang
+BPFTOOL  ?= $(shell command -v bpftool 2>/dev/null || ls /usr/sbin/bpftool 2>/dev/null)
+PKGS     := libbpf json-c inih libsystemd libmicrohttpd
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude -I$(BUILD) \
+            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lelf -lz -lm
+
+.PHONY: all deps test install clean
+all:
+
+include mk/deps.mk
+include $(sort $(wildcard src/*/build.mk tests/*/build.mk kernel-patches/build.mk))
+
+test: all
+	tests/run-tests.sh
+
+clean:
+	rm -rf $(BUILD)

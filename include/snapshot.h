@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * One sample of page-table memory: every process, every memory cgroup and
+ * the host, read from procfs and cgroupfs. No root needed; processes whose
+ * files cannot be read are counted in `unreadable`, processes that exit
+ * while read are skipped.
+ */
+#ifndef PTWATCH_SNAPSHOT_H
+#define PTWATCH_SNAPSHOT_H
+
+#include <json-c/json.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "procfs.h"
+
+#define PTW_CGROUP_LEN 512
+
+struct proc_sample {
+	pid_t pid;
+	char comm[PTW_COMM_LEN + 1];
+	char cgroup[PTW_CGROUP_LEN];
+	uint64_t rss_anon, rss_file, rss_shmem, swap;
+	uint64_t thp_bytes;        /* PMD-mapped (needs no PTE table) */
+	uint64_t page_table_bytes; /* VmPTE */
+	uint64_t needed_bytes, waste_bytes;
+};
+
+struct cgroup_sample {
+	char path[PTW_CGROUP_LEN];
+	/* memory.stat pagetables (v2, hierarchical) or the sum of VmPTE of
+	 * its processes and descendants' (v1), as `source` says. */
+	uint64_t page_table_bytes;
+	uint64_t waste_bytes; /* sum over processes, hierarchical */
+	unsigned int nr_procs;
+	const char *source;   /* "memory.stat" or "processes" */
+};
+
+struct host_sample {
+	char kernel[65];
+	uint64_t timestamp_ns;  /* CLOCK_MONOTONIC */
+	uint64_t realtime_ns;   /* CLOCK_REALTIME */
+	uint64_t mem_total;
+	uint64_t page_tables, sec_page_tables; /* /proc/meminfo */
+	uint64_t waste_bytes;   /* sum over processes */
+	unsigned int cgroup_version; /* 2, 1, or 0 when none is mounted */
+	unsigned int unreadable;     /* processes we had no right to read */
+};
+
+struct snapshot {
+	struct host_sample host;
+	struct proc_sample *procs;
+	size_t nr_procs;
+	struct cgroup_sample *cgroups;
+	size_t nr_cgroups;
+};
+
+struct snapshot_opts {
+	const char *proc_root;   /* "/proc" unless a test says otherwise */
+	const char *cgroup_root; /* "/sys/fs/cgroup" */
+	pid_t only_pid;          /* 0: all processes */
+};
+
+enum snapshot_sort { SORT_WASTE, SORT_PTE, SORT_RSS };
+
+/* 0 or -errno; with only_pid set, -ESRCH when that process is gone. */
+int snapshot_take(struct snapshot *s, const struct snapshot_opts *opts);
+void snapshot_free(struct snapshot *s);
+void snapshot_sort(struct snapshot *s, enum snapshot_sort key);
+
+/* Reads one process; -ESRCH/-ENOENT gone, -EACCES not ours, -ENODATA
+ * kernel thread. `cgroup_v2_memory` as for procfs_parse_cgroup(). */
+int snapshot_read_proc(int proc_dirfd, pid_t pid, int cgroup_v2_memory,
+		       struct proc_sample *out);
+
+/* The JSON schema of docs/json-schema.md. */
+json_object *snapshot_to_json(const struct snapshot *s, size_t max_procs);
+json_object *proc_sample_to_json(const struct proc_sample *p);
+json_object *host_sample_to_json(const struct host_sample *h);
+
+#endif

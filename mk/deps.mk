@@ -1,0 +1,13 @@
+# Debian 12 packages for the build, the tests and the VM harness.
+DEB_BUILD := make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev \
+             zlib1g-dev libsystemd-dev libjson-c-dev libinih-dev \
+             libmicrohttpd-dev
+DEB_TEST  := libcmocka-dev libclang-rt-14-dev prometheus systemd qemu-system-x86 busybox-static \
+             cpio kmod xz-utils stress-ng util-linux procps jq
+DEB_KERN  := flex bison bc libssl-dev libelf-dev dwarves ccache rsync \
+             linux-source-6.12
+deps:
+	@[ "$$(id -u)" = 0 ] || { echo "make deps: must run as root (apt-get)" >&2; exit 1; }
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		$(DEB_BUILD) $(DEB_TEST) $(DEB_KERN)
