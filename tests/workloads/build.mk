@@ -1,0 +1,10 @@
+# Workload programs for host and guest tests: tests/workloads/NAME.c ->
+# build/tests/NAME. Static where glibc allows, so guests need no libraries.
+WORKLOAD_SRCS := $(wildcard tests/workloads/*.c)
+WORKLOAD_BINS := $(WORKLOAD_SRCS:tests/workloads/%.c=$(BUILD)/tests/%)
+
+all: $(WORKLOAD_BINS)
+
+$(BUILD)/tests/%: tests/workloads/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -static -pthread -o $@ $<
