@@ -2,8 +2,8 @@
 /*
  * One sample of page-table memory: every process, every memory cgroup and
  * the host, read from procfs and cgroupfs. No root needed; processes whose
- * files cannot be read are counted in `unreadable`, processes that exit
- * while read are skipped.
+ * smaps_rollup cannot be read are counted in `unreadable` and estimated
+ * from status alone; processes that exit while read are skipped.
  */
 #ifndef PTWATCH_SNAPSHOT_H
 #define PTWATCH_SNAPSHOT_H
@@ -45,7 +45,8 @@ struct host_sample {
 	uint64_t page_tables, sec_page_tables; /* /proc/meminfo */
 	uint64_t waste_bytes;   /* sum over processes */
 	unsigned int cgroup_version; /* 2, 1, or 0 when none is mounted */
-	unsigned int unreadable;     /* processes we had no right to read */
+	unsigned int unreadable;     /* smaps_rollup not readable (another
+				      * user's process): THP not subtracted */
 };
 
 struct snapshot {
@@ -69,8 +70,9 @@ int snapshot_take(struct snapshot *s, const struct snapshot_opts *opts);
 void snapshot_free(struct snapshot *s);
 void snapshot_sort(struct snapshot *s, enum snapshot_sort key);
 
-/* Reads one process; -ESRCH/-ENOENT gone, -EACCES not ours, -ENODATA
- * kernel thread. `cgroup_v2_memory` as for procfs_parse_cgroup(). */
+/* Reads one process; -ESRCH/-ENOENT gone, -ENODATA kernel thread, -EACCES
+ * filled from status only (smaps_rollup unreadable: not our process).
+ * `cgroup_v2_memory` as for procfs_parse_cgroup(). */
 int snapshot_read_proc(int proc_dirfd, pid_t pid, int cgroup_v2_memory,
 		       struct proc_sample *out);
 

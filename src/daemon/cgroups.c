@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Memory cgroups: find the hierarchy, list it, sum processes into it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "cgroups.h"
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+static bool is_cgroup2(const char *dir)
+{
+	struct statfs st;
+
+	return statfs(dir, &st) == 0 && st.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+static bool v2_has_memory(const char *dir)
+{
+	char path[PATH_MAX + 32], buf[512];
+
+	snprintf(path, sizeof(path), "%s/cgroup.controllers", dir);
+	if (procfs_read(AT_FDCWD, path, buf, sizeof(buf)) < 0)
+		return false;
+	for (char *tok = strtok(buf, " \n"); tok; tok = strtok(NULL, " \n"))
+		if (strcmp(tok, "memory") == 0)
+			return true;
+	return false;
+}
+
+void cgroup_detect(const char *root, struct cgroup_layout *l)
+{
+	char path[PATH_MAX];
+
+	l->version = 0;
+	l->mem_root[0] = '\0';
+	if (is_cgroup2(root) && v2_has_memory(root)) {
+		l->version = 2;
+		snprintf(l->mem_root, sizeof(l->mem_root), "%s", root);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/memory/memory.stat", root);
+	if (access(path, R_OK) == 0) {
+		l->version = 1;
+		snprintf(l->mem_root, sizeof(l->mem_root), "%s/memory", root);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/unified", root);
+	if (is_cgroup2(path) && v2_has_memory(path)) {
+		l->version = 2;
+		snprintf(l->mem_root, sizeof(l->mem_root), "%s", path);
+	}
+}
+
+/* nftw has no user pointer: the walk's state lives here for its duration. */
+static struct walk {
+	const struct cgroup_layout *l;
+	struct cgroup_sample *cg;
+	size_t nr, cap;
+	int err;
+} walk;
+
+static void read_pagetables(const char *dir, struct cgroup_sample *c)
+{
+	char path[PATH_MAX + 16], buf[8192];
+
+	c->source = "processes";
+	if (walk.l->version != 2 || strcmp(c->path, "/") == 0)
+		return;
+	snprintf(path, sizeof(path), "%s/memory.stat", dir);
+	if (procfs_read(AT_FDCWD, path, buf, sizeof(buf)) > 0 &&
+	    procfs_memstat_value(buf, "pagetables", &c->page_table_bytes) == 0)
+		c->source = "memory.stat";
+}
+
+static int visit(const char *dir, const struct stat *st, int type,
+		 struct FTW *ftw)
+{
+	const char *rel = dir + strlen(walk.l->mem_root);
+	struct cgroup_sample *c;
+
+	(void)st;
+	(void)ftw;
+	if (type != FTW_D)
+		return 0;
+	if (walk.nr == walk.cap) {
+		size_t cap = walk.cap ? walk.cap * 2 : 64;
+		void *p = realloc(walk.cg, cap * sizeof(*walk.cg));
+
+		if (!p) {
+			walk.err = -ENOMEM;
+			return 1;
+		}
+		walk.cg = p;
+		walk.cap = cap;
+	}
+	c = &walk.cg[walk.nr++];
+	memset(c, 0, sizeof(*c));
+	snprintf(c->path, sizeof(c->path), "%s", *rel ? rel : "/");
+	read_pagetables(dir, c);
+	return 0;
+}
+
+static int by_path(const void *a, const void *b)
+{
+	return strcmp(((const struct cgroup_sample *)a)->path,
+		      ((const struct cgroup_sample *)b)->path);
+}
+
+static struct cgroup_sample *find(struct snapshot *s, const char *path)
+{
+	struct cgroup_sample key;
+
+	snprintf(key.path, sizeof(key.path), "%s", path);
+	return bsearch(&key, s->cgroups, s->nr_cgroups, sizeof(key), by_path);
+}
+
+/* Adds one process to its cgroup and to every ancestor up to "/". */
+static void add_proc(struct snapshot *s, const struct proc_sample *p)
+{
+	char path[PTW_CGROUP_LEN];
+
+	snprintf(path, sizeof(path), "%s", p->cgroup);
+	for (;;) {
+		struct cgroup_sample *c = find(s, path[0] ? path : "/");
+		char *slash;
+
+		if (c) {
+			c->nr_procs++;
+			c->waste_bytes += p->waste_bytes;
+			if (strcmp(c->source, "processes") == 0)
+				c->page_table_bytes += p->page_table_bytes;
+		}
+		slash = strrchr(path, '/');
+		if (!slash || !path[0] || strcmp(path, "/") == 0)
+			break;
+		*slash = '\0';
+	}
+}
+
+int cgroup_collect(const struct cgroup_layout *l, struct snapshot *s)
+{
+	s->cgroups = NULL;
+	s->nr_cgroups = 0;
+	if (l->version == 0)
+		return 0;
+	walk = (struct walk){ .l = l };
+	if (nftw(l->mem_root, visit, 16, FTW_PHYS) < 0 && !walk.err)
+		walk.err = -errno;
+	if (walk.err) {
+		free(walk.cg);
+		return walk.err;
+	}
+	s->cgroups = walk.cg;
+	s->nr_cgroups = walk.nr;
+	qsort(s->cgroups, s->nr_cgroups, sizeof(*s->cgroups), by_path);
+	for (size_t i = 0; i < s->nr_procs; i++)
+		if (s->procs[i].cgroup[0])
+			add_proc(s, &s->procs[i]);
+	return 0;
+}
