@@ -39,8 +39,8 @@ run_suite() { # $1 name, $2... command
 	shift
 	start=$(date +%s)
 	echo "# suite $name"
-	count "$name" < <("$@" 2>"$log_dir/$name.stderr"; echo "# exit $?")
-	tail -n 20 "$log_dir/$name.stderr" | sed 's/^/#   /'
+	count "$name" < <("$@" 2>"$log_dir/${name////_}.stderr"; echo "# exit $?")
+	tail -n 20 "$log_dir/${name////_}.stderr" | sed 's/^/#   /'
 	echo "# suite $name took $(($(date +%s) - start)) s"
 }
 
