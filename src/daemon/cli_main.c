@@ -45,6 +45,7 @@ int main(int argc, char **argv)
 	int c;
 
 	/* '+': stop at the first non-option, the command name. */
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -60,20 +61,25 @@ int main(int argc, char **argv)
 			printf("ptwatch %s\n", PTW_VERSION);
 			return PTW_OK;
 		default:
-			usage(stderr);
-			return PTW_USAGE;
+			return cli_error(PTW_USAGE, "unknown or incomplete "
+					 "option '%s' (try --help)",
+					 argv[optind - 1]);
 		}
 	}
-	if (optind >= argc) {
-		usage(stderr);
-		return PTW_USAGE;
-	}
+	if (optind >= argc)
+		return cli_error(PTW_USAGE, "no command given (try --help)");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[optind], commands[i].name) == 0) {
 			int sub_argc = argc - optind;
 			char **sub_argv = argv + optind;
+			char name[32];
 
+			/* getopt names argv[0] in its messages */
+			snprintf(name, sizeof(name), "ptwatch %s",
+				 commands[i].name);
+			sub_argv[0] = name;
 			optind = 0; /* full getopt reset for the command */
+			opterr = 1;
 			return commands[i].fn(&ctx, sub_argc, sub_argv);
 		}
 	}

@@ -44,8 +44,8 @@ void report_host(FILE *out, const struct host_sample *h, size_t nr_procs,
 		fmt_bytes(h->mem_total, mem), fmt_bytes(h->waste_bytes, waste),
 		nr_procs, source);
 	if (h->unreadable)
-		fprintf(out, "note: %u processes of other users read from "
-			     "status only (THP unknown; run as root)\n",
+		fprintf(out, "note: smaps_rollup of %u processes was not "
+			     "readable: estimated from status without THP\n",
 			h->unreadable);
 }
 

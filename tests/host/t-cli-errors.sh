@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Bad input gets one clear line on stderr and a documented exit code;
+# processes that exit while being read are handled quietly.
+. "$(dirname "$0")/../lib/tap.sh"
+
+# expect_fail WHAT CODE COMMAND...: exit CODE, nothing on stdout, one
+# line on stderr that starts with "ptwatch".
+expect_fail() {
+	local what=$1 code=$2
+	shift 2
+	run "$@"
+	if [ "$RC" = "$code" ] && [ -z "$OUT" ] && [ "$(grep -c . <<<"$ERR")" = 1 ] &&
+		[[ "$ERR" == ptwatch* ]]; then
+		ok "$what (exit $code: $ERR)"
+	else
+		not_ok "$what" "want exit $code, one 'ptwatch' line on stderr" \
+			"got exit $RC, stderr: $ERR" "stdout: ${OUT:0:200}"
+	fi
+}
+
+expect_fail "an unknown command" 2 "$PTWATCH" frobnicate
+expect_fail "no command" 2 "$PTWATCH"
+expect_fail "an unknown global flag" 2 "$PTWATCH" --frob snapshot
+expect_fail "--socket without a path" 2 "$PTWATCH" --socket
+expect_fail "an unknown snapshot flag" 2 "$PTWATCH" snapshot --frob
+expect_fail "a bad --sort key" 2 "$PTWATCH" snapshot --sort size
+expect_fail "a negative -n" 2 "$PTWATCH" snapshot -n -3
+expect_fail "a zero refresh interval" 2 "$PTWATCH" top -d 0
+expect_fail "--once on snapshot" 2 "$PTWATCH" snapshot --once
+expect_fail "show without a PID" 2 "$PTWATCH" show
+expect_fail "show with a name for a PID" 2 "$PTWATCH" show bash
+expect_fail "show of a PID that does not exist" 3 "$PTWATCH" show 4000000
+expect_fail "show of a kernel thread" 3 "$PTWATCH" show 2
+
+# A process that exits before show reads it.
+sleep 0.01 & gone=$!
+wait $gone
+expect_fail "show of a process that exited" 3 "$PTWATCH" show $gone --exact
+
+run "$PTWATCH" --help
+expect_eq "--help exits 0" 0 "$RC"
+for code in 0 1 2 3 4 5 6; do
+	grep -qE "^  $code |   $code " <<<"$OUT" || { not_ok "--help lists exit code $code"; continue; }
+	ok "--help lists exit code $code"
+done
+run "$PTWATCH" snapshot --help
+expect_eq "snapshot --help exits 0 and names --sort" "0 yes" \
+	"$RC $(grep -q -- --sort <<<"$OUT" && echo yes)"
+
+# Many short-lived processes exit while snapshots run: never an error.
+( end=$((SECONDS + 6)); while [ $SECONDS -lt $end ]; do
+	for _ in $(seq 20); do /bin/true & done; wait; done ) &
+churn=$!
+fails=0
+for _ in $(seq 30); do
+	"$PTWATCH" snapshot --json >/dev/null 2>"$BUILD/churn.err" || fails=$((fails + 1))
+	[ -s "$BUILD/churn.err" ] && fails=$((fails + 1))
+done
+kill $churn 2>/dev/null; wait $churn 2>/dev/null
+expect_eq "30 snapshots amid exiting processes: no error, no stderr" 0 $fails
+tap_done
