@@ -57,7 +57,7 @@ add_with_libs() { # $1 host path, $2 guest path (default: same)
 	local src=$1 dst=${2:-$1} lib
 	mkdir -p "$stage$(dirname "$dst")"
 	cp -L "$src" "$stage$dst"
-	ldd "$src" 2>/dev/null | grep -o '/[^ ]*' | while read -r lib; do
+	{ ldd "$src" 2>/dev/null || true; } | { grep -o "/[^ ]*" || true; } | while read -r lib; do
 		[ -e "$stage$lib" ] && continue
 		mkdir -p "$stage$(dirname "$lib")"
 		cp -L "$lib" "$stage$lib"
