@@ -102,6 +102,20 @@ static void memstat_by_key(void **state)
 	assert_int_equal(v, 7);
 }
 
+static void memstat_v2_pagetables(void **state)
+{
+	const char *v2 = fixture("memory.stat-v2-6.12.txt");
+	uint64_t v;
+
+	(void)state;
+	assert_int_equal(procfs_memstat_value(v2, "pagetables", &v), 0);
+	assert_int_equal(v, 36864);
+	assert_int_equal(procfs_memstat_value(v2, "sec_pagetables", &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(procfs_memstat_value(v2, "anon", &v), 0);
+	assert_int_equal(v, 69632);
+}
+
 static void cgroup_v1_and_v2_lines(void **state)
 {
 	const char *hybrid = fixture("cgroup-hybrid-v1.txt");
@@ -114,6 +128,9 @@ static void cgroup_v1_and_v2_lines(void **state)
 	assert_int_equal(procfs_parse_cgroup(hybrid, true, path, sizeof(path)),
 			 0);
 	assert_string_equal(path, "/");
+	assert_int_equal(procfs_parse_cgroup(fixture("cgroup-v2.txt"), true,
+					     path, sizeof(path)), 0);
+	assert_string_equal(path, "/app.slice");
 	assert_int_equal(procfs_parse_cgroup("0::/a/b.slice\n", true, path,
 					     sizeof(path)), 0);
 	assert_string_equal(path, "/a/b.slice");
@@ -136,6 +153,7 @@ int main(void)
 		cmocka_unit_test(smaps_rollup_of_cat),
 		cmocka_unit_test(meminfo_page_tables),
 		cmocka_unit_test(memstat_by_key),
+		cmocka_unit_test(memstat_v2_pagetables),
 		cmocka_unit_test(cgroup_v1_and_v2_lines),
 	};
 
