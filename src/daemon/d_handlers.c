@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Answers to the query socket's requests (docs/protocol.md). */
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "d_bpf.h"
+#include "d_rates.h"
+#include "d_state.h"
+
+static json_object *answer_ok(void)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "ok", json_object_new_boolean(1));
+	json_object_object_add(o, "source", json_object_new_string("daemon"));
+	return o;
+}
+
+static json_object *answer_err(int err, const char *msg)
+{
+	json_object *o = json_object_new_object();
+	const char *name = strerrorname_np(err);
+
+	json_object_object_add(o, "ok", json_object_new_boolean(0));
+	json_object_object_add(o, "error", json_object_new_string(msg));
+	json_object_object_add(o, "errno",
+			       json_object_new_string(name ? name : "EIO"));
+	return o;
+}
+
+static void add_double(json_object *o, const char *k, double v)
+{
+	json_object_object_add(o, k, json_object_new_double(v));
+}
+
+static json_object *knob_json(const struct d_state *st, enum d_knob_id id)
+{
+	const struct d_knob *k = &st->knob[id];
+	const struct d_policy *p = &st->pol[id];
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "knob", json_object_new_string(k->name));
+	json_object_object_add(o, "available",
+			       json_object_new_boolean(k->value >= 0));
+	json_object_object_add(o, "value", json_object_new_int(k->value));
+	json_object_object_add(o, "mode", json_object_new_string(
+			       d_knob_mode_name(p->cfg.mode)));
+	json_object_object_add(o, "manual",
+			       json_object_new_boolean(st->manual[id]));
+	json_object_object_add(o, "dry_run",
+			       json_object_new_boolean(p->cfg.dry_run));
+	json_object_object_add(o, "state", json_object_new_string(
+			       d_policy_state_name(p)));
+	add_double(o, "metric", d_state_metric(st, id));
+	json_object_object_add(o, "metric_name", json_object_new_string(
+			       d_state_metric_name(id)));
+	json_object_object_add(o, "metric_unit", json_object_new_string(
+			       id == D_KNOB_VMEMMAP ? "MiB" : "%"));
+	add_double(o, "on_threshold", p->cfg.on_threshold);
+	add_double(o, "off_threshold", p->cfg.off_threshold);
+	json_object_object_add(o, "samples", json_object_new_int(p->cfg.samples));
+	json_object_object_add(o, "changes", json_object_new_uint64(k->changes));
+	json_object_object_add(o, "original", json_object_new_int(k->original));
+	return o;
+}
+
+static json_object *hugetlb_json(const struct d_hugetlb *h)
+{
+	json_object *o = json_object_new_object(), *a = json_object_new_array();
+
+	for (unsigned int i = 0; i < h->nr_pools; i++) {
+		json_object *p = json_object_new_object();
+
+		json_object_object_add(p, "page_bytes",
+				       json_object_new_uint64(h->pools[i].page_bytes));
+		json_object_object_add(p, "pages",
+				       json_object_new_uint64(h->pools[i].nr_pages));
+		json_object_object_add(p, "vmemmap_saving_bytes",
+				       json_object_new_uint64(h->pools[i].saving_bytes));
+		json_object_array_add(a, p);
+	}
+	json_object_object_add(o, "pools", a);
+	json_object_object_add(o, "vmemmap_saving_bytes",
+			       json_object_new_uint64(h->saving_bytes));
+	return o;
+}
+
+static json_object *status(const struct d_state *st)
+{
+	json_object *o = answer_ok(), *knobs = json_object_new_array();
+	const struct d_stats *s = &st->stats;
+
+	json_object_object_add(o, "version", json_object_new_string(PTW_VERSION));
+	json_object_object_add(o, "pid", json_object_new_int(getpid()));
+	add_double(o, "uptime_s", d_state_uptime(st));
+	json_object_object_add(o, "config", json_object_new_string(
+			       st->config_path ? st->config_path : ""));
+	add_double(o, "interval_s", st->cfg.interval_ms / 1000.0);
+	json_object_object_add(o, "samples", json_object_new_uint64(s->samples));
+	add_double(o, "last_sample_s", s->last_sample_s);
+	add_double(o, "last_sample_cpu_s", s->last_sample_cpu_s);
+	json_object_object_add(o, "kernel", json_object_new_string(st->kf.release));
+	json_object_object_add(o, "pt_reclaim", json_object_new_string(
+			       pt_reclaim_mode_name(st->kf.pt_reclaim)));
+	for (int id = 0; id < D_NR_KNOBS; id++)
+		json_object_array_add(knobs, knob_json(st, id));
+	json_object_object_add(o, "knobs", knobs);
+	json_object_object_add(o, "hugetlb", hugetlb_json(&st->huge));
+	json_object_object_add(o, "bpf", d_bpf_to_json(st->bpf));
+	json_object_object_add(o, "status", json_object_new_string(st->status_line));
+	return o;
+}
+
+static json_object *rates_json(const struct d_state *st, size_t n)
+{
+	json_object *o = json_object_new_object(), *a = json_object_new_array();
+
+	add_double(o, "page_tables_bytes_per_second",
+		   d_history_page_table_rate(&st->hist));
+	for (size_t i = 0; i < n; i++) {
+		double r = d_rates_get(&st->rates, i);
+		json_object *p;
+
+		if (isnan(r))
+			continue;
+		p = json_object_new_object();
+		json_object_object_add(p, "pid",
+				       json_object_new_int(st->snap.procs[i].pid));
+		add_double(p, "page_tables_bytes_per_second", r);
+		json_object_array_add(a, p);
+	}
+	json_object_object_add(o, "processes", a);
+	return o;
+}
+
+static json_object *daemon_extras(const struct d_state *st, size_t n,
+				  size_t history)
+{
+	json_object *d = json_object_new_object();
+
+	add_double(d, "uptime_s", d_state_uptime(st));
+	add_double(d, "interval_s", st->cfg.interval_ms / 1000.0);
+	json_object_object_add(d, "samples",
+			       json_object_new_uint64(st->stats.samples));
+	json_object_object_add(d, "rates", rates_json(st, n));
+	json_object_object_add(d, "bpf", d_bpf_to_json(st->bpf));
+	if (history)
+		json_object_object_add(d, "history",
+				       d_history_to_json(&st->hist, history));
+	return d;
+}
+
+/* The same schema as `ptwatch snapshot --json`, plus "ok" and "daemon". */
+static json_object *snapshot(const struct d_state *st,
+			     const struct d_request *r)
+{
+	size_t n = r->max_procs && r->max_procs < st->snap.nr_procs ?
+			   r->max_procs : st->snap.nr_procs;
+	json_object *o = snapshot_to_json(&st->snap, n);
+
+	json_object_object_add(o, "ok", json_object_new_boolean(1));
+	json_object_object_add(o, "source", json_object_new_string("daemon"));
+	json_object_object_add(o, "daemon", daemon_extras(st, n, r->history));
+	return o;
+}
+
+static json_object *process(const struct d_state *st, pid_t pid)
+{
+	json_object *o;
+
+	for (size_t i = 0; i < st->snap.nr_procs; i++) {
+		double r;
+
+		if (st->snap.procs[i].pid != pid)
+			continue;
+		o = answer_ok();
+		json_object_object_add(o, "process",
+				       proc_sample_to_json(&st->snap.procs[i]));
+		r = d_rates_get(&st->rates, i);
+		if (!isnan(r))
+			add_double(o, "page_tables_bytes_per_second", r);
+		json_object_object_add(o, "host",
+				       host_sample_to_json(&st->snap.host));
+		return o;
+	}
+	return answer_err(ESRCH, "no such process in the last sample");
+}
+
+static json_object *history(const struct d_state *st, size_t n)
+{
+	json_object *o = answer_ok();
+
+	json_object_object_add(o, "history", d_history_to_json(&st->hist, n));
+	return o;
+}
+
+static json_object *knob(struct d_state *st, const struct d_request *r,
+			 const struct ucred *peer)
+{
+	struct d_actor who = { peer->uid, peer->pid };
+	char msg[256];
+	json_object *o;
+	int rc;
+
+	if (peer->uid != 0) {
+		static struct d_fault denied = { .what = "knob-denied" };
+
+		st->stats.denied++;
+		d_fault_fail(&denied, "refused %s mode %s from uid=%u pid=%d: only root may change a knob",
+			     d_knob_id_name(r->knob), d_knob_mode_name(r->mode),
+			     (unsigned int)peer->uid, (int)peer->pid);
+		snprintf(msg, sizeof(msg), "only root may change %s",
+			 d_knob_id_name(r->knob));
+		return answer_err(EPERM, msg);
+	}
+	rc = d_state_set_mode(st, r->knob, r->mode, who, msg, sizeof(msg));
+	if (rc)
+		return answer_err(-rc, msg);
+	o = answer_ok();
+	json_object_object_add(o, "message", json_object_new_string(msg));
+	json_object_object_add(o, "knob", knob_json(st, r->knob));
+	return o;
+}
+
+json_object *d_handle(struct d_state *st, const struct d_request *req,
+		      const struct ucred *peer)
+{
+	if (req->cmd != D_CMD_STATUS && req->cmd != D_CMD_KNOB &&
+	    !st->have_snap)
+		return answer_err(EAGAIN, "no sample taken yet");
+	switch (req->cmd) {
+	case D_CMD_STATUS:
+		return status(st);
+	case D_CMD_SNAPSHOT:
+		return snapshot(st, req);
+	case D_CMD_PROCESS:
+		return process(st, req->pid);
+	case D_CMD_HISTORY:
+		return history(st, req->history);
+	case D_CMD_KNOB:
+		return knob(st, req, peer);
+	}
+	return answer_err(EINVAL, "unknown command");
+}
