@@ -40,6 +40,7 @@ t "census method on $(uname -r)" "\"$want_method\"" "$(jq .census.method /tmp/sh
 t "census finds 512 empty PTE tables" 512 "$(jq .empty_pte_tables /tmp/show.json)"
 t "page_table_bytes is VmPTE" "$(awk '/^VmPTE/ {print $2 * 1024}' /proc/$pid/status)" \
 	"$(jq .page_table_bytes /tmp/show.json)"
+echo "# estimate $(jq .waste_bytes /tmp/show.json) B, census $(jq .empty_pte_table_bytes /tmp/show.json) B"
 ptwatch snapshot -n 3 | head -8
 exec 9>&-
 wait
