@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ptwatch's eyes: where page-table memory comes from and where it goes.
+ *
+ * One object for every kernel. Each probe has several programs (fentry,
+ * kprobe, tracepoint, or the same on a caller when the function was
+ * inlined); user space (src/daemon/bpf_attach.c) keeps exactly one of them
+ * per probe with bpf_program__set_autoload() before loading, chosen from
+ * BTF, kallsyms and what the kernel allows, and never from its version.
+ *
+ * Counters are aggregated here, per process in an LRU hash and per CPU for
+ * the system; only a process's exit produces an event.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "core_fixes.bpf.h"
+#include "ptwatch_bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define MADV_FREE_ 8
+#define MADV_DONTNEED_ 4
+#define NR_madvise_x86_64 28
+
+/* Set by user space before load: count only this process (0: all). */
+const volatile __u32 filter_tgid = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PTW_MAX_PROCS);
+	__type(key, __u32);
+	__type(value, struct ptw_proc);
+} procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ptw_totals);
+} totals SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} exits SEC(".maps");
+
+/* free_pgtables entry state, keyed by pid_tgid, for the exit half. */
+struct fpt_start {
+	struct mm_struct *mm;
+	long bytes;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct fpt_start);
+} fpt_starts SEC(".maps");
+
+static __always_inline struct ptw_totals *totals_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&totals, &zero);
+}
+
+static __always_inline void count_drop(void)
+{
+	struct ptw_totals *t = totals_get();
+
+	if (t)
+		t->drops++;
+}
+
+/* The current process's entry, created on first use; NULL when filtered
+ * out or when the map cannot take it. */
+static __always_inline struct ptw_proc *proc_get(void)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct task_struct *task;
+	struct ptw_proc *p, init = {};
+
+	if (filter_tgid && tgid != filter_tgid)
+		return NULL;
+	p = bpf_map_lookup_elem(&procs, &tgid);
+	if (p)
+		return p;
+	task = (struct task_struct *)bpf_get_current_task();
+	BPF_CORE_READ_STR_INTO(&init.comm, task, group_leader, comm);
+	init.pid = tgid;
+	init.cgroup_id = bpf_get_current_cgroup_id();
+	bpf_map_update_elem(&procs, &tgid, &init, BPF_NOEXIST);
+	p = bpf_map_lookup_elem(&procs, &tgid);
+	if (!p)
+		count_drop();
+	return p;
+}
+
+static __always_inline void count(enum ptw_counter c, __u64 v)
+{
+	struct ptw_proc *p = proc_get();
+	struct ptw_totals *t;
+
+	if (filter_tgid && !p)
+		return;
+	t = totals_get();
+	if (t)
+		t->c[c] += v;
+	if (p)
+		__sync_fetch_and_add(&p->c[c], v);
+}
+
+/* --- pmd_install: a PTE table installed under an empty PMD --- */
+
+/* pmd_install() frees the new table instead when another thread won the
+ * race and the PMD is no longer empty: only an empty PMD counts. */
+static __always_inline int on_pmd_install(const void *pmd)
+{
+	if (ptw_pmd_none(pmd))
+		count(PTW_C_PTE_INSTALLED, 1);
+	return 0;
+}
+
+SEC("fentry/pmd_install")
+int BPF_PROG(fentry_pmd_install, struct mm_struct *mm, pmd_t *pmd)
+{
+	return on_pmd_install(pmd);
+}
+
+SEC("kprobe/pmd_install")
+int BPF_KPROBE(kprobe_pmd_install, struct mm_struct *mm, pmd_t *pmd)
+{
+	return on_pmd_install(pmd);
+}
+
+/* Our 6.12 series: pte_table_install(mm, addr). */
+SEC("raw_tp/pte_table_install")
+int raw_pte_table_install(struct bpf_raw_tracepoint_args *ctx)
+{
+	count(PTW_C_PTE_INSTALLED, 1);
+	return 0;
+}
+
+/* --- free_pgtables: tables torn down by munmap and exit ---
+ * Its arguments changed in 6.2, 6.5 and 6.8; only tlb is stable. The
+ * tables it freed are the drop of tlb->mm's page-table bytes between entry
+ * and return (all levels; upper levels are at most 1/512 of them).
+ */
+static __always_inline int fpt_enter(struct mmu_gather *tlb)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct fpt_start s;
+
+	s.mm = ptw_tlb_mm(tlb);
+	s.bytes = ptw_mm_pgtables_bytes(s.mm);
+	bpf_map_update_elem(&fpt_starts, &id, &s, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int fpt_exit(void)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct fpt_start *s = bpf_map_lookup_elem(&fpt_starts, &id);
+	long now;
+
+	if (!s)
+		return 0;
+	now = ptw_mm_pgtables_bytes(s->mm);
+	/* Other threads may fault tables in meanwhile: never count < 0. */
+	if (s->bytes > now)
+		count(PTW_C_PTE_FREED, (__u64)(s->bytes - now) >> 12);
+	bpf_map_delete_elem(&fpt_starts, &id);
+	return 0;
+}
+
+SEC("fentry/free_pgtables")
+int BPF_PROG(fentry_free_pgtables, struct mmu_gather *tlb)
+{
+	return fpt_enter(tlb);
+}
+
+SEC("fexit/free_pgtables")
+int BPF_PROG(fexit_free_pgtables)
+{
+	return fpt_exit();
+}
+
+SEC("kprobe/free_pgtables")
+int BPF_KPROBE(kprobe_free_pgtables, struct mmu_gather *tlb)
+{
+	return fpt_enter(tlb);
+}
+
+SEC("kretprobe/free_pgtables")
+int BPF_KRETPROBE(kretprobe_free_pgtables)
+{
+	return fpt_exit();
+}
+
+/* Our series: pte_table_free(mm, addr, reason); reason 0 = unmap/exit. */
+SEC("raw_tp/pte_table_free")
+int raw_pte_table_free_unmap(struct bpf_raw_tracepoint_args *ctx)
+{
+	if ((int)ctx->args[2] == 0)
+		count(PTW_C_PTE_FREED, 1);
+	return 0;
+}
+
+/* --- PTE-table reclaim: empty tables freed (6.14+ free_pte, our series) */
+
+SEC("fentry/free_pte")
+int BPF_PROG(fentry_free_pte)
+{
+	count(PTW_C_PTE_RECLAIMED, 1);
+	return 0;
+}
+
+SEC("kprobe/free_pte")
+int BPF_KPROBE(kprobe_free_pte)
+{
+	count(PTW_C_PTE_RECLAIMED, 1);
+	return 0;
+}
+
+/* reason 1 = reclaimed because it was empty. */
+SEC("raw_tp/pte_table_free")
+int raw_pte_table_free_reclaim(struct bpf_raw_tracepoint_args *ctx)
+{
+	if ((int)ctx->args[2] == 1)
+		count(PTW_C_PTE_RECLAIMED, 1);
+	return 0;
+}
+
+/* --- zap: PTEs cleared, and how well large folios are batched --- */
+
+/* floor(log2(v)) for v <= 512; clang-14's BPF backend has no clz. */
+static __always_inline unsigned int log2_small(__u32 v)
+{
+	unsigned int r = 0;
+
+	if (v >= 1 << 8) { v >>= 8; r += 8; }
+	if (v >= 1 << 4) { v >>= 4; r += 4; }
+	if (v >= 1 << 2) { v >>= 2; r += 2; }
+	if (v >= 1 << 1) r += 1;
+	return r;
+}
+
+static __always_inline void hist_add(__u64 *hist, unsigned int slot)
+{
+	if (slot >= PTW_HIST_SLOTS)
+		slot = PTW_HIST_SLOTS - 1;
+	__sync_fetch_and_add(&hist[slot], 1);
+}
+
+/* Our series: zap_pte_batch(mm, nr, order): the full view. */
+SEC("raw_tp/zap_pte_batch")
+int raw_zap_pte_batch(struct bpf_raw_tracepoint_args *ctx)
+{
+	int nr = (int)ctx->args[1];
+	struct ptw_totals *t;
+	struct ptw_proc *p;
+	unsigned int slot;
+
+	if (nr <= 0)
+		return 0;
+	slot = log2_small(nr > 512 ? 512 : nr);
+	count(PTW_C_PTES_ZAPPED, nr);
+	p = proc_get();
+	if (filter_tgid && !p)
+		return 0;
+	if (p)
+		hist_add(p->hist, slot);
+	t = totals_get();
+	if (t)
+		hist_add(t->hist, slot);
+	return 0;
+}
+
+/*
+ * The coarse view, where zap_pte_range itself was inlined: one of its
+ * callers, counting calls and the bytes of address range they cover.
+ * Programs are named for where the range sits in the target's arguments;
+ * user space points them at the target with bpf_program__set_attach_target.
+ *   a34: zap_pte_range / zap_pmd_range(tlb, vma, pmd|pud, addr, end, ...)
+ *   a23: unmap_page_range(tlb, vma, addr, end, details)
+ *   a12: zap_page_range_single(vma, address, size, details)
+ */
+static __always_inline int on_zap_range(unsigned long start, unsigned long len)
+{
+	count(PTW_C_ZAP_CALLS, 1);
+	count(PTW_C_ZAP_BYTES, len);
+	return 0;
+}
+
+SEC("fentry/zap_pte_range")
+int BPF_PROG(fentry_zap_a34, void *tlb, void *vma, void *pmd,
+	     unsigned long addr, unsigned long end)
+{
+	return on_zap_range(addr, end - addr);
+}
+
+SEC("fentry/unmap_page_range")
+int BPF_PROG(fentry_zap_a23, void *tlb, void *vma, unsigned long addr,
+	     unsigned long end)
+{
+	return on_zap_range(addr, end - addr);
+}
+
+SEC("fentry/zap_page_range_single")
+int BPF_PROG(fentry_zap_a12, void *vma, unsigned long addr, unsigned long size)
+{
+	return on_zap_range(addr, size);
+}
+
+SEC("kprobe/zap_pte_range")
+int BPF_KPROBE(kprobe_zap_a34, void *tlb, void *vma, void *pmd,
+	       unsigned long addr, unsigned long end)
+{
+	return on_zap_range(addr, end - addr);
+}
+
+SEC("kprobe/unmap_page_range")
+int BPF_KPROBE(kprobe_zap_a23, void *tlb, void *vma, unsigned long addr,
+	       unsigned long end)
+{
+	return on_zap_range(addr, end - addr);
+}
+
+SEC("kprobe/zap_page_range_single")
+int BPF_KPROBE(kprobe_zap_a12, void *vma, unsigned long addr,
+	       unsigned long size)
+{
+	return on_zap_range(addr, size);
+}
+
+/* --- madvise: MADV_DONTNEED / MADV_FREE calls and bytes --- */
+
+static __always_inline int on_madvise(unsigned long len, int behavior)
+{
+	if (behavior == MADV_DONTNEED_) {
+		count(PTW_C_MADV_DONTNEED_CALLS, 1);
+		count(PTW_C_MADV_DONTNEED_BYTES, len);
+	} else if (behavior == MADV_FREE_) {
+		count(PTW_C_MADV_FREE_CALLS, 1);
+		count(PTW_C_MADV_FREE_BYTES, len);
+	}
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_madvise")
+int tp_sys_enter_madvise(struct trace_event_raw_sys_enter *ctx)
+{
+	return on_madvise(ctx->args[1], (int)ctx->args[2]);
+}
+
+/* Without tracefs the per-syscall event cannot be opened; the raw
+ * sys_enter tracepoint can, and madvise is picked out by number. */
+SEC("raw_tp/sys_enter")
+int raw_sys_enter(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+
+	if (ctx->args[1] != NR_madvise_x86_64)
+		return 0;
+	return on_madvise(PT_REGS_PARM2_CORE(regs), (int)PT_REGS_PARM3_CORE(regs));
+}
+
+/* --- process exit: hand the process's counters over and forget it --- */
+
+SEC("raw_tp/sched_process_exit")
+int raw_sched_process_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct task_struct *task = (struct task_struct *)ctx->args[0];
+	__u32 tgid;
+	struct ptw_proc *p;
+
+	/* Only when the group's last thread goes: the mm (and the tables
+	 * exit_mmap frees) belongs to the whole group. A thread still in
+	 * exit_mm after that recreates the entry and sends it again on its
+	 * own exit; user space adds the records up. */
+	if (ptw_task_group_live(task) != 0)
+		return 0;
+	tgid = BPF_CORE_READ(task, tgid);
+	p = bpf_map_lookup_elem(&procs, &tgid);
+	if (!p)
+		return 0;
+	if (bpf_ringbuf_output(&exits, p, sizeof(*p), 0))
+		count_drop();
+	bpf_map_delete_elem(&procs, &tgid);
+	return 0;
+}
