@@ -26,12 +26,27 @@ struct view_opts {
  */
 int view_parse(int argc, char **argv, bool is_top, struct view_opts *v);
 
-/* Takes a sorted snapshot of the host; prints the error and returns an
- * exit code on failure. */
-int view_take(struct snapshot *s, const struct view_opts *v);
+/* A snapshot and where it came from. */
+struct view_sample {
+	struct snapshot s;
+	json_object *daemon; /* the daemon's extras, NULL when from procfs */
+};
 
-void view_print_json(const struct snapshot *s, const struct view_opts *v);
-void view_print_table(const struct snapshot *s, const struct view_opts *v,
+/*
+ * Takes a sorted snapshot: from the daemon at ctx->socket_path when it
+ * answers (unless --no-daemon), else from procfs. Prints the error and
+ * returns an exit code on failure.
+ */
+int view_take(const struct cli_ctx *ctx, struct view_sample *vs,
+	      const struct view_opts *v);
+void view_free(struct view_sample *vs);
+
+/* The daemon's per-process page-table rates as proc_rate (waste: NAN);
+ * NULL when the sample is not the daemon's. Caller frees. */
+struct proc_rate *view_daemon_rates(const struct view_sample *vs);
+
+void view_print_json(const struct view_sample *vs, const struct view_opts *v);
+void view_print_table(const struct view_sample *vs, const struct view_opts *v,
 		      const struct proc_rate *rates);
 
 /* Prints a json-c object to stdout, pretty, with a trailing newline. */

@@ -76,7 +76,9 @@ void snapshot_sort(struct snapshot *s, enum snapshot_sort key);
 int snapshot_read_proc(int proc_dirfd, pid_t pid, int cgroup_v2_memory,
 		       struct proc_sample *out);
 
-/* The JSON schema of docs/json-schema.md. */
+/* The JSON schema of docs/json-schema.md, both ways. snapshot_from_json
+ * reads what snapshot_to_json (or the daemon) wrote: 0 or -EPROTO. */
+int snapshot_from_json(json_object *o, struct snapshot *s);
 json_object *snapshot_to_json(const struct snapshot *s, size_t max_procs);
 json_object *proc_sample_to_json(const struct proc_sample *p);
 json_object *host_sample_to_json(const struct host_sample *h);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Options and output shared by `ptwatch snapshot` and `ptwatch top`. */
 #include <errno.h>
+#include <math.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -8,6 +9,9 @@
 #include <string.h>
 
 #include "cli_view.h"
+#include "client.h"
+
+#define DAEMON_TIMEOUT_MS 2000
 
 static void view_help(bool is_top)
 {
@@ -115,11 +119,50 @@ int view_parse(int argc, char **argv, bool is_top, struct view_opts *v)
 	return rc;
 }
 
-int view_take(struct snapshot *s, const struct view_opts *v)
+/* 0 with vs filled from the daemon, or -errno when it cannot serve. */
+static int take_from_daemon(const struct cli_ctx *ctx, struct view_sample *vs)
+{
+	json_object *req = json_object_new_object(), *resp = NULL, *v;
+	int err;
+
+	json_object_object_add(req, "cmd", json_object_new_string("snapshot"));
+	err = client_request(ctx->socket_path, req, &resp, DAEMON_TIMEOUT_MS);
+	json_object_put(req);
+	if (!err && (!json_object_object_get_ex(resp, "ok", &v) ||
+		     !json_object_get_boolean(v)))
+		err = -EPROTO;
+	if (!err)
+		err = snapshot_from_json(resp, &vs->s);
+	if (!err && json_object_object_get_ex(resp, "daemon", &v))
+		vs->daemon = json_object_get(v);
+	json_object_put(resp);
+	if (err && err != -ENOENT && err != -ECONNREFUSED)
+		fprintf(stderr, "ptwatch: the daemon at %s did not answer "
+				"(%s); reading procfs instead\n",
+			ctx->socket_path, strerror(-err));
+	return err;
+}
+
+void view_free(struct view_sample *vs)
+{
+	snapshot_free(&vs->s);
+	json_object_put(vs->daemon);
+	vs->daemon = NULL;
+}
+
+int view_take(const struct cli_ctx *ctx, struct view_sample *vs,
+	      const struct view_opts *v)
 {
 	struct snapshot_opts o = { 0 };
-	int err = snapshot_take(s, &o);
+	struct snapshot *s = &vs->s;
+	int err;
 
+	vs->daemon = NULL;
+	if (!ctx->no_daemon && take_from_daemon(ctx, vs) == 0) {
+		snapshot_sort(s, v->sort);
+		return PTW_OK;
+	}
+	err = snapshot_take(s, &o);
 	if (err)
 		return cli_error(cli_exit_for_errno(-err),
 				 "cannot read /proc: %s", strerror(-err));
@@ -137,10 +180,42 @@ void print_json(json_object *o)
 						       JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
-void view_print_json(const struct snapshot *s, const struct view_opts *v)
+struct proc_rate *view_daemon_rates(const struct view_sample *vs)
 {
-	json_object *o = snapshot_to_json(s, v->limit);
+	json_object *rates, *procs;
+	struct proc_rate *r;
 
+	if (!vs->daemon ||
+	    !json_object_object_get_ex(vs->daemon, "rates", &rates) ||
+	    !json_object_object_get_ex(rates, "processes", &procs))
+		return NULL;
+	r = calloc(vs->s.nr_procs + 1, sizeof(*r));
+	for (size_t i = 0; r && i < json_object_array_length(procs); i++) {
+		json_object *p = json_object_array_get_idx(procs, i), *x;
+		pid_t pid = json_object_object_get_ex(p, "pid", &x) ?
+				    json_object_get_int(x) : 0;
+
+		for (size_t j = 0; j < vs->s.nr_procs; j++) {
+			if (vs->s.procs[j].pid != pid ||
+			    !json_object_object_get_ex(
+				    p, "page_tables_bytes_per_second", &x))
+				continue;
+			r[j] = (struct proc_rate){ json_object_get_double(x),
+						   NAN, true };
+		}
+	}
+	return r;
+}
+
+void view_print_json(const struct view_sample *vs, const struct view_opts *v)
+{
+	json_object *o = snapshot_to_json(&vs->s, v->limit);
+
+	if (vs->daemon) {
+		json_object_object_add(o, "source",
+				       json_object_new_string("daemon"));
+		json_object_object_add(o, "daemon", json_object_get(vs->daemon));
+	}
 	print_json(o);
 	json_object_put(o);
 }
@@ -150,10 +225,13 @@ static size_t min_sz(size_t a, size_t b)
 	return a < b ? a : b;
 }
 
-void view_print_table(const struct snapshot *s, const struct view_opts *v,
+void view_print_table(const struct view_sample *vs, const struct view_opts *v,
 		      const struct proc_rate *rates)
 {
-	report_host(stdout, &s->host, s->nr_procs, "procfs");
+	const struct snapshot *s = &vs->s;
+
+	report_host(stdout, &s->host, s->nr_procs,
+		    vs->daemon ? "daemon" : "procfs; no daemon");
 	report_procs(stdout, s->procs, min_sz(v->limit, s->nr_procs), rates);
 	if (s->nr_cgroups)
 		report_cgroups(stdout, s->cgroups,

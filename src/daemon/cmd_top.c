@@ -31,7 +31,9 @@ static int by_pid(const void *a, const void *b)
 static void compute_rates(const struct snapshot *prev,
 			  const struct snapshot *cur, struct proc_rate *rates)
 {
-	double dt = (cur->host.timestamp_ns - prev->host.timestamp_ns) / 1e9;
+	/* realtime: a daemon's samples carry no monotonic clock of ours */
+	double dt = ((double)cur->host.realtime_ns -
+		     (double)prev->host.realtime_ns) / 1e9;
 
 	for (size_t i = 0; i < cur->nr_procs; i++) {
 		const struct proc_sample *p = &cur->procs[i];
@@ -49,11 +51,11 @@ static void compute_rates(const struct snapshot *prev,
 	}
 }
 
-static void print_json_frame(const struct snapshot *s,
+static void print_json_frame(const struct view_sample *vs,
 			     const struct view_opts *v,
 			     const struct proc_rate *rates)
 {
-	json_object *o = snapshot_to_json(s, v->limit);
+	json_object *o = snapshot_to_json(&vs->s, v->limit);
 	json_object *procs = json_object_object_get(o, "processes");
 
 	for (size_t i = 0; rates && i < json_object_array_length(procs); i++) {
@@ -66,13 +68,16 @@ static void print_json_frame(const struct snapshot *s,
 		json_object_object_add(p, "waste_bytes_per_second",
 			json_object_new_double(round(rates[i].waste_per_s)));
 	}
+	if (vs->daemon)
+		json_object_object_add(o, "source",
+				       json_object_new_string("daemon"));
 	/* One compact object per line: a stream scripts can read. */
 	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 						       JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 }
 
-static void print_frame(const struct snapshot *s, const struct view_opts *v,
+static void print_frame(const struct view_sample *s, const struct view_opts *v,
 			const struct proc_rate *rates, bool tty)
 {
 	if (v->json) {
@@ -98,13 +103,13 @@ static void sleep_interval(double seconds)
 
 int cmd_top(struct cli_ctx *ctx, int argc, char **argv)
 {
-	struct snapshot prev = { 0 }, cur;
+	struct snapshot prev = { 0 };
+	struct view_sample cur;
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct view_opts v;
 	bool tty = isatty(STDOUT_FILENO);
 	int rc = view_parse(argc, argv, true, &v);
 
-	(void)ctx;
 	if (rc)
 		return rc < 0 ? PTW_OK : rc;
 	if (v.once)
@@ -114,18 +119,19 @@ int cmd_top(struct cli_ctx *ctx, int argc, char **argv)
 	for (long frame = 0; !stop; frame++) {
 		struct proc_rate *rates = NULL;
 
-		rc = view_take(&cur, &v);
+		rc = view_take(ctx, &cur, &v);
 		if (rc)
 			break;
 		if (frame > 0) {
-			rates = calloc(cur.nr_procs + 1, sizeof(*rates));
+			rates = calloc(cur.s.nr_procs + 1, sizeof(*rates));
 			if (rates)
-				compute_rates(&prev, &cur, rates);
+				compute_rates(&prev, &cur.s, rates);
 		}
 		print_frame(&cur, &v, rates, tty);
 		free(rates);
 		snapshot_free(&prev);
-		prev = cur;
+		prev = cur.s; /* keeps the processes for the next rates */
+		json_object_put(cur.daemon);
 		qsort(prev.procs, prev.nr_procs, sizeof(*prev.procs), by_pid);
 		if (v.iterations && frame + 1 >= v.iterations)
 			break;

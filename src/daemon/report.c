@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Human-readable tables; the JSON twin is snapshot_json.c. */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 
 #include "report.h"
@@ -25,8 +26,11 @@ const char *fmt_bytes(uint64_t bytes, char *buf)
 static const char *fmt_rate(double per_s, char *buf)
 {
 	char b[16];
-	uint64_t mag = (uint64_t)(per_s < 0 ? -per_s : per_s);
+	uint64_t mag;
 
+	if (isnan(per_s))
+		return "-";
+	mag = (uint64_t)(per_s < 0 ? -per_s : per_s);
 	snprintf(buf, 24, "%s%s/s", per_s < 0 ? "-" : "+", fmt_bytes(mag, b));
 	return buf;
 }

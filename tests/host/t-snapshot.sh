@@ -54,6 +54,13 @@ cg=$(jq -r .cgroup <<<"$proc")
 expect_jq "the workload's cgroup ($cg) holds at least its waste" '[.cgroups[] | select(.path == $p) | .waste_bytes >= $w] | any' \
 	--arg p "$cg" --argjson w "$(jq .waste_bytes <<<"$proc")"
 
+run "$PTWATCH" --socket "$BUILD/no-such.sock" snapshot --json -n 1
+expect_eq "with no daemon, snapshot reads procfs itself and says so" \
+	'0 "procfs" ' "$RC $(jq .source <<<"$OUT") $ERR"
+run "$PTWATCH" --socket /etc/passwd snapshot --json -n 1
+expect_eq "a socket path that is no socket: procfs, and one warning line" \
+	'0 "procfs" 1' "$RC $(jq .source <<<"$OUT") $(grep -c . <<<"$ERR")"
+
 run "$PTWATCH" snapshot --json -n 3 --sort pte
 expect_eq "-n 3 lists three processes" 3 "$(jq '.processes | length' <<<"$OUT")"
 expect_jq "--sort pte orders by page_table_bytes" '[.processes[].page_table_bytes] as $w |
