@@ -11,6 +11,7 @@
 #include "census.h"
 #include "cgroups.h"
 #include "cli_view.h"
+#include "json_put.h"
 
 #define CENSUS_TRIES 5
 
@@ -128,22 +129,14 @@ static void print_json_show(const struct proc_sample *p,
 
 		json_object_object_add(x, "method",
 				       json_object_new_string(c->method));
-		json_object_object_add(x, "pmd_tables",
-				       json_object_new_uint64(c->pmd_tables));
-		json_object_object_add(x, "pud_tables",
-				       json_object_new_uint64(c->pud_tables));
-		json_object_object_add(x, "huge_blocks",
-				       json_object_new_uint64(c->huge_blocks));
-		json_object_object_add(x, "scanned_bytes",
-				       json_object_new_uint64(c->scanned_bytes));
-		json_object_object_add(o, "pte_tables",
-				       json_object_new_uint64(c->pte_tables));
-		json_object_object_add(o, "used_pte_tables",
-				       json_object_new_uint64(c->used_pte_tables));
-		json_object_object_add(o, "empty_pte_tables",
-				       json_object_new_uint64(c->empty_pte_tables));
-		json_object_object_add(o, "empty_pte_table_bytes",
-				       json_object_new_uint64(c->empty_pte_tables * 4096));
+		json_put_u64(x, "pmd_tables", c->pmd_tables);
+		json_put_u64(x, "pud_tables", c->pud_tables);
+		json_put_u64(x, "huge_blocks", c->huge_blocks);
+		json_put_u64(x, "scanned_bytes", c->scanned_bytes);
+		json_put_u64(o, "pte_tables", c->pte_tables);
+		json_put_u64(o, "used_pte_tables", c->used_pte_tables);
+		json_put_u64(o, "empty_pte_tables", c->empty_pte_tables);
+		json_put_u64(o, "empty_pte_table_bytes", c->empty_pte_tables * 4096);
 		json_object_object_add(o, "census", x);
 	}
 	print_json(o);

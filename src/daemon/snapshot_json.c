@@ -5,29 +5,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_put.h"
 #include "snapshot.h"
 
 #define PTW_SCHEMA_VERSION 1
-
-static void put_u64(json_object *o, const char *key, uint64_t v)
-{
-	json_object_object_add(o, key, json_object_new_uint64(v));
-}
 
 json_object *host_sample_to_json(const struct host_sample *h)
 {
 	json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "kernel", json_object_new_string(h->kernel));
-	put_u64(o, "timestamp_ns", h->realtime_ns);
-	put_u64(o, "mem_total_bytes", h->mem_total);
-	put_u64(o, "page_tables_bytes", h->page_tables);
-	put_u64(o, "sec_page_tables_bytes", h->sec_page_tables);
-	put_u64(o, "waste_bytes", h->waste_bytes);
-	json_object_object_add(o, "cgroup_version",
-			       json_object_new_int(h->cgroup_version));
-	json_object_object_add(o, "processes_partial",
-			       json_object_new_int(h->unreadable));
+	json_put_u64(o, "timestamp_ns", h->realtime_ns);
+	json_put_u64(o, "mem_total_bytes", h->mem_total);
+	json_put_u64(o, "page_tables_bytes", h->page_tables);
+	json_put_u64(o, "sec_page_tables_bytes", h->sec_page_tables);
+	json_put_u64(o, "waste_bytes", h->waste_bytes);
+	json_put_int(o, "cgroup_version", h->cgroup_version);
+	json_put_int(o, "processes_partial", h->unreadable);
 	return o;
 }
 
@@ -35,18 +29,18 @@ json_object *proc_sample_to_json(const struct proc_sample *p)
 {
 	json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "pid", json_object_new_int(p->pid));
+	json_put_int(o, "pid", p->pid);
 	json_object_object_add(o, "comm", json_object_new_string(p->comm));
 	json_object_object_add(o, "cgroup", json_object_new_string(p->cgroup));
-	put_u64(o, "rss_bytes", p->rss_anon + p->rss_file + p->rss_shmem);
-	put_u64(o, "rss_anon_bytes", p->rss_anon);
-	put_u64(o, "rss_file_bytes", p->rss_file);
-	put_u64(o, "rss_shmem_bytes", p->rss_shmem);
-	put_u64(o, "swap_bytes", p->swap);
-	put_u64(o, "thp_bytes", p->thp_bytes);
-	put_u64(o, "page_table_bytes", p->page_table_bytes);
-	put_u64(o, "needed_page_table_bytes", p->needed_bytes);
-	put_u64(o, "waste_bytes", p->waste_bytes);
+	json_put_u64(o, "rss_bytes", p->rss_anon + p->rss_file + p->rss_shmem);
+	json_put_u64(o, "rss_anon_bytes", p->rss_anon);
+	json_put_u64(o, "rss_file_bytes", p->rss_file);
+	json_put_u64(o, "rss_shmem_bytes", p->rss_shmem);
+	json_put_u64(o, "swap_bytes", p->swap);
+	json_put_u64(o, "thp_bytes", p->thp_bytes);
+	json_put_u64(o, "page_table_bytes", p->page_table_bytes);
+	json_put_u64(o, "needed_page_table_bytes", p->needed_bytes);
+	json_put_u64(o, "waste_bytes", p->waste_bytes);
 	return o;
 }
 
@@ -55,9 +49,9 @@ static json_object *cgroup_to_json(const struct cgroup_sample *c)
 	json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "path", json_object_new_string(c->path));
-	put_u64(o, "page_table_bytes", c->page_table_bytes);
-	put_u64(o, "waste_bytes", c->waste_bytes);
-	json_object_object_add(o, "processes", json_object_new_int(c->nr_procs));
+	json_put_u64(o, "page_table_bytes", c->page_table_bytes);
+	json_put_u64(o, "waste_bytes", c->waste_bytes);
+	json_put_int(o, "processes", c->nr_procs);
 	json_object_object_add(o, "source", json_object_new_string(c->source));
 	return o;
 }
@@ -72,8 +66,7 @@ json_object *snapshot_to_json(const struct snapshot *s, size_t max_procs)
 		json_object_array_add(procs, proc_sample_to_json(&s->procs[i]));
 	for (size_t i = 0; i < s->nr_cgroups; i++)
 		json_object_array_add(cgs, cgroup_to_json(&s->cgroups[i]));
-	json_object_object_add(o, "schema_version",
-			       json_object_new_int(PTW_SCHEMA_VERSION));
+	json_put_int(o, "schema_version", PTW_SCHEMA_VERSION);
 	json_object_object_add(o, "source", json_object_new_string("procfs"));
 	json_object_object_add(o, "host", host_sample_to_json(&s->host));
 	json_object_object_add(o, "processes", procs);
