@@ -61,7 +61,13 @@ struct snapshot_opts {
 	const char *proc_root;   /* "/proc" unless a test says otherwise */
 	const char *cgroup_root; /* "/sys/fs/cgroup" */
 	pid_t only_pid;          /* 0: all processes */
+	/* smaps_rollup (which walks the page tables, ~80 us a process) is
+	 * read only for processes with at least this much VmPTE; below it
+	 * THP is not subtracted. 0: PTW_ROLLUP_MIN_PTE; 1: always. */
+	uint64_t rollup_min_pte;
 };
+
+#define PTW_ROLLUP_MIN_PTE (1ULL << 20)
 
 enum snapshot_sort { SORT_WASTE, SORT_PTE, SORT_RSS };
 
@@ -72,9 +78,10 @@ void snapshot_sort(struct snapshot *s, enum snapshot_sort key);
 
 /* Reads one process; -ESRCH/-ENOENT gone, -ENODATA kernel thread, -EACCES
  * filled from status only (smaps_rollup unreadable: not our process).
- * `cgroup_v2_memory` as for procfs_parse_cgroup(). */
+ * `cgroup_v2_memory` as for procfs_parse_cgroup(); rollup_min_pte as in
+ * snapshot_opts, but taken literally (0: always). */
 int snapshot_read_proc(int proc_dirfd, pid_t pid, int cgroup_v2_memory,
-		       struct proc_sample *out);
+		       uint64_t rollup_min_pte, struct proc_sample *out);
 
 /* The JSON schema of docs/json-schema.md, both ways. snapshot_from_json
  * reads what snapshot_to_json (or the daemon) wrote: 0 or -EPROTO. */

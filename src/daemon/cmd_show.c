@@ -78,7 +78,7 @@ static int read_sample(pid_t pid, struct proc_sample *p)
 		return cli_error(PTW_ERR, "cannot open /proc: %s",
 				 strerror(errno));
 	cgroup_detect("/sys/fs/cgroup", &layout);
-	err = snapshot_read_proc(fd, pid, layout.version == 2, p);
+	err = snapshot_read_proc(fd, pid, layout.version == 2, 0, p);
 	close(fd);
 	if (err == -ENODATA)
 		return cli_error(PTW_NOPROC, "pid %d is a kernel thread: it "

@@ -29,11 +29,12 @@ static uint64_t now_ns(clockid_t clk)
 }
 
 /* Fills the memory figures from smaps_rollup, or from status alone when
- * rollup cannot be read (another user's process): THP is then unknown and
- * counted as PTE-mapped, which makes the waste estimate smaller, not
- * larger. Returns whether rollup was read. */
+ * rollup is not wanted (small page tables: not worth its page walk) or
+ * cannot be read (another user's process). THP is then unknown and counted
+ * as PTE-mapped, which makes the waste estimate smaller, not larger.
+ * Returns false only when rollup was wanted and refused. */
 static bool read_memory(int dirfd, const struct proc_status *st,
-			struct proc_sample *out)
+			bool rollup, struct proc_sample *out)
 {
 	struct waste_input in = {
 		.pte_mapped_bytes = st->vm_rss,
@@ -45,7 +46,9 @@ static bool read_memory(int dirfd, const struct proc_status *st,
 	char buf[4096];
 	bool full = false;
 
-	if (procfs_read(dirfd, "smaps_rollup", buf, sizeof(buf)) > 0 &&
+	if (!rollup) {
+		full = true; /* skipped by choice, not refused */
+	} else if (procfs_read(dirfd, "smaps_rollup", buf, sizeof(buf)) > 0 &&
 	    procfs_parse_smaps_rollup(buf, &r) == 0) {
 		out->thp_bytes = r.anon_huge + r.shmem_pmd_mapped +
 				 r.file_pmd_mapped;
@@ -62,7 +65,7 @@ static bool read_memory(int dirfd, const struct proc_status *st,
 }
 
 int snapshot_read_proc(int proc_dirfd, pid_t pid, int cgroup_v2_memory,
-		       struct proc_sample *out)
+		       uint64_t rollup_min_pte, struct proc_sample *out)
 {
 	char name[16], buf[8192];
 	struct proc_status st;
@@ -94,7 +97,7 @@ int snapshot_read_proc(int proc_dirfd, pid_t pid, int cgroup_v2_memory,
 	out->rss_shmem = st.rss_shmem;
 	out->swap = st.vm_swap;
 	out->page_table_bytes = st.vm_pte;
-	if (!read_memory(dirfd, &st, out))
+	if (!read_memory(dirfd, &st, st.vm_pte >= rollup_min_pte, out))
 		err = -EACCES; /* still a usable sample; caller counts it */
 	if (procfs_read(dirfd, "cgroup", buf, sizeof(buf)) < 0 ||
 	    procfs_parse_cgroup(buf, cgroup_v2_memory, out->cgroup,
@@ -147,10 +150,10 @@ static int add_sample(struct snapshot *s, size_t *cap,
 
 /* Reads one PID into the snapshot; processes that vanish are skipped. */
 static int take_one(struct snapshot *s, size_t *cap, int proc_fd, pid_t pid,
-		    bool v2)
+		    bool v2, uint64_t rollup_min_pte)
 {
 	struct proc_sample p;
-	int err = snapshot_read_proc(proc_fd, pid, v2, &p);
+	int err = snapshot_read_proc(proc_fd, pid, v2, rollup_min_pte, &p);
 
 	if (err == -EACCES) {
 		s->host.unreadable++;
@@ -173,7 +176,8 @@ static int take_procs(struct snapshot *s, const struct snapshot_opts *o,
 		proc_fd = open(o->proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (proc_fd < 0)
 			return -errno;
-		err = take_one(s, &cap, proc_fd, o->only_pid, v2);
+		err = take_one(s, &cap, proc_fd, o->only_pid, v2,
+			       o->rollup_min_pte);
 		close(proc_fd);
 		return err == -ENOENT ? -ESRCH : err;
 	}
@@ -184,7 +188,8 @@ static int take_procs(struct snapshot *s, const struct snapshot_opts *o,
 	while ((de = readdir(d))) {
 		if (!isdigit((unsigned char)de->d_name[0]))
 			continue;
-		err = take_one(s, &cap, proc_fd, atoi(de->d_name), v2);
+		err = take_one(s, &cap, proc_fd, atoi(de->d_name), v2,
+			       o->rollup_min_pte);
 		if (err == -ENOMEM)
 			break;
 		err = 0; /* exited, kernel thread: quietly skipped */
@@ -203,6 +208,8 @@ int snapshot_take(struct snapshot *s, const struct snapshot_opts *opts)
 		o.proc_root = "/proc";
 	if (!o.cgroup_root)
 		o.cgroup_root = "/sys/fs/cgroup";
+	if (!o.rollup_min_pte)
+		o.rollup_min_pte = PTW_ROLLUP_MIN_PTE;
 	memset(s, 0, sizeof(*s));
 	err = read_host(o.proc_root, &s->host);
 	if (err)
