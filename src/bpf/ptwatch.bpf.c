@@ -387,6 +387,8 @@ int raw_sched_process_exit(struct bpf_raw_tracepoint_args *ctx)
 	p = bpf_map_lookup_elem(&procs, &tgid);
 	if (!p)
 		return 0;
+	/* The entry may date from before an exec: take the final name. */
+	BPF_CORE_READ_STR_INTO(&p->comm, task, group_leader, comm);
 	if (bpf_ringbuf_output(&exits, p, sizeof(*p), 0))
 		count_drop();
 	bpf_map_delete_elem(&procs, &tgid);

@@ -7,6 +7,7 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,6 +62,26 @@ static bool process_gone(uint32_t pid)
 	return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
 }
 
+/* The BPF side names a process when it first sees it, which may be before
+ * an exec; a live process's current name is in /proc. */
+static void refresh_comm(struct ptw_proc *p)
+{
+	char path[32], buf[PTW_COMM_BYTES + 2];
+	FILE *f;
+	size_t len;
+
+	snprintf(path, sizeof(path), "/proc/%u/comm", p->pid);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	if (fgets(buf, sizeof(buf), f)) {
+		len = strcspn(buf, "\n");
+		memset(p->comm, 0, sizeof(p->comm));
+		memcpy(p->comm, buf, len < sizeof(p->comm) ? len : sizeof(p->comm));
+	}
+	fclose(f);
+}
+
 int bpf_probes_read(struct bpf_probes *bp, ptw_proc_fn fn, void *arg)
 {
 	struct ptw_proc p;
@@ -81,6 +102,7 @@ int bpf_probes_read(struct bpf_probes *bp, ptw_proc_fn fn, void *arg)
 			bpf_map_delete_elem(bp->procs_fd, &key);
 			fn(&p, true, arg);
 		} else {
+			refresh_comm(&p);
 			fn(&p, false, arg);
 		}
 	}
