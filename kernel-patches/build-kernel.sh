@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# Builds the ptwatch test kernel: Debian's linux-source-6.12 at a pinned
+# version + the patches listed in kernel-patches/series, configured from
+# tinyconfig + kernel-patches/ptwatch.config, bzImage built with ccache.
+#
+#   kernel-patches/build-kernel.sh [--print] [--force] [--no-patches]
+#
+# Prints the path of the bzImage on stdout (everything else goes to
+# stderr). The result is cached under $PTWATCH_CACHE/kernel/<key>/ where
+# <key> hashes the source version, the series, every patch, the config
+# fragment and this script: an unchanged input is never rebuilt.
+#   --print       only print the cached path (exit 3 when not built yet)
+#   --force       rebuild even if cached
+#   --no-patches  build the unpatched source (for comparisons)
+# Environment: PTWATCH_CACHE (/var/cache/ptwatch), BUILD (build),
+# JOBS (2), KERNEL_SRC_VERSION (pinned below).
+# Exit codes: 0 ok, 1 build failed, 2 bad usage, 3 --print and not built.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+version=${KERNEL_SRC_VERSION:-$(cat "$here/SOURCE_VERSION")}
+cache=${PTWATCH_CACHE:-/var/cache/ptwatch}
+build=${BUILD:-build}
+case $build in /*) ;; *) build=$root/$build ;; esac
+work=$build/kernel
+jobs=${JOBS:-2}
+print_only=0 force=0 patches=1
+
+for arg; do
+	case $arg in
+	--print) print_only=1 ;;
+	--force) force=1 ;;
+	--no-patches) patches=0 ;;
+	*) echo "build-kernel.sh: unknown argument '$arg'" >&2; exit 2 ;;
+	esac
+done
+
+log() { echo "build-kernel: $*" >&2; }
+
+series_files() { # the patches in series order, one path a line
+	[ "$patches" = 1 ] || return 0
+	grep -v '^[[:space:]]*\(#\|$\)' "$here/series" | sed "s|^|$here/|"
+}
+
+cache_key() {
+	{
+		echo "linux-source-6.12=$version patches=$patches"
+		cat "$here/ptwatch.config" "$here/build-kernel.sh"
+		series_files | while read -r p; do
+			echo "== ${p##*/}"
+			cat "$p"
+		done
+	} | sha256sum | cut -c1-16
+}
+
+key=$(cache_key)
+out=$cache/kernel/$key
+if [ "$force" = 0 ] && [ -s "$out/bzImage" ]; then
+	echo "$out/bzImage"
+	exit 0
+fi
+if [ "$print_only" = 1 ]; then
+	log "kernel $key not built yet (run make kernel)"
+	exit 3
+fi
+
+need_pkgs() { # install build dependencies that are missing
+	local missing=() p
+	for p in gcc make flex bison bc libssl-dev libelf-dev dwarves ccache \
+		 rsync xz-utils cpio python3; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+			grep -q 'ok installed' || missing+=("$p")
+	done
+	[ "${#missing[@]}" = 0 ] && return 0
+	log "installing ${missing[*]}"
+	[ "$(id -u)" = 0 ] || { log "need root to apt-get install"; exit 1; }
+	apt-get update -qq >&2
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends "${missing[@]}" >&2
+}
+
+fetch_source() { # prints the path of the unpacked pristine tree
+	local srcdir=$cache/src/$version deb
+	if [ ! -f "$srcdir/linux-source-6.12.tar.xz" ]; then
+		mkdir -p "$srcdir"
+		log "downloading linux-source-6.12=$version"
+		(cd "$srcdir" && apt-get download -q \
+			"linux-source-6.12=$version" >&2) || {
+			log "linux-source-6.12=$version is not available" \
+			    "(apt-cache madison linux-source-6.12)"
+			exit 1
+		}
+		deb=$(ls "$srcdir"/linux-source-6.12_*.deb)
+		dpkg-deb --fsys-tarfile "$deb" |
+			tar -xO ./usr/src/linux-source-6.12.tar.xz \
+			> "$srcdir/linux-source-6.12.tar.xz.tmp"
+		mv "$srcdir/linux-source-6.12.tar.xz.tmp" \
+		   "$srcdir/linux-source-6.12.tar.xz"
+		rm -f "$deb"
+	fi
+	echo "$srcdir/linux-source-6.12.tar.xz"
+}
+
+# Unpack + patch into a staging tree, then copy only files whose content
+# changed into the tree make sees, so that an edited patch rebuilds only
+# what it touches (and ccache covers the rest).
+prepare_tree() {
+	local tarball=$1 stage=$work/stage p
+	rm -rf "$stage"
+	mkdir -p "$stage"
+	tar -xJf "$tarball" -C "$stage" --strip-components=1
+	series_files | while read -r p; do
+		log "applying ${p##*/}"
+		patch -d "$stage" -p1 --batch --forward --quiet < "$p" >&2 || {
+			log "${p##*/} does not apply"
+			exit 1
+		}
+	done
+	mkdir -p "$work/src"
+	rsync -a --checksum --delete "$stage/" "$work/src/"
+	rm -rf "$stage"
+}
+
+configure() {
+	local src=$work/src obj=$work/obj opt
+	mkdir -p "$obj"
+	make -s -C "$src" O="$obj" tinyconfig >&2
+	"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" \
+		"$here/ptwatch.config" >/dev/null
+	make -s -C "$src" O="$obj" olddefconfig >&2
+	for opt in $(grep -o '^CONFIG_[A-Z0-9_]*=[^ ]*' "$here/ptwatch.config"); do
+		# the unpatched source has no PT_RECLAIM on 6.12
+		[ "$patches" = 0 ] && [ "$opt" = CONFIG_PT_RECLAIM=y ] && continue
+		grep -qx "$opt" "$obj/.config" || {
+			log "config: $opt did not stick (check dependencies)"
+			exit 1
+		}
+	done
+}
+
+compile() {
+	local src=$work/src obj=$work/obj
+	export CCACHE_DIR=$cache/ccache CCACHE_BASEDIR=$work CCACHE_NOHASHDIR=1
+	export KBUILD_BUILD_TIMESTAMP="2025-01-01" KBUILD_BUILD_USER=ptwatch
+	export KBUILD_BUILD_HOST=ptwatch
+	mkdir -p "$CCACHE_DIR"
+	ccache -M 5G >/dev/null
+	log "building bzImage (-j$jobs, log in $work/build.log)"
+	nice make -C "$src" O="$obj" -j"$jobs" CC="ccache gcc" bzImage \
+		> "$work/build.log" 2>&1 || {
+		grep -E 'error|Error' "$work/build.log" | head -n 20 >&2
+		log "build failed, see $work/build.log"
+		exit 1
+	}
+}
+
+# One build at a time (build/kernel is shared); the next one finds the cache.
+mkdir -p "$cache/kernel"
+exec 9> "$cache/kernel/.lock"
+flock 9
+if [ "$force" = 0 ] && [ -s "$out/bzImage" ]; then
+	echo "$out/bzImage"
+	exit 0
+fi
+need_pkgs
+start=$(date +%s)
+prepare_tree "$(fetch_source)"
+configure
+compile
+mkdir -p "$out.tmp"
+cp "$work/obj/arch/x86/boot/bzImage" "$work/obj/.config" \
+   "$work/obj/System.map" "$out.tmp/"
+{
+	echo "source=linux-source-6.12=$version"
+	echo "patches=$(series_files | wc -l)"
+	echo "build_seconds=$(($(date +%s) - start))"
+	echo "built=$(date -u +%FT%TZ)"
+} > "$out.tmp/info"
+rm -rf "$out"
+mv "$out.tmp" "$out"
+log "built in $(($(date +%s) - start)) s: $out/bzImage"
+echo "$out/bzImage"
