@@ -9,7 +9,8 @@
  * - Rate limit: at most one change per min_interval seconds.
  * - Dry run: the decision is reported as D_ACT_WOULD_SET and nothing is
  *   written; it is reported again only when the wish changes or once per
- *   min_interval, so a dry run does not flood the log.
+ *   min_interval (at least D_POLICY_DRY_REPEAT s), so a dry run does not
+ *   flood the log.
  * - Back-off: if the knob no longer holds the value this policy last wrote,
  *   an administrator changed it; the policy leaves it alone for `backoff`
  *   seconds (0: until d_policy_reset(), i.e. restart, reload or a manual
@@ -23,6 +24,8 @@
 #include <stdint.h>
 
 #include "d_config.h"
+
+#define D_POLICY_DRY_REPEAT 600
 
 enum d_action {
 	D_ACT_NONE,

@@ -385,6 +385,10 @@ int d_run(const struct d_options *o, const struct d_config *cfg)
 		l.reloaded = false;
 		for (int i = 0; i < n && !l.reloaded; i++)
 			dispatch(&l, &ev[i]);
+		/* libmicrohttpd also needs calls for its own timeouts and
+		 * for work it queued without making its epoll fd ready */
+		if (l.http)
+			d_http_run(l.http);
 		watchdog(&l);
 	}
 	shutdown_all(&l);

@@ -1,0 +1,96 @@
+# Shared by the daemon suites: TAP output and a daemon under test.
+# Everything lives in $T (a fresh directory) and is killed on exit.
+set -u
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+BUILD=${BUILD:-build}
+PTWATCH=$PWD/$BUILD/ptwatch
+PTWATCHD=$PWD/$BUILD/ptwatchd
+HELPERS=$PWD/$BUILD/tests/daemon
+T=$(mktemp -d /tmp/ptwatchd-test.XXXXXX)
+chmod 755 "$T" # the unprivileged client must reach the socket
+PIDS=()
+
+ok() { echo "ok - $*"; }
+not_ok() { # WHAT [DETAIL...]
+	echo "not ok - $1"
+	shift
+	local l
+	for l in "$@"; do echo "#   $l"; done
+}
+skip() { echo "ok - $1 # SKIP $2"; }
+check() { # WHAT COMMAND...: ok if the command succeeds
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else not_ok "$what" "failed: $*"; fi
+}
+
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+# jcheck WHAT FILTER JSON: ok if jq -e FILTER holds for JSON.
+jcheck() {
+	if jq -e "$2" <<<"$3" >/dev/null 2>&1; then
+		ok "$1"
+	else
+		not_ok "$1" "want: $2" "got: ${3:0:400}"
+	fi
+}
+
+# Waits up to $2 seconds (default 5) for command $1 to succeed.
+wait_for() {
+	local cmd=$1 limit=${2:-5} i
+	for ((i = 0; i < limit * 20; i++)); do
+		eval "$cmd" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# A fake sysctl tree the test owns: vm.pt_reclaim=0.
+make_sysctl() {
+	mkdir -p "$T/sys/vm" "$T/run" "$T/prom"
+	echo 0 >"$T/sys/vm/pt_reclaim"
+}
+
+# write_conf [EXTRA INI LINES...]: the base test config plus overrides
+# appended under their own section headers.
+write_conf() {
+	cat >"$T/d.conf" <<-CONF
+	[daemon]
+	interval = 200ms
+	state_dir = $T/run
+	sysctl_root = $T/sys
+	log = stderr
+	bpf = no
+	[metrics]
+	textfile_dir = $T/prom
+	listen = 127.0.0.1:$PORT
+	CONF
+	printf '%s\n' "$@" >>"$T/d.conf"
+}
+PORT=$((20000 + $$ % 20000))
+
+# start_daemon: runs ptwatchd with NOTIFY_SOCKET and a watchdog in the
+# background; its stderr goes to $T/log (appended, so restarts add up).
+start_daemon() {
+	NOTIFY_SOCKET=$T/notify WATCHDOG_USEC=400000 \
+		"$PTWATCHD" --config "$T/d.conf" --socket "$T/s.sock" \
+		2>>"$T/log" &
+	DPID=$!
+	PIDS+=("$DPID")
+}
+
+# The notification listener, started once.
+start_listener() {
+	"$HELPERS/notify-listen" "$T/notify" >"$T/notify.log" &
+	PIDS+=($!)
+	wait_for "[ -S $T/notify ]" 5
+}
+
+# req JSON: sends a raw request, prints the answer.
+req() { printf '%s' "$1" | "$HELPERS/sock-raw" "$T/s.sock"; }
