@@ -8,3 +8,7 @@ all: $(DHELPER_BINS)
 $(BUILD)/tests/daemon/%: tests/daemon/helpers/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $<
+
+# The top Makefile includes src/*/build.mk and tests/*/build.mk only; the
+# install rules live with the unit they install.
+include systemd/build.mk
