@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The daemon's view of the BPF probes: open and attach at start, read the
- * counters each sample, report them. A probe that cannot attach degrades
- * the report, never the daemon: every function here works (and says what
- * is missing) when nothing attached.
+ * The daemon's view of the BPF probes (bpf_probes.h): open and attach at
+ * start, read the counters each sample, report them. A probe that cannot
+ * attach degrades the report, never the daemon: every function here works
+ * (and says what is missing) when nothing attached, and with b == NULL
+ * (BPF disabled in the config).
+ *
+ * Memory stays bounded: only the processes alive at the last read are
+ * kept; processes that ended are in the system-wide totals only.
  */
 #ifndef PTWATCH_D_BPF_H
 #define PTWATCH_D_BPF_H
@@ -11,21 +15,28 @@
 #include <json-c/json.h>
 #include <stdio.h>
 
+#include "snapshot.h"
+
 struct d_bpf;
 
-/* Never NULL unless out of memory; a d_bpf with nothing attached reports
- * why in its status. */
+/* NULL only when out of memory; a d_bpf with nothing attached says why. */
 struct d_bpf *d_bpf_open(void);
 void d_bpf_close(struct d_bpf *b);
 
 /* Reads the counters (each sample). */
 void d_bpf_sample(struct d_bpf *b);
 
-/* {"available":bool,"reason":..,"probes":[{"name","method","attached"}],
- *  "processes":{...}} for the socket's answers. */
-json_object *d_bpf_to_json(const struct d_bpf *b);
+/*
+ * {"available":bool,"reason"?,"probes":[...],"totals":{...},
+ *  "processes":[...]} in the schema of bpf_json.h. "processes" holds the
+ * counters of the first n processes of s (those in the answer) that the
+ * probes have seen; s may be NULL.
+ */
+json_object *d_bpf_to_json(const struct d_bpf *b, const struct snapshot *s,
+			   size_t n);
 
-/* Prometheus lines: ptwatch_probe_attached{probe,method} and counters. */
+/* Prometheus lines: ptwatch_bpf_available, ptwatch_probe_attached{probe,
+ * attach}, ptwatch_bpf_events_total{counter} for the counters measured. */
 void d_bpf_metrics(const struct d_bpf *b, FILE *out);
 
 #endif

@@ -109,7 +109,7 @@ static json_object *status(const struct d_state *st)
 		json_object_array_add(knobs, knob_json(st, id));
 	json_object_object_add(o, "knobs", knobs);
 	json_object_object_add(o, "hugetlb", hugetlb_json(&st->huge));
-	json_object_object_add(o, "bpf", d_bpf_to_json(st->bpf));
+	json_object_object_add(o, "bpf", d_bpf_to_json(st->bpf, NULL, 0));
 	json_object_object_add(o, "status", json_object_new_string(st->status_line));
 	return o;
 }
@@ -146,7 +146,7 @@ static json_object *daemon_extras(const struct d_state *st, size_t n,
 	json_object_object_add(d, "samples",
 			       json_object_new_uint64(st->stats.samples));
 	json_object_object_add(d, "rates", rates_json(st, n));
-	json_object_object_add(d, "bpf", d_bpf_to_json(st->bpf));
+	json_object_object_add(d, "bpf", d_bpf_to_json(st->bpf, &st->snap, n));
 	if (history)
 		json_object_object_add(d, "history",
 				       d_history_to_json(&st->hist, history));
@@ -169,6 +169,7 @@ static json_object *snapshot(const struct d_state *st,
 
 static json_object *process(const struct d_state *st, pid_t pid)
 {
+	struct snapshot one = { 0 };
 	json_object *o;
 
 	for (size_t i = 0; i < st->snap.nr_procs; i++) {
@@ -184,6 +185,9 @@ static json_object *process(const struct d_state *st, pid_t pid)
 			add_double(o, "page_tables_bytes_per_second", r);
 		json_object_object_add(o, "host",
 				       host_sample_to_json(&st->snap.host));
+		one.procs = &st->snap.procs[i];
+		one.nr_procs = 1;
+		json_object_object_add(o, "bpf", d_bpf_to_json(st->bpf, &one, 1));
 		return o;
 	}
 	return answer_err(ESRCH, "no such process in the last sample");

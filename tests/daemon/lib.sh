@@ -32,6 +32,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# quiet COMMAND...: runs it with its output discarded (for check)
+quiet() { "$@" >/dev/null 2>&1; }
+
 # jcheck WHAT FILTER JSON: ok if jq -e FILTER holds for JSON.
 jcheck() {
 	if jq -e "$2" <<<"$3" >/dev/null 2>&1; then

@@ -13,7 +13,7 @@ done
 check "the installed unit runs /usr/sbin/ptwatchd" \
 	grep -qx 'ExecStart=/usr/sbin/ptwatchd --config /etc/ptwatch/ptwatchd.conf' \
 	"$T/root/usr/lib/systemd/system/ptwatchd.service"
-check "the installed config validates" "$T/root/usr/sbin/ptwatchd" --check-config "$T/root/etc/ptwatch/ptwatchd.conf" >/dev/null
+check "the installed config validates" quiet "$T/root/usr/sbin/ptwatchd" --check-config "$T/root/etc/ptwatch/ptwatchd.conf"
 echo "# changed" >>"$T/root/etc/ptwatch/ptwatchd.conf"
 make -s install DESTDIR="$T/root" PREFIX=/usr >/dev/null 2>&1
 if grep -q '^# changed' "$T/root/etc/ptwatch/ptwatchd.conf" && [ -s "$T/root/etc/ptwatch/ptwatchd.conf.dist" ]; then
