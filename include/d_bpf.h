@@ -15,7 +15,7 @@
 #include <json-c/json.h>
 #include <stdio.h>
 
-#include "snapshot.h"
+#include <sys/types.h>
 
 struct d_bpf;
 
@@ -29,10 +29,10 @@ void d_bpf_sample(struct d_bpf *b);
 /*
  * {"available":bool,"reason"?,"probes":[...],"totals":{...},
  *  "processes":[...]} in the schema of bpf_json.h. "processes" holds the
- * counters of the first n processes of s (those in the answer) that the
- * probes have seen; s may be NULL.
+ * counters of those of the n pids (the processes in the answer) that the
+ * probes have seen; pids may be NULL.
  */
-json_object *d_bpf_to_json(const struct d_bpf *b, const struct snapshot *s,
+json_object *d_bpf_to_json(const struct d_bpf *b, const pid_t *pids,
 			   size_t n);
 
 /* Prometheus lines: ptwatch_bpf_available, ptwatch_probe_attached{probe,

@@ -45,6 +45,8 @@ struct d_config {
 	char sysfs_root[PATH_MAX]; /* HugeTLB pools under kernel/mm */
 	enum d_log_target log;
 	unsigned int history;      /* samples kept for {"cmd":"history"} */
+	unsigned int reads_per_sample; /* known processes re-read per sample;
+					* 0: all (d_scan.h) */
 	bool bpf;                  /* attach the BPF probes */
 	bool rollback_on_exit;     /* restore original knob values on exit */
 	/* [metrics] */

@@ -19,6 +19,7 @@
 #include "d_log.h"
 #include "d_policy.h"
 #include "d_proto.h"
+#include "d_scan.h"
 #include "kfeatures.h"
 #include "snapshot.h"
 
@@ -37,21 +38,11 @@ struct d_stats {
 	unsigned long textfile_writes;
 };
 
-/* Per-process page-table rate of change, parallel to snap.procs. */
-struct d_rates {
-	struct { pid_t pid; uint64_t pte; } *prev; /* sorted by pid */
-	size_t nr_prev;
-	uint64_t prev_ns;
-	double *rate;   /* bytes/s, NAN when the process is new */
-	size_t nr_rate;
-};
-
 struct d_state {
 	struct d_config cfg;
 	const char *config_path;
-	struct snapshot snap;
+	struct d_scan scan;   /* scan.snap: the newest sample */
 	bool have_snap;
-	struct d_rates rates;
 	struct d_history hist;
 	struct kfeatures kf;
 	struct d_hugetlb huge;
@@ -95,8 +86,9 @@ int d_state_set_mode(struct d_state *st, enum d_knob_id id,
 /* One policy step for every knob, acting on the decision. */
 void d_state_tune(struct d_state *st);
 
-/* Answers one request from `peer`. Never NULL. */
-json_object *d_handle(struct d_state *st, const struct d_request *req,
-		      const struct ucred *peer);
+/* Answers one request from `peer`: the JSON text, newline terminated,
+ * malloc'd (*len bytes); NULL only when out of memory. */
+char *d_handle(struct d_state *st, const struct d_request *req,
+	       const struct ucred *peer, size_t *len);
 
 #endif

@@ -117,7 +117,7 @@ static const struct ptw_proc *find(const struct d_bpf *b, pid_t pid)
 	return bsearch(&key, b->live, b->nr_live, sizeof(*b->live), cmp_pid);
 }
 
-json_object *d_bpf_to_json(const struct d_bpf *b, const struct snapshot *s,
+json_object *d_bpf_to_json(const struct d_bpf *b, const pid_t *pids,
 			   size_t n)
 {
 	json_object *o = json_object_new_object(), *procs;
@@ -136,8 +136,8 @@ json_object *d_bpf_to_json(const struct d_bpf *b, const struct snapshot *s,
 		json_object_object_add(o, "totals",
 				       ptw_totals_json(&b->totals, st));
 	procs = json_object_new_array();
-	for (size_t i = 0; s && i < n && i < s->nr_procs; i++) {
-		const struct ptw_proc *p = find(b, s->procs[i].pid);
+	for (size_t i = 0; pids && i < n; i++) {
+		const struct ptw_proc *p = find(b, pids[i]);
 
 		if (p)
 			json_object_array_add(procs, ptw_proc_json(p, st));

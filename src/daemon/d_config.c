@@ -39,6 +39,7 @@ static const struct key keys[] = {
 	{ "daemon", "sysfs_root", K_STR, F(sysfs_root), 0, 0 },
 	{ "daemon", "log", K_LOG, F(log), 0, 0 },
 	{ "daemon", "history", K_UINT, F(history), 1, 100000 },
+	{ "daemon", "reads_per_sample", K_UINT, F(reads_per_sample), 0, 10000000 },
 	{ "daemon", "bpf", K_BOOL, F(bpf), 0, 0 },
 	{ "daemon", "rollback_on_exit", K_BOOL, F(rollback_on_exit), 0, 0 },
 	{ "metrics", "textfile_dir", K_STR, F(textfile_dir), 0, 0 },
@@ -65,6 +66,7 @@ void d_config_defaults(struct d_config *cfg)
 	strcpy(cfg->sysfs_root, "/sys");
 	cfg->log = D_LOG_AUTO;
 	cfg->history = 360;
+	cfg->reads_per_sample = 1000;
 	cfg->bpf = true;
 	cfg->rollback_on_exit = false;
 	strcpy(cfg->textfile_dir, "/var/lib/prometheus/node-exporter");

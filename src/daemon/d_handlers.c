@@ -2,12 +2,13 @@
 /* Answers to the query socket's requests (docs/protocol.md). */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "d_bpf.h"
-#include "d_rates.h"
 #include "d_state.h"
 
 static json_object *answer_ok(void)
@@ -110,10 +111,14 @@ static json_object *status(const struct d_state *st)
 	json_object_object_add(o, "knobs", knobs);
 	json_object_object_add(o, "hugetlb", hugetlb_json(&st->huge));
 	json_object_object_add(o, "bpf", d_bpf_to_json(st->bpf, NULL, 0));
+	json_object_object_add(o, "reads_per_sample",
+			       json_object_new_int(st->cfg.reads_per_sample));
 	json_object_object_add(o, "status", json_object_new_string(st->status_line));
 	return o;
 }
 
+/* Rates of the processes in the answer whose page tables changed between
+ * their last two reads (most do not: listing them all would bloat it). */
 static json_object *rates_json(const struct d_state *st, size_t n)
 {
 	json_object *o = json_object_new_object(), *a = json_object_new_array();
@@ -121,18 +126,31 @@ static json_object *rates_json(const struct d_state *st, size_t n)
 	add_double(o, "page_tables_bytes_per_second",
 		   d_history_page_table_rate(&st->hist));
 	for (size_t i = 0; i < n; i++) {
-		double r = d_rates_get(&st->rates, i);
+		size_t idx = d_scan_nth_index(&st->scan, i);
+		double r = d_scan_rate(&st->scan, idx);
 		json_object *p;
 
-		if (isnan(r))
+		if (isnan(r) || r == 0)
 			continue;
 		p = json_object_new_object();
-		json_object_object_add(p, "pid",
-				       json_object_new_int(st->snap.procs[i].pid));
+		json_object_object_add(p, "pid", json_object_new_int(
+				       st->scan.snap.procs[idx].pid));
 		add_double(p, "page_tables_bytes_per_second", r);
 		json_object_array_add(a, p);
 	}
 	json_object_object_add(o, "processes", a);
+	return o;
+}
+
+static json_object *bpf_json(const struct d_state *st, size_t n)
+{
+	pid_t *pids = malloc((n + 1) * sizeof(*pids));
+	json_object *o;
+
+	for (size_t i = 0; pids && i < n; i++)
+		pids[i] = d_scan_nth(&st->scan, i)->pid;
+	o = d_bpf_to_json(st->bpf, pids, pids ? n : 0);
+	free(pids);
 	return o;
 }
 
@@ -145,52 +163,104 @@ static json_object *daemon_extras(const struct d_state *st, size_t n,
 	add_double(d, "interval_s", st->cfg.interval_ms / 1000.0);
 	json_object_object_add(d, "samples",
 			       json_object_new_uint64(st->stats.samples));
+	json_object_object_add(d, "reads_per_sample",
+			       json_object_new_int(st->cfg.reads_per_sample));
 	json_object_object_add(d, "rates", rates_json(st, n));
-	json_object_object_add(d, "bpf", d_bpf_to_json(st->bpf, &st->snap, n));
+	json_object_object_add(d, "bpf", bpf_json(st, n));
 	if (history)
 		json_object_object_add(d, "history",
 				       d_history_to_json(&st->hist, history));
 	return d;
 }
 
-/* The same schema as `ptwatch snapshot --json`, plus "ok" and "daemon". */
-static json_object *snapshot(const struct d_state *st,
-			     const struct d_request *r)
+/* Serializes o (consumed) as one line. */
+static char *finish(json_object *o, size_t *len)
 {
-	size_t n = r->max_procs && r->max_procs < st->snap.nr_procs ?
-			   r->max_procs : st->snap.nr_procs;
-	json_object *o = snapshot_to_json(&st->snap, n);
+	const char *t = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	char *out;
+
+	*len = strlen(t) + 1;
+	out = malloc(*len + 1);
+	if (out) {
+		memcpy(out, t, *len - 1);
+		out[*len - 1] = '\n';
+		out[*len] = 0;
+	}
+	json_object_put(o);
+	return out;
+}
+
+/*
+ * The same schema as `ptwatch snapshot --json`, plus "ok" and "daemon".
+ * The process list is written one process at a time into the text: as
+ * json-c objects, 10,000 processes would take some 40 MiB at once.
+ */
+static char *snapshot(const struct d_state *st, const struct d_request *r,
+		      size_t *len)
+{
+	const struct snapshot *s = &st->scan.snap;
+	size_t n = r->max_procs && r->max_procs < s->nr_procs ? r->max_procs :
+								 s->nr_procs;
+	json_object *o = snapshot_to_json(s, 0);
+	static const char hole[] = "\"processes\":[]";
+	const char *text, *at;
+	char *out = NULL;
+	FILE *f;
 
 	json_object_object_add(o, "ok", json_object_new_boolean(1));
 	json_object_object_add(o, "source", json_object_new_string("daemon"));
 	json_object_object_add(o, "daemon", daemon_extras(st, n, r->history));
-	return o;
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	/* keys and strings are escaped: the first unescaped match is the
+	 * top-level member */
+	at = strstr(text, hole);
+	f = open_memstream(&out, len);
+	if (!at || !f) {
+		if (f)
+			fclose(f);
+		free(out);
+		json_object_put(o);
+		return finish(answer_err(ENOMEM, "cannot build the answer"), len);
+	}
+	fwrite(text, 1, at - text + sizeof(hole) - 2, f);
+	for (size_t i = 0; i < n; i++) {
+		json_object *p = proc_sample_to_json(d_scan_nth(&st->scan, i));
+
+		if (i)
+			fputc(',', f);
+		fputs(json_object_to_json_string_ext(p, JSON_C_TO_STRING_PLAIN), f);
+		json_object_put(p);
+	}
+	fputs(at + sizeof(hole) - 2, f);
+	fputc('\n', f);
+	json_object_put(o);
+	if (fclose(f)) {
+		free(out);
+		return NULL;
+	}
+	return out;
 }
 
 static json_object *process(const struct d_state *st, pid_t pid)
 {
-	struct snapshot one = { 0 };
+	long i = d_scan_find(&st->scan, pid);
+	const struct proc_sample *p;
 	json_object *o;
+	double r;
 
-	for (size_t i = 0; i < st->snap.nr_procs; i++) {
-		double r;
-
-		if (st->snap.procs[i].pid != pid)
-			continue;
-		o = answer_ok();
-		json_object_object_add(o, "process",
-				       proc_sample_to_json(&st->snap.procs[i]));
-		r = d_rates_get(&st->rates, i);
-		if (!isnan(r))
-			add_double(o, "page_tables_bytes_per_second", r);
-		json_object_object_add(o, "host",
-				       host_sample_to_json(&st->snap.host));
-		one.procs = &st->snap.procs[i];
-		one.nr_procs = 1;
-		json_object_object_add(o, "bpf", d_bpf_to_json(st->bpf, &one, 1));
-		return o;
-	}
-	return answer_err(ESRCH, "no such process in the last sample");
+	if (i < 0)
+		return answer_err(ESRCH, "no such process in the last sample");
+	p = &st->scan.snap.procs[i];
+	o = answer_ok();
+	json_object_object_add(o, "process", proc_sample_to_json(p));
+	r = d_scan_rate(&st->scan, i);
+	if (!isnan(r))
+		add_double(o, "page_tables_bytes_per_second", r);
+	add_double(o, "age_s", (double)(st->scan.snap.host.timestamp_ns -
+					 st->scan.meta[i].read_ns) / 1e9);
+	json_object_object_add(o, "host", host_sample_to_json(&st->scan.snap.host));
+	json_object_object_add(o, "bpf", d_bpf_to_json(st->bpf, &p->pid, 1));
+	return o;
 }
 
 static json_object *history(const struct d_state *st, size_t n)
@@ -229,23 +299,31 @@ static json_object *knob(struct d_state *st, const struct d_request *r,
 	return o;
 }
 
-json_object *d_handle(struct d_state *st, const struct d_request *req,
-		      const struct ucred *peer)
+char *d_handle(struct d_state *st, const struct d_request *req,
+	       const struct ucred *peer, size_t *len)
 {
+	json_object *o;
+
 	if (req->cmd != D_CMD_STATUS && req->cmd != D_CMD_KNOB &&
 	    !st->have_snap)
-		return answer_err(EAGAIN, "no sample taken yet");
+		return finish(answer_err(EAGAIN, "no sample taken yet"), len);
 	switch (req->cmd) {
-	case D_CMD_STATUS:
-		return status(st);
 	case D_CMD_SNAPSHOT:
-		return snapshot(st, req);
+		return snapshot(st, req, len);
+	case D_CMD_STATUS:
+		o = status(st);
+		break;
 	case D_CMD_PROCESS:
-		return process(st, req->pid);
+		o = process(st, req->pid);
+		break;
 	case D_CMD_HISTORY:
-		return history(st, req->history);
+		o = history(st, req->history);
+		break;
 	case D_CMD_KNOB:
-		return knob(st, req, peer);
+		o = knob(st, req, peer);
+		break;
+	default:
+		o = answer_err(EINVAL, "unknown command");
 	}
-	return answer_err(EINVAL, "unknown command");
+	return finish(o, len);
 }

@@ -17,7 +17,6 @@
 #include "d_http.h"
 #include "d_loop.h"
 #include "d_metrics.h"
-#include "d_rates.h"
 #include "d_server.h"
 #include "d_state.h"
 
@@ -58,12 +57,12 @@ void d_options_apply(const struct d_options *o, struct d_config *cfg)
 
 static void update_status(struct d_state *st)
 {
-	const struct host_sample *h = &st->snap.host;
+	const struct host_sample *h = &st->scan.snap.host;
 	const struct d_knob *k = &st->knob[D_KNOB_RECLAIM];
 
 	snprintf(st->status_line, sizeof(st->status_line),
 		 "%zu processes, page tables %.1f MiB, waste %.1f MiB (%.2f%% of memory); vm.pt_reclaim %s, policy %s",
-		 st->snap.nr_procs, h->page_tables / 1048576.0,
+		 st->scan.snap.nr_procs, h->page_tables / 1048576.0,
 		 h->waste_bytes / 1048576.0, d_state_metric(st, D_KNOB_RECLAIM),
 		 k->value < 0 ? pt_reclaim_mode_name(st->kf.pt_reclaim) :
 		 k->value ? "on" : "off",
@@ -93,27 +92,25 @@ static void write_metrics(struct d_state *st)
 	st->stats.textfile_writes++;
 }
 
-/* Takes a snapshot. The previous one is freed first so that the peak
- * memory is one snapshot, not two. */
+/* One sample: processes (incrementally, d_scan.h), HugeTLB, BPF, the
+ * policies, the metrics file, the status line. */
 static void sample(struct d_state *st)
 {
-	struct snapshot_opts so = { .proc_root = st->cfg.proc_root,
-				    .cgroup_root = st->cfg.cgroup_root };
+	struct d_scan_opts so = { .proc_root = st->cfg.proc_root,
+				  .cgroup_root = st->cfg.cgroup_root,
+				  .budget = st->cfg.reads_per_sample };
 	double t0 = clock_s(CLOCK_MONOTONIC);
 	double c0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
 	int rc;
 
-	snapshot_free(&st->snap);
-	rc = snapshot_take(&st->snap, &so);
+	rc = d_scan_sample(&st->scan, &so);
 	st->have_snap = rc == 0;
 	if (rc) {
 		st->stats.sample_errors++;
 		d_fault_fail(&st->snap_fault, "sample failed: %s", strerror(-rc));
 	} else {
 		d_fault_ok(&st->snap_fault);
-		snapshot_sort(&st->snap, SORT_WASTE);
-		d_rates_update(&st->rates, &st->snap);
-		d_history_push(&st->hist, &st->snap.host);
+		d_history_push(&st->hist, &st->scan.snap.host);
 	}
 	rc = d_hugetlb_read(st->cfg.sysfs_root, &st->huge);
 	if (rc && rc != -ENOENT)
@@ -349,8 +346,7 @@ static void shutdown_all(struct d_loop *l)
 	d_server_close(&l->srv);
 	d_http_stop(l->http);
 	d_bpf_close(l->st.bpf);
-	snapshot_free(&l->st.snap);
-	d_rates_free(&l->st.rates);
+	d_scan_free(&l->st.scan);
 	d_history_free(&l->st.hist);
 	d_log(LOG_INFO, "stopped");
 }

@@ -41,7 +41,7 @@ static void metric(FILE *o, const char *name, const char *type,
 
 static void host_metrics(FILE *o, const struct d_state *st)
 {
-	const struct host_sample *h = &st->snap.host;
+	const struct host_sample *h = &st->scan.snap.host;
 
 	metric(o, "ptwatch_memory_total_bytes", "gauge",
 	       "MemTotal of the host.", (double)h->mem_total);
@@ -56,7 +56,7 @@ static void host_metrics(FILE *o, const struct d_state *st)
 	       (double)h->waste_bytes);
 	metric(o, "ptwatch_processes", "gauge",
 	       "Processes with an address space in the last sample.",
-	       (double)st->snap.nr_procs);
+	       (double)st->scan.snap.nr_procs);
 	metric(o, "ptwatch_processes_unreadable", "gauge",
 	       "Processes whose smaps_rollup could not be read (estimate from status only).",
 	       (double)h->unreadable);
@@ -94,13 +94,13 @@ static void cgroup_series(FILE *o, const char *name,
  * into an "other" series, because cgroups nest and sums would mislead. */
 static void cgroup_metrics(FILE *o, const struct d_state *st)
 {
-	size_t n = st->snap.nr_cgroups;
+	size_t n = st->scan.snap.nr_cgroups;
 	const struct cgroup_sample **cg = malloc((n + 1) * sizeof(*cg));
 
 	if (!cg)
 		return;
 	for (size_t i = 0; i < n; i++)
-		cg[i] = &st->snap.cgroups[i];
+		cg[i] = &st->scan.snap.cgroups[i];
 	qsort(cg, n, sizeof(*cg), cmp_cgroup_waste);
 	if (n > st->cfg.top_cgroups)
 		n = st->cfg.top_cgroups;
@@ -125,27 +125,27 @@ static void proc_labels(FILE *o, const struct proc_sample *p)
 	fputc('}', o);
 }
 
-/* The snapshot is sorted by waste, so the first N are the top N. */
+/* Only the top N by waste: bounded label cardinality. */
 static void process_metrics(FILE *o, const struct d_state *st)
 {
-	size_t n = st->snap.nr_procs < st->cfg.top_processes ?
-			   st->snap.nr_procs : st->cfg.top_processes;
+	size_t n = st->scan.snap.nr_procs < st->cfg.top_processes ?
+			   st->scan.snap.nr_procs : st->cfg.top_processes;
 
 	head(o, "ptwatch_process_page_table_waste_bytes", "gauge",
 	     "Page-table waste of one of the top processes by waste.");
 	for (size_t i = 0; i < n; i++) {
 		fputs("ptwatch_process_page_table_waste_bytes", o);
-		proc_labels(o, &st->snap.procs[i]);
+		proc_labels(o, d_scan_nth(&st->scan, i));
 		fprintf(o, " %llu\n",
-			(unsigned long long)st->snap.procs[i].waste_bytes);
+			(unsigned long long)d_scan_nth(&st->scan, i)->waste_bytes);
 	}
 	head(o, "ptwatch_process_page_tables_bytes", "gauge",
 	     "VmPTE of one of the top processes by waste.");
 	for (size_t i = 0; i < n; i++) {
 		fputs("ptwatch_process_page_tables_bytes", o);
-		proc_labels(o, &st->snap.procs[i]);
+		proc_labels(o, d_scan_nth(&st->scan, i));
 		fprintf(o, " %llu\n",
-			(unsigned long long)st->snap.procs[i].page_table_bytes);
+			(unsigned long long)d_scan_nth(&st->scan, i)->page_table_bytes);
 	}
 }
 

@@ -94,24 +94,34 @@ void d_server_close(struct d_server *srv)
 	}
 }
 
-/* Queues `o` (consumed) as the answer and switches to writing. */
-static void client_answer(struct d_server *srv, struct d_client *c,
-			  json_object *o)
+/* Queues `text` (malloc'd, taken over) as the answer and switches to
+ * writing; NULL closes the connection. */
+static void client_send(struct d_server *srv, struct d_client *c, char *text,
+			size_t len)
 {
 	struct epoll_event e = { .events = EPOLLOUT, .data.ptr = &c->ev };
-	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-	size_t len = strlen(text);
 
-	c->out = malloc(len + 1);
-	if (c->out) {
-		memcpy(c->out, text, len);
-		c->out[len] = '\n';
-		c->out_len = len + 1;
-	}
-	json_object_put(o);
+	c->out = text;
+	c->out_len = text ? len : 0;
 	c->writing = true;
 	c->deadline_ms = now_ms() + D_SERVER_WRITE_MS;
 	epoll_ctl(srv->epfd, EPOLL_CTL_MOD, c->ev.fd, &e);
+}
+
+static void client_answer(struct d_server *srv, struct d_client *c,
+			  json_object *o)
+{
+	const char *t = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	size_t len = strlen(t);
+	char *text = malloc(len + 2);
+
+	if (text) {
+		memcpy(text, t, len);
+		text[len++] = '\n';
+		text[len] = 0;
+	}
+	json_object_put(o);
+	client_send(srv, c, text, len);
 }
 
 static json_object *refusal(const char *msg)
@@ -170,7 +180,8 @@ static void client_read(struct d_server *srv, struct d_state *st,
 			struct d_client *c)
 {
 	struct d_request req;
-	char err[256];
+	char err[256], *text;
+	size_t len = 0;
 	ssize_t n;
 
 	n = read(c->ev.fd, c->in + c->in_len, sizeof(c->in) - c->in_len);
@@ -184,7 +195,8 @@ static void client_read(struct d_server *srv, struct d_state *st,
 	case D_PARSE_OK:
 		st->stats.requests++;
 		shutdown(c->ev.fd, SHUT_RD);
-		client_answer(srv, c, d_handle(st, &req, &c->peer));
+		text = d_handle(st, &req, &c->peer, &len);
+		client_send(srv, c, text, len);
 		return;
 	case D_PARSE_ERR:
 		refuse(srv, st, c, err);

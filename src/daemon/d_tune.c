@@ -42,10 +42,11 @@ double d_state_metric(const struct d_state *st, enum d_knob_id id)
 {
 	if (id == D_KNOB_VMEMMAP)
 		return (double)st->huge.saving_bytes / (1024.0 * 1024.0);
-	if (!st->have_snap || !st->snap.host.mem_total)
+	const struct host_sample *h = &st->scan.snap.host;
+
+	if (!st->have_snap || !h->mem_total)
 		return 0;
-	return 100.0 * (double)st->snap.host.waste_bytes /
-	       (double)st->snap.host.mem_total;
+	return 100.0 * (double)h->waste_bytes / (double)h->mem_total;
 }
 
 const char *d_state_metric_unit(enum d_knob_id id)

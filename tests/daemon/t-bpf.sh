@@ -25,7 +25,7 @@ jcheck "every probe reports how it attached or why not" \
 "$HELPERS/madvise-hold" 64 20 >"$T/hold.out" &
 hold=$!
 PIDS+=("$hold")
-wait_for "grep -q ready $T/hold.out" 10
+wait_for "grep -qs ready $T/hold.out" 10
 sleep 1.5 # two samples
 a=$(req "{\"cmd\":\"process\",\"pid\":$hold}")
 if jq -e '.bpf.processes[0] | has("madvise_dontneed_bytes")' <<<"$a" >/dev/null 2>&1; then

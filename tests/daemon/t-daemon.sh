@@ -27,7 +27,8 @@ fi
 # ---- start under a fake systemd: NOTIFY_SOCKET and a watchdog
 make_sysctl
 write_conf "[reclaim]" "mode = auto" "dry_run = yes" "on_waste_percent = 0" \
-	"off_waste_percent = 0" "samples = 2" "min_interval = 0"
+	"off_waste_percent = 0" "samples = 2" "min_interval = 0" \
+	"[daemon]" "reads_per_sample = 5"
 start_listener
 start_daemon
 if wait_for "grep -qx READY=1 $T/notify.log" 10; then
@@ -59,6 +60,18 @@ a=$(req "{\"cmd\":\"process\",\"pid\":$pid}")
 jcheck "process answer for pid $pid" ".ok and .process.pid == $pid" "$a"
 a=$(req '{"cmd":"process","pid":999999999}')
 jcheck "process that is not there: ESRCH" '.ok == false and .errno == "ESRCH"' "$a"
+# the sampler re-reads a few known processes per sample but sees a new
+# one at once and drops one that exited
+sleep 30 &
+sl=$!
+sleep 0.5
+a=$(req "{\"cmd\":\"process\",\"pid\":$sl}")
+jcheck "a new process is in the next sample (reads_per_sample = 5)" ".ok and .process.comm == \"sleep\"" "$a"
+kill $sl
+wait $sl 2>/dev/null
+sleep 0.5
+a=$(req "{\"cmd\":\"process\",\"pid\":$sl}")
+jcheck "an exited process is gone from the next sample" '.ok == false and .errno == "ESRCH"' "$a"
 a=$(req '{"cmd":"history","n":2}')
 jcheck "history of the last samples" '.ok and (.history | length) == 2' "$a"
 out=$("$PTWATCH" --socket "$T/s.sock" reclaim status 2>&1)

@@ -33,25 +33,28 @@ static int setup(void **state)
 	st.cfg.top_processes = 3;
 	st.cfg.top_cgroups = 2;
 	st.have_snap = true;
-	st.snap.host.mem_total = 1 << 30;
-	st.snap.host.page_tables = 50 << 20;
-	st.snap.host.waste_bytes = 40 << 20;
-	st.snap.nr_procs = 5;
-	st.snap.procs = calloc(5, sizeof(*st.snap.procs));
+	st.scan.snap.host.mem_total = 1 << 30;
+	st.scan.snap.host.page_tables = 50 << 20;
+	st.scan.snap.host.waste_bytes = 40 << 20;
+	st.scan.snap.nr_procs = 5;
+	st.scan.snap.procs = calloc(5, sizeof(*st.scan.snap.procs));
+	/* kept by PID; the writer must follow `order` (most waste first) */
+	st.scan.order = calloc(5, sizeof(*st.scan.order));
 	for (int i = 0; i < 5; i++) {
-		st.snap.procs[i].pid = 100 + i;
-		st.snap.procs[i].waste_bytes = (5 - i) << 20;
-		snprintf(st.snap.procs[i].comm, sizeof(st.snap.procs[i].comm),
+		st.scan.order[i] = 4 - i;
+		st.scan.snap.procs[i].pid = 100 + i;
+		st.scan.snap.procs[i].waste_bytes = (i + 1) << 20;
+		snprintf(st.scan.snap.procs[i].comm, sizeof(st.scan.snap.procs[i].comm),
 			 "p%d", i);
 	}
-	strcpy(st.snap.procs[0].comm, "a\"b\\c\nd");
-	strcpy(st.snap.procs[0].cgroup, "/system.slice/x.service");
-	st.snap.nr_cgroups = 4;
-	st.snap.cgroups = calloc(4, sizeof(*st.snap.cgroups));
+	strcpy(st.scan.snap.procs[4].comm, "a\"b\\c\nd");
+	strcpy(st.scan.snap.procs[4].cgroup, "/system.slice/x.service");
+	st.scan.snap.nr_cgroups = 4;
+	st.scan.snap.cgroups = calloc(4, sizeof(*st.scan.snap.cgroups));
 	for (int i = 0; i < 4; i++) {
-		snprintf(st.snap.cgroups[i].path, sizeof(st.snap.cgroups[i].path),
+		snprintf(st.scan.snap.cgroups[i].path, sizeof(st.scan.snap.cgroups[i].path),
 			 "/cg%d", i);
-		st.snap.cgroups[i].waste_bytes = (uint64_t)i << 20;
+		st.scan.snap.cgroups[i].waste_bytes = (uint64_t)i << 20;
 	}
 	d_knob_init(&st.knob[D_KNOB_RECLAIM], "vm.pt_reclaim", "/nonexistent");
 	d_knob_init(&st.knob[D_KNOB_VMEMMAP], "vm.hugetlb_optimize_vmemmap",
@@ -64,7 +67,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	snapshot_free(&st.snap);
+	snapshot_free(&st.scan.snap);
+	free(st.scan.order);
 	return 0;
 }
 
@@ -100,7 +104,10 @@ static void only_top_n_processes_and_cgroups(void **state)
 	assert_non_null(strstr(text, "ptwatch_cgroup_page_table_waste_bytes{cgroup=\"/cg3\"} 3145728\n"));
 	assert_non_null(strstr(text, "ptwatch_cgroup_page_table_waste_bytes{cgroup=\"/cg2\"} 2097152\n"));
 	assert_null(strstr(text, "{cgroup=\"/cg0\"}"));
-	assert_null(strstr(text, "pid=\"103\""));
+	/* the three with the most waste, not the first three by PID */
+	assert_non_null(strstr(text, "pid=\"102\""));
+	assert_null(strstr(text, "pid=\"101\""));
+	assert_null(strstr(text, "pid=\"100\""));
 	free(text);
 }
 
@@ -112,7 +119,7 @@ static void labels_are_escaped(void **state)
 	(void)state;
 	assert_int_equal(d_metrics_render(&st, &text, &len), 0);
 	assert_non_null(strstr(text,
-		"ptwatch_process_page_table_waste_bytes{pid=\"100\",comm=\"a\\\"b\\\\c\\nd\",cgroup=\"/system.slice/x.service\"} 5242880\n"));
+		"ptwatch_process_page_table_waste_bytes{pid=\"104\",comm=\"a\\\"b\\\\c\\nd\",cgroup=\"/system.slice/x.service\"} 5242880\n"));
 	free(text);
 }
 
