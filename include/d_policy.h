@@ -60,8 +60,9 @@ struct d_decision {
 
 void d_policy_init(struct d_policy *p, const struct d_policy_cfg *cfg);
 
-/* A new config (reload): keeps `written` and the history of changes so that
- * back-off detection and the rate limit survive, restarts the counters. */
+/* A new config (reload): keeps `written` and the time of the last change so
+ * that back-off detection and the rate limit survive, restarts the
+ * counters, and ends a back-off. */
 void d_policy_reconfigure(struct d_policy *p, const struct d_policy_cfg *cfg);
 
 /* Forget a back-off and what we wrote (after a manual command). */

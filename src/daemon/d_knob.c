@@ -188,7 +188,9 @@ int d_knob_write(struct d_knob *k, int value, const char *state_dir,
 	char actor[64];
 
 	actor_name(who, actor, sizeof(actor));
-	if (k->original < 0 && old >= 0) {
+	if (old < 0)
+		return -ENODATA; /* never write what we could not read first */
+	if (k->original < 0) {
 		/* remember the value from before our first change, on disk
 		 * before touching the knob */
 		k->original = old;

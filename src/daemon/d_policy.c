@@ -20,6 +20,12 @@ void d_policy_reconfigure(struct d_policy *p, const struct d_policy_cfg *cfg)
 	p->cfg = *cfg;
 	p->above = p->below = 0;
 	p->wished = -1;
+	/* a reload is the administrator's way to say "tune it again": the
+	 * knob's present value becomes the base */
+	if (p->state == D_POL_BACKOFF) {
+		p->state = D_POL_IDLE;
+		p->written = -1;
+	}
 }
 
 void d_policy_reset(struct d_policy *p)
