@@ -12,6 +12,9 @@
 # runs under /bin/sh with cwd /ptwatch and /ptwatch/build and
 # /ptwatch/build/tests on PATH.
 #
+# PTWATCH_QEMU_ARGS adds QEMU options (word-split), e.g. "-icount shift=1"
+# for the overhead benchmark's instruction-counted clock.
+#
 # The guest's console goes to stdout. Exit status: the script's, 124 when
 # --timeout expired, 125 when the guest died before the script ended, 2 for
 # a bad command line. docs/vm-harness.md has the details.
@@ -128,7 +131,8 @@ timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
 	-accel tcg -cpu max -m "$mem" -smp "$smp" \
 	-display none -monitor none -serial stdio -no-reboot \
 	-kernel "$kernel" -initrd "$work/initrd" \
-	-append "console=ttyS0 panic=-1 quiet $append" </dev/null | tee "$log"
+	-append "console=ttyS0 panic=-1 quiet $append" ${PTWATCH_QEMU_ARGS:-} \
+	</dev/null | tee "$log"
 qemu_rc=${PIPESTATUS[0]}
 set -e
 
