@@ -7,8 +7,9 @@
 #
 # Prints the path of the bzImage on stdout (everything else goes to
 # stderr). The result is cached under $PTWATCH_CACHE/kernel/<key>/ where
-# <key> hashes the source version, the series, every patch, the config
-# fragment and this script: an unchanged input is never rebuilt.
+# <key> hashes the source version, the series, the code of every patch
+# (not its message), the config fragment and this script: an unchanged
+# input is never rebuilt.
 #   --print       only print the cached path (exit 3 when not built yet)
 #   --force       rebuild even if cached
 #   --no-patches  build the unpatched source (for comparisons)
@@ -47,9 +48,11 @@ cache_key() {
 	{
 		echo "linux-source-6.12=$version patches=$patches"
 		cat "$here/ptwatch.config" "$here/build-kernel.sh"
+		# the code of each patch, not its message: rewording a commit
+		# message does not rebuild the kernel
 		series_files | while read -r p; do
 			echo "== ${p##*/}"
-			cat "$p"
+			sed -n '/^diff --git /,$p' "$p"
 		done
 	} | sha256sum | cut -c1-16
 }

@@ -15,6 +15,10 @@
  *   small     MADV_DONTNEED on each half of the block (two 1 MiB calls):
  *             the PTE page ends up empty, but no call covered all of it
  *   free      MADV_FREE on the whole block
+ *   race      for 10 s, one thread MADV_DONTNEEDs whole blocks over and over
+ *             while another faults pages back in: exercises the recheck of
+ *             tables refilled during a zap (bad rss counters or bad page
+ *             state in dmesg at exit would show a table freed while mapping)
  * With --pause it then prints its figures, waits for a line on stdin and
  * calls MADV_DONTNEED once on the whole mapping (vmpte_final_kb).
  *
@@ -26,10 +30,12 @@
  * Exit status: 0 ok, 1 system call failed or data mismatch, 2 bad usage.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #define BLOCK (2UL << 20)
@@ -37,7 +43,9 @@
 #define PMD_SPAN (1UL << 30) /* range one PMD page maps */
 #define PUD_SPAN (1UL << 39) /* range one PUD page maps */
 
-enum mode { M_DONTNEED, M_KEEP1, M_SMALL, M_FREE };
+enum mode { M_DONTNEED, M_KEEP1, M_SMALL, M_FREE, M_RACE };
+
+#define RACE_SECONDS 10
 
 static long vmpte_kb(void)
 {
@@ -96,6 +104,8 @@ static int release_block(unsigned char *p, enum mode mode)
 		return advise(p + BLOCK / 2, BLOCK / 2, MADV_DONTNEED);
 	case M_FREE:
 		return advise(p, BLOCK, MADV_FREE);
+	case M_RACE:
+		break;
 	}
 	return -1;
 }
@@ -137,10 +147,53 @@ static unsigned long tables_spanned(unsigned char *p, unsigned long len,
 	return (start + len - 1) / span - start / span + 1;
 }
 
+struct race {
+	unsigned char *p;
+	unsigned long blocks;
+	volatile int stop;
+	unsigned long faults;
+};
+
+/* The faulting side of race: one write per block per pass, moving page. */
+static void *race_writer(void *arg)
+{
+	struct race *r = arg;
+	unsigned long pass, b;
+
+	for (pass = 0; !r->stop; pass++) {
+		for (b = 0; b < r->blocks; b++)
+			r->p[b * BLOCK + (pass * 37 % 512) * PAGE] = 1;
+		r->faults += r->blocks;
+	}
+	return NULL;
+}
+
+static int run_race(unsigned char *p, unsigned long blocks)
+{
+	struct race r = { .p = p, .blocks = blocks };
+	unsigned long zaps = 0, b;
+	pthread_t t;
+	time_t end = time(NULL) + RACE_SECONDS;
+	int ret = 0;
+
+	if (pthread_create(&t, NULL, race_writer, &r)) {
+		fprintf(stderr, "kern-ptfree: pthread_create failed\n");
+		return -1;
+	}
+	while (!ret && time(NULL) < end) {
+		for (b = 0; b < blocks && !ret; b++, zaps++)
+			ret = advise(p + b * BLOCK, BLOCK, MADV_DONTNEED);
+	}
+	r.stop = 1;
+	pthread_join(t, NULL);
+	printf("race_zaps=%lu\nrace_writes=%lu\n", zaps, r.faults);
+	return ret;
+}
+
 static int parse_mode(const char *s, enum mode *mode)
 {
 	static const char *const names[] = { "dontneed", "keep1", "small",
-					     "free" };
+					     "free", "race" };
 	unsigned int i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -155,7 +208,7 @@ static int parse_mode(const char *s, enum mode *mode)
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: kern-ptfree dontneed|keep1|small|free [BLOCKS] [--pause]\n");
+		"usage: kern-ptfree dontneed|keep1|small|free|race [BLOCKS] [--pause]\n");
 	return 2;
 }
 
@@ -208,6 +261,12 @@ int main(int argc, char **argv)
 	p = map_blocks(blocks);
 	if (!p)
 		return 1;
+	if (mode == M_RACE) {
+		if (run_race(p, blocks))
+			return 1;
+		printf("data_ok=1\n");
+		return 0;
+	}
 	for (b = 0; b < blocks; b++) {
 		fill_block(p + b * BLOCK, b);
 		if (release_block(p + b * BLOCK, mode))
