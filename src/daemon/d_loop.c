@@ -117,12 +117,14 @@ static void sample(struct d_state *st)
 		d_fault_fail(&st->hugetlb_fault, "hugetlb: %s", strerror(-rc));
 	d_bpf_sample(st->bpf);
 	d_state_tune(st);
+	write_metrics(st);
+	update_status(st);
+	/* the cost of a sample includes writing its metrics, so the file
+	 * counts the samples before this one, consistently */
 	st->stats.samples++;
 	st->stats.last_sample_s = clock_s(CLOCK_MONOTONIC) - t0;
 	st->stats.last_sample_cpu_s = clock_s(CLOCK_THREAD_CPUTIME_ID) - c0;
 	st->stats.sample_cpu_total_s += st->stats.last_sample_cpu_s;
-	write_metrics(st);
-	update_status(st);
 }
 
 static int arm_timer(int fd, unsigned int ms)
