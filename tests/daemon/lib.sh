@@ -76,7 +76,9 @@ write_conf() {
 	CONF
 	printf '%s\n' "$@" >>"$T/d.conf"
 }
+# a loopback port nobody listens on
 PORT=$((20000 + $$ % 20000))
+while (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; do PORT=$((PORT + 1)); done
 
 # start_daemon: runs ptwatchd with NOTIFY_SOCKET and a watchdog in the
 # background; its stderr goes to $T/log (appended, so restarts add up).

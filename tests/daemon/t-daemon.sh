@@ -109,9 +109,13 @@ jcheck "a slow client does not block others (answered after ${fast_ms} ms)" '.ok
 wait $slow
 jcheck "the slow client is cut off" '.ok == false and (.error | test("not received in time"))' "$(cat "$T/slow.out")"
 for i in $(seq 40); do "$HELPERS/sock-raw" "$T/s.sock" --hold-ms 2500 </dev/null >/dev/null 2>&1 & done
-sleep 0.3
-a=$(req '{"cmd":"status"}')
-jcheck "with 40 idle connections the daemon refuses the excess, not everyone" '.ok == false and .errno == "EBUSY"' "$a"
+# on a slow machine the 40 may take a moment to connect
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	sleep 0.1
+	a=$(req '{"cmd":"status"}')
+	jq -e '.errno == "EBUSY"' <<<"$a" >/dev/null 2>&1 && break
+done
+jcheck "with 40 idle connections the daemon refuses the excess at once" '.ok == false and .errno == "EBUSY"' "$a"
 wait_for "[ \$(jobs -r | wc -l) -le 2 ]" 6
 a=$(req '{"cmd":"status"}')
 jcheck "and answers again once they are gone" '.ok' "$a"
