@@ -246,7 +246,7 @@ static json_object *process(const struct d_state *st, pid_t pid)
 	long i = d_scan_find(&st->scan, pid);
 	const struct proc_sample *p;
 	json_object *o;
-	double r;
+	double r, age;
 
 	if (i < 0)
 		return answer_err(ESRCH, "no such process in the last sample");
@@ -256,8 +256,10 @@ static json_object *process(const struct d_state *st, pid_t pid)
 	r = d_scan_rate(&st->scan, i);
 	if (!isnan(r))
 		add_double(o, "page_tables_bytes_per_second", r);
-	add_double(o, "age_s", (double)(st->scan.snap.host.timestamp_ns -
-					 st->scan.meta[i].read_ns) / 1e9);
+	/* read during the last sample (after its host timestamp): age 0 */
+	age = (double)st->scan.snap.host.timestamp_ns -
+	      (double)st->scan.meta[i].read_ns;
+	add_double(o, "age_s", age > 0 ? age / 1e9 : 0);
 	json_object_object_add(o, "host", host_sample_to_json(&st->scan.snap.host));
 	json_object_object_add(o, "bpf", d_bpf_to_json(st->bpf, &p->pid, 1));
 	return o;

@@ -57,7 +57,8 @@ jcheck "snapshot answer: snapshot schema plus daemon rates and history" \
 	(.daemon.rates.page_tables_bytes_per_second | type) == "number"' "$a"
 pid=$(jq '.processes[0].pid' <<<"$a")
 a=$(req "{\"cmd\":\"process\",\"pid\":$pid}")
-jcheck "process answer for pid $pid" ".ok and .process.pid == $pid" "$a"
+jcheck "process answer for pid $pid, with the age of its data" \
+	".ok and .process.pid == $pid and .age_s >= 0 and .age_s < 60" "$a"
 a=$(req '{"cmd":"process","pid":999999999}')
 jcheck "process that is not there: ESRCH" '.ok == false and .errno == "ESRCH"' "$a"
 # the sampler re-reads a few known processes per sample but sees a new
