@@ -307,12 +307,13 @@ int cmd_record(struct cli_ctx *ctx, int argc, char **argv)
 	if (rc)
 		return rc < 0 ? PTW_OK : rc;
 	bo.pid = o.pid;
+	/* No SA_RESTART: Ctrl-C must end the wait in poll at once. Installed
+	 * before loading, so that Ctrl-C while loading ends cleanly too. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	err = bpf_probes_open(&bp, &bo);
 	if (err)
 		return open_error(err);
-	/* No SA_RESTART: Ctrl-C must end the wait in poll at once. */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 	r.st = bpf_probes_status(bp);
 	announce(&o, r.st);
 	ptw_tally_init(&t);

@@ -125,15 +125,25 @@ chmod +x "$stage/init"
 (cd "$stage" && find . -print0 | cpio --null -o -H newc --quiet) >"$work/initrd"
 
 log=$work/console.log
-set +e
-# stdin from /dev/null: QEMU must not take the caller's terminal.
+: >"$log"
+# QEMU writes to a file that tail streams to stdout; stdin from /dev/null:
+# QEMU must not take the caller's terminal. If guest.sh is stopped, so is
+# the guest.
 timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
 	-accel tcg -cpu max -m "$mem" -smp "$smp" \
 	-display none -monitor none -serial stdio -no-reboot \
 	-kernel "$kernel" -initrd "$work/initrd" \
 	-append "console=ttyS0 panic=-1 quiet $append" ${PTWATCH_QEMU_ARGS:-} \
-	</dev/null | tee "$log"
-qemu_rc=${PIPESTATUS[0]}
+	</dev/null >"$log" 2>&1 &
+qpid=$!
+trap 'kill $qpid 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'exit 130' INT TERM
+tail -n +1 -f --pid=$qpid "$log" &
+tpid=$!
+set +e
+wait $qpid
+qemu_rc=$?
+wait $tpid
 set -e
 
 rc=$(tr -d '\r' <"$log" | sed -n "s/^PTWATCH_GUEST_EXIT_$nonce=\([0-9]*\)\$/\1/p" | tail -n 1)
