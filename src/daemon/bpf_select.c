@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bpf_detect.h"
@@ -195,6 +196,17 @@ static bool cand_offered(const struct bpf_detect *d, const struct ptw_cand *c,
 	return false;
 }
 
+/*
+ * PTWATCH_BPF_DENY="fentry,kprobe" passes over those attach kinds, so that
+ * the tests can drive every fallback on one kernel. Not for production.
+ */
+static bool denied(enum ptw_attach kind)
+{
+	const char *deny = getenv("PTWATCH_BPF_DENY");
+
+	return deny && strstr(deny, ptw_attach_name(kind));
+}
+
 static void select_one(const struct bpf_detect *d, struct ptw_selection *sel,
 		       enum ptw_probe p, struct ptw_probe_status *st)
 {
@@ -208,6 +220,12 @@ static void select_one(const struct bpf_detect *d, struct ptw_selection *sel,
 	for (int i = 0; i < probes[p].n; i++) {
 		if (sel->failed[p][i])
 			continue;
+		if (denied(c[i].kind)) {
+			why_add(st->reason, sizeof(st->reason),
+				"%s %s: denied by PTWATCH_BPF_DENY",
+				ptw_attach_name(c[i].kind), c[i].shown);
+			continue;
+		}
 		if (!cand_offered(d, &c[i], st->reason, sizeof(st->reason),
 				  &verified))
 			continue;

@@ -84,38 +84,39 @@ bpf_record_workload() { # N OUT
 # The workload's own counts: exact for what the syscall tracepoint sees,
 # within a tolerance for page tables (exec, stack and libc need a few of
 # their own, and free_pgtables counts the upper-level tables it frees).
-bpf_check_record() { # OUT N
+bpf_check_record() { # OUT N [LABEL]
 	_n=$2
+	_l=${3:+$3: }
 	_w=".processes[] | select(.comm == \"bpf-ptload\")"
-	check "record exits 0 on SIGINT (Ctrl-C)" [ "$(cat "$1.rc")" = 0 ]
-	check "record --json lists the workload once, as ended" \
+	check "${_l}record exits 0 on SIGINT (Ctrl-C)" [ "$(cat "$1.rc")" = 0 ]
+	check "${_l}record --json lists the workload once, as ended" \
 		jqt "$1" "[$_w | .ended] == [true]"
-	check "workload: $_n MADV_DONTNEED calls" \
+	check "${_l}workload: $_n MADV_DONTNEED calls" \
 		jqt "$1" "$_w | .madvise_dontneed_calls == $_n"
-	check "workload: $_n x 2 MiB MADV_DONTNEED bytes" \
+	check "${_l}workload: $_n x 2 MiB MADV_DONTNEED bytes" \
 		jqt "$1" "$_w | .madvise_dontneed_bytes == $_n * 2097152"
-	check "workload: $_n MADV_FREE calls of 4 KiB" \
+	check "${_l}workload: $_n MADV_FREE calls of 4 KiB" \
 		jqt "$1" "$_w | .madvise_free_calls == $_n and .madvise_free_bytes == $_n * 4096"
 	if [ "$(probe_field "$1" pmd_install attach)" = none ]; then
-		check "pte_tables_installed is null without a pmd_install probe" \
+		check "${_l}pte_tables_installed is null without a pmd_install probe" \
 			jqt "$1" "$_w | .pte_tables_installed == null"
 	else
-		check "workload: $_n PTE tables installed (tolerance +16)" \
+		check "${_l}workload: $_n PTE tables installed (tolerance +16)" \
 			jqt "$1" "$_w | .pte_tables_installed >= $_n and
 				  .pte_tables_installed <= $_n + 16"
 	fi
 	if [ "$(probe_field "$1" free_pgtables attach)" = none ]; then
-		check "pte_tables_freed is null without a free_pgtables probe" \
+		check "${_l}pte_tables_freed is null without a free_pgtables probe" \
 			jqt "$1" "$_w | .pte_tables_freed == null"
 	else
-		check "workload: $_n page tables freed (tolerance +40: exec, exit, upper levels)" \
+		check "${_l}workload: $_n page tables freed (tolerance +40: exec, exit, upper levels)" \
 			jqt "$1" "$_w | .pte_tables_freed >= $_n and
 				  .pte_tables_freed <= $_n + 40"
 	fi
 	if [ "$(probe_field "$1" pte_reclaim attach)" = none ]; then
-		check "pte_tables_reclaimed is null without a reclaim probe" \
+		check "${_l}pte_tables_reclaimed is null without a reclaim probe" \
 			jqt "$1" "$_w | .pte_tables_reclaimed == null"
 	fi
-	check "the system totals include the workload's madvise calls" \
+	check "${_l}the system totals include the workload's madvise calls" \
 		jqt "$1" ".totals.madvise_dontneed_calls >= $_n"
 }

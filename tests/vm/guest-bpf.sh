@@ -69,6 +69,25 @@ check "record table shows '-' for what this kernel cannot count" \
 echo "# ptwatch record -d 3:"
 sed 's/^/#   /' $out/rec.txt
 
+# The kprobe fallback, on the same kernel: fentry passed over on purpose.
+export PTWATCH_BPF_DENY=fentry
+ptwatch status --json >$out/status-kp.json
+check "fentry denied: pmd_install attaches by kprobe" \
+	jqt $out/status-kp.json '.probes[] | select(.name == "pmd_install") |
+		.attach == "kprobe" and .target == "pmd_install"'
+check "fentry denied: free_pgtables attaches by kprobe" \
+	jqt $out/status-kp.json '.probes[] | select(.name == "free_pgtables") |
+		.attach == "kprobe" and .target == "free_pgtables"'
+check "fentry denied: the zap probe falls back to a kprobe on a caller" \
+	jqt $out/status-kp.json '.probes[] | select(.name == "zap_pte_range") |
+		.attach == "kprobe" and .fallback == true'
+check "fentry denied: the reason says so" \
+	jqt $out/status-kp.json '.probes[] | select(.name == "pmd_install") |
+		.note | test("denied by PTWATCH_BPF_DENY")'
+bpf_record_workload $N $out/rec-kp.json
+bpf_check_record $out/rec-kp.json $N kprobe
+unset PTWATCH_BPF_DENY
+
 ptwatch record -p 999999 -d 1 >/dev/null 2>&1
 check "record -p of a missing process exits 3" [ $? = 3 ]
 

@@ -3,19 +3,22 @@
 # guest.sh, runs a guest script there and relays its TAP lines (everything
 # else the console shows becomes a "# " comment). Prints how long it took.
 #   tests/vm/run-guest-suite.sh SERIES GUEST_SCRIPT [ARGS...]
+# SERIES "patched" boots $PTWATCH_PATCHED_KERNEL instead of a Debian one.
 set -u
 cd "$(dirname "$0")/../.."
 series=$1
 shift
 start=$(date +%s)
-took() { echo "# VM suite on Debian $series took $(($(date +%s) - start)) s"; }
+took() { echo "# VM suite on $series took $(($(date +%s) - start)) s"; }
 
 if ! command -v qemu-system-x86_64 >/dev/null; then
-	echo "ok - Debian $series guest # SKIP qemu-system-x86_64 not installed (make deps)"
+	echo "ok - $series guest # SKIP qemu-system-x86_64 not installed (make deps)"
 	exit 0
 fi
-if ! kernel=$(tests/vm/kernels.sh fetch "$series"); then
-	echo "not ok - fetch the Debian $series cloud kernel"
+if [ "$series" = patched ]; then
+	kernel=$PTWATCH_PATCHED_KERNEL
+elif ! kernel=$(tests/vm/kernels.sh fetch "$series"); then
+	echo "not ok - fetch the $series cloud kernel"
 	exit 1
 fi
 echo "# kernel: $kernel"
@@ -38,7 +41,7 @@ if [ "$rc" != 0 ] && [ "$failed" = 0 ]; then
 	125) why="died before the script ended" ;;
 	*) why="exited $rc" ;;
 	esac
-	echo "not ok - the Debian $series guest ran its script to the end ($why)"
+	echo "not ok - the $series guest ran its script to the end ($why)"
 	exit 1
 fi
 exit "$failed"
