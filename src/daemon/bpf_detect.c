@@ -14,12 +14,31 @@
 
 #include "bpf_detect.h"
 
+/* CAP_BPF (39) with CAP_PERFMON (38), or CAP_SYS_ADMIN (21), in the
+ * effective set: what loading and attaching tracing programs takes. */
+static bool may_load_bpf(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	unsigned long long eff = 0;
+	char line[256];
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "CapEff: %llx", &eff) == 1)
+			break;
+	}
+	fclose(f);
+	return (eff & (1ULL << 21)) ||
+	       ((eff & (1ULL << 39)) && (eff & (1ULL << 38)));
+}
+
 void bpf_detect_init(struct bpf_detect *d)
 {
 	memset(d, 0, sizeof(*d));
 	d->vmlinux = btf__load_vmlinux_btf(); /* NULL without BTF */
 	d->kprobes = access("/sys/bus/event_source/devices/kprobe/type", R_OK) == 0;
-	d->can_load = geteuid() == 0;
+	d->can_load = geteuid() == 0 || may_load_bpf();
 }
 
 void bpf_detect_free(struct bpf_detect *d)

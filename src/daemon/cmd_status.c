@@ -29,13 +29,13 @@ static void probe_status(struct status *s)
 	struct bpf_probes *bp;
 	int err;
 
-	if (geteuid() != 0) {
+	err = bpf_probes_open(&bp, &o);
+	if (err == -EPERM || err == -EACCES) {
 		snprintf(s->why_not_loaded, sizeof(s->why_not_loaded),
 			 "not root: the plan from BTF and kallsyms, not verified");
 		bpf_probes_plan(s->st);
 		return;
 	}
-	err = bpf_probes_open(&bp, &o);
 	if (err) {
 		snprintf(s->why_not_loaded, sizeof(s->why_not_loaded),
 			 "loading failed (%s): the plan from BTF and kallsyms",

@@ -16,6 +16,6 @@ start=$(date +%s)
 PTWATCH_QEMU_ARGS="-icount shift=1,sleep=off" \
 	tests/vm/guest.sh --kernel "$kernel" --smp "$threads" --timeout 1800 \
 	--add "$(command -v bpftool || echo /usr/sbin/bpftool)" -- \
-	tests/vm/bench-guest.sh "$threads" "$secs" "$blocks" | tr -d '\r' |
+	tests/vm/bench-guest.sh "$threads" "$secs" "$blocks" | sed -u 's/\r$//' |
 	grep --line-buffered -E '^(#|BENCH)'
 echo "# took $(($(date +%s) - start)) s"
