@@ -32,8 +32,7 @@ void d_bpf_sample(struct d_bpf *b);
  * counters of those of the n pids (the processes in the answer) that the
  * probes have seen; pids may be NULL.
  */
-json_object *d_bpf_to_json(const struct d_bpf *b, const pid_t *pids,
-			   size_t n);
+json_object *d_bpf_to_json(const struct d_bpf *b, const pid_t *pids, size_t n);
 
 /* Prometheus lines: ptwatch_bpf_available, ptwatch_probe_attached{probe,
  * attach}, ptwatch_bpf_events_total{counter} for the counters measured. */

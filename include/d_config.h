@@ -25,33 +25,33 @@ enum d_knob_mode {
 
 struct d_policy_cfg {
 	enum d_knob_mode mode;
-	bool dry_run;              /* log what it would do, write nothing */
-	double on_threshold;       /* switch on at or above, for `samples` */
-	double off_threshold;      /* switch off at or below, for `samples` */
-	unsigned int samples;      /* consecutive samples beyond a threshold */
+	bool dry_run;		   /* log what it would do, write nothing */
+	double on_threshold;	   /* switch on at or above, for `samples` */
+	double off_threshold;	   /* switch off at or below, for `samples` */
+	unsigned int samples;	   /* consecutive samples beyond a threshold */
 	unsigned int min_interval; /* seconds between two changes */
-	unsigned int backoff;      /* seconds to leave a knob an admin set;
+	unsigned int backoff;	   /* seconds to leave a knob an admin set;
 				    * 0: until restart or reload */
 };
 
 struct d_config {
 	/* [daemon] */
-	unsigned int interval_ms;  /* sampling period */
+	unsigned int interval_ms; /* sampling period */
 	char socket[PATH_MAX];
-	char state_dir[PATH_MAX];  /* original knob values (under /run) */
+	char state_dir[PATH_MAX]; /* original knob values (under /run) */
 	char sysctl_root[PATH_MAX];
 	char proc_root[PATH_MAX];
 	char cgroup_root[PATH_MAX];
 	char sysfs_root[PATH_MAX]; /* HugeTLB pools under kernel/mm */
 	enum d_log_target log;
-	unsigned int history;      /* samples kept for {"cmd":"history"} */
+	unsigned int history;	       /* samples kept for {"cmd":"history"} */
 	unsigned int reads_per_sample; /* known processes re-read per sample;
 					* 0: all (d_scan.h) */
-	bool bpf;                  /* attach the BPF probes */
-	bool rollback_on_exit;     /* restore original knob values on exit */
+	bool bpf;		       /* attach the BPF probes */
+	bool rollback_on_exit; /* restore original knob values on exit */
 	/* [metrics] */
 	char textfile_dir[PATH_MAX]; /* "" disables the textfile */
-	char listen[64];             /* "" disables HTTP; loopback only */
+	char listen[64];	     /* "" disables HTTP; loopback only */
 	unsigned int top_processes;
 	unsigned int top_cgroups;
 	/* [reclaim]: vm.pt_reclaim, metric: waste in % of MemTotal */

@@ -16,15 +16,15 @@
 #define D_HUGETLB_MAX_SIZES 4
 
 struct d_hugetlb_pool {
-	uint64_t page_bytes;    /* 2 MiB, 1 GiB */
-	uint64_t nr_pages;      /* nr_hugepages */
-	uint64_t saving_bytes;  /* vmemmap HVO frees for these pages */
+	uint64_t page_bytes;   /* 2 MiB, 1 GiB */
+	uint64_t nr_pages;     /* nr_hugepages */
+	uint64_t saving_bytes; /* vmemmap HVO frees for these pages */
 };
 
 struct d_hugetlb {
 	unsigned int nr_pools;
 	struct d_hugetlb_pool pools[D_HUGETLB_MAX_SIZES];
-	uint64_t saving_bytes;  /* over all pools */
+	uint64_t saving_bytes; /* over all pools */
 };
 
 /* vmemmap bytes HVO frees per huge page of page_bytes (0 if none). */

@@ -20,9 +20,9 @@
 struct d_knob {
 	const char *name;      /* "vm.pt_reclaim" */
 	char path[PATH_MAX];   /* SYSCTL_ROOT/vm/pt_reclaim */
-	int value;             /* last value read, -1 unknown or absent */
-	int original;          /* value before our first write, -1: none */
-	int written;           /* value we last wrote, -1: none */
+	int value;	       /* last value read, -1 unknown or absent */
+	int original;	       /* value before our first write, -1: none */
+	int written;	       /* value we last wrote, -1: none */
 	unsigned long changes; /* successful writes */
 	struct d_fault read_fault, write_fault;
 };
@@ -32,7 +32,7 @@ struct d_actor {
 	uid_t uid;
 	pid_t pid;
 };
-#define D_ACTOR_POLICY ((struct d_actor){ (uid_t)-1, 0 })
+#define D_ACTOR_POLICY ((struct d_actor){(uid_t)-1, 0})
 
 void d_knob_init(struct d_knob *k, const char *name, const char *sysctl_root);
 

@@ -12,7 +12,7 @@
 
 struct d_options {
 	const char *config_path; /* NULL: built-in defaults */
-	const char *socket;      /* --socket, overrides the config */
+	const char *socket;	 /* --socket, overrides the config */
 };
 
 /* Applies the command line over a loaded config. */

@@ -29,9 +29,9 @@
 
 enum d_action {
 	D_ACT_NONE,
-	D_ACT_SET,       /* write `value` to the knob */
+	D_ACT_SET,	 /* write `value` to the knob */
 	D_ACT_WOULD_SET, /* dry run: log that it would write `value` */
-	D_ACT_BACKOFF,   /* an admin changed the knob: stop tuning it */
+	D_ACT_BACKOFF,	 /* an admin changed the knob: stop tuning it */
 };
 
 enum d_policy_state {
@@ -43,19 +43,19 @@ struct d_policy {
 	struct d_policy_cfg cfg;
 	enum d_policy_state state;
 	unsigned int above, below; /* consecutive samples past a threshold */
-	int written;               /* value we last wrote, -1: none */
-	int64_t last_change;       /* seconds; INT64_MIN: never */
-	int wished;                /* dry run: last value reported, -1 none */
-	int64_t last_wish;         /* dry run: when it was reported */
-	int64_t backoff_until;     /* INT64_MAX: until reset */
-	unsigned long changes;     /* writes decided, for metrics */
+	int written;		   /* value we last wrote, -1: none */
+	int64_t last_change;	   /* seconds; INT64_MIN: never */
+	int wished;		   /* dry run: last value reported, -1 none */
+	int64_t last_wish;	   /* dry run: when it was reported */
+	int64_t backoff_until;	   /* INT64_MAX: until reset */
+	unsigned long changes;	   /* writes decided, for metrics */
 	unsigned long would_changes;
 };
 
 struct d_decision {
 	enum d_action action;
-	int value;            /* for SET / WOULD_SET */
-	char reason[160];     /* why, for the log's PTWATCH_REASON */
+	int value;	  /* for SET / WOULD_SET */
+	char reason[160]; /* why, for the log's PTWATCH_REASON */
 };
 
 void d_policy_init(struct d_policy *p, const struct d_policy_cfg *cfg);
@@ -74,9 +74,8 @@ void d_policy_reset(struct d_policy *p);
  * of a monotonic clock. `what` and `unit` name the metric in the reason:
  * "page-table waste 1.2% >= 1% for 6 samples".
  */
-void d_policy_step(struct d_policy *p, double metric, int current,
-		   int64_t now, const char *what, const char *unit,
-		   struct d_decision *out);
+void d_policy_step(struct d_policy *p, double metric, int current, int64_t now,
+		   const char *what, const char *unit, struct d_decision *out);
 
 /* The caller wrote the value SET asked for (or failed to: pass ok=false). */
 void d_policy_written(struct d_policy *p, int value, bool ok, int64_t now);

@@ -15,17 +15,22 @@
 
 #define D_PROTO_MAX_REQUEST 4096
 
-enum d_cmd { D_CMD_STATUS, D_CMD_SNAPSHOT, D_CMD_PROCESS, D_CMD_HISTORY,
-	     D_CMD_KNOB };
+enum d_cmd {
+	D_CMD_STATUS,
+	D_CMD_SNAPSHOT,
+	D_CMD_PROCESS,
+	D_CMD_HISTORY,
+	D_CMD_KNOB
+};
 
 enum d_knob_id { D_KNOB_RECLAIM, D_KNOB_VMEMMAP, D_NR_KNOBS };
 
 struct d_request {
 	enum d_cmd cmd;
-	size_t max_procs;     /* snapshot: 0 = all */
-	size_t history;       /* snapshot, history: samples wanted */
-	pid_t pid;            /* process */
-	enum d_knob_id knob;  /* knob */
+	size_t max_procs;    /* snapshot: 0 = all */
+	size_t history;	     /* snapshot, history: samples wanted */
+	pid_t pid;	     /* process */
+	enum d_knob_id knob; /* knob */
 	enum d_knob_mode mode;
 };
 

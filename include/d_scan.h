@@ -27,16 +27,16 @@ struct d_proc_meta {
 	uint64_t read_ns;  /* CLOCK_MONOTONIC of the last read */
 	uint64_t prev_ns;  /* of the read before; 0 if none */
 	uint64_t prev_pte; /* VmPTE at the read before */
-	bool partial;      /* smaps_rollup was not readable */
-	bool gone;         /* exited while re-read: to be dropped */
+	bool partial;	   /* smaps_rollup was not readable */
+	bool gone;	   /* exited while re-read: to be dropped */
 };
 
 struct d_scan {
-	struct snapshot snap;     /* procs sorted by pid */
+	struct snapshot snap;	  /* procs sorted by pid */
 	struct d_proc_meta *meta; /* parallel to snap.procs */
-	size_t cap;               /* of procs and meta */
-	uint32_t *order;          /* indexes into procs, most waste first */
-	pid_t cursor;             /* the next PID to re-read */
+	size_t cap;		  /* of procs and meta */
+	uint32_t *order;	  /* indexes into procs, most waste first */
+	pid_t cursor;		  /* the next PID to re-read */
 	struct cgroup_layout layout;
 	bool have_layout;
 	unsigned int last_new, last_refreshed; /* reads in the last sample */

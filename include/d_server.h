@@ -41,8 +41,8 @@ int d_server_open(struct d_server *srv, const char *path, int epfd);
 void d_server_close(struct d_server *srv);
 
 /* Handles readiness of the listening socket or a client. */
-void d_server_event(struct d_server *srv, struct d_state *st,
-		    struct d_ev *ev, uint32_t events);
+void d_server_event(struct d_server *srv, struct d_state *st, struct d_ev *ev,
+		    uint32_t events);
 
 /* Refuses clients past their deadline; returns ms until the next
  * deadline, -1 if none. */

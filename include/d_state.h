@@ -26,14 +26,14 @@
 struct d_bpf;
 
 struct d_stats {
-	uint64_t start_ns;            /* CLOCK_MONOTONIC */
+	uint64_t start_ns; /* CLOCK_MONOTONIC */
 	unsigned long samples, sample_errors;
-	double last_sample_s;         /* wall time of the last sample */
-	double last_sample_cpu_s;     /* CPU time of the last sample */
+	double last_sample_s;	  /* wall time of the last sample */
+	double last_sample_cpu_s; /* CPU time of the last sample */
 	double sample_cpu_total_s;
-	unsigned long requests;       /* answered */
-	unsigned long refused;        /* garbage, oversized, slow, busy */
-	unsigned long denied;         /* knob changes by non-root peers */
+	unsigned long requests; /* answered */
+	unsigned long refused;	/* garbage, oversized, slow, busy */
+	unsigned long denied;	/* knob changes by non-root peers */
 	unsigned long reloads, reload_errors;
 	unsigned long textfile_writes;
 };
@@ -41,7 +41,7 @@ struct d_stats {
 struct d_state {
 	struct d_config cfg;
 	const char *config_path;
-	struct d_scan scan;   /* scan.snap: the newest sample */
+	struct d_scan scan; /* scan.snap: the newest sample */
 	bool have_snap;
 	struct d_history hist;
 	struct kfeatures kf;

@@ -21,10 +21,13 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: ptwatch reclaim on|off|auto|status [--json] [--sysctl-root DIR]\n"
-		"  on, off   switch PTE-table reclaim (root); the daemon then holds it\n"
+		"usage: ptwatch reclaim on|off|auto|status [--json] "
+		"[--sysctl-root DIR]\n"
+		"  on, off   switch PTE-table reclaim (root); the daemon then "
+		"holds it\n"
 		"  auto      hand the knob back to the daemon's policy (root)\n"
-		"  status    how this kernel reclaims empty PTE tables, and the policy\n");
+		"  status    how this kernel reclaims empty PTE tables, and "
+		"the policy\n");
 }
 
 static int exit_for(json_object *resp)
@@ -46,8 +49,8 @@ static const char *str(json_object *o, const char *key)
 {
 	json_object *v;
 
-	return json_object_object_get_ex(o, key, &v) ?
-		       json_object_get_string(v) : "";
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v)
+						     : "";
 }
 
 static json_object *reclaim_knob(json_object *status)
@@ -74,13 +77,15 @@ static void print_knob(json_object *st, json_object *k)
 		printf("%s: %s\n", KNOB, str(k, "value"));
 	else
 		printf("%s: not present on this kernel\n", KNOB);
-	printf("policy:      %s%s, state %s; waste %.3g%% of memory (on at %s%%, off at %s%%)\n",
+	printf("policy:      %s%s, state %s; waste %.3g%% of memory (on at "
+	       "%s%%, off at %s%%)\n",
 	       str(k, "mode"),
 	       !strcmp(str(k, "manual"), "true") ? " (set by hand)" : "",
 	       str(k, "state"),
 	       json_object_get_double(json_object_object_get(k, "metric")),
 	       str(k, "on_threshold"), str(k, "off_threshold"));
-	printf("changes:     %s by ptwatchd since it started\n", str(k, "changes"));
+	printf("changes:     %s by ptwatchd since it started\n",
+	       str(k, "changes"));
 	printf("source:      daemon (pid %s)\n", str(st, "pid"));
 }
 
@@ -90,18 +95,23 @@ static int via_daemon(struct cli_ctx *ctx, const char *action, bool json)
 	int rc;
 
 	if (!strcmp(action, "status")) {
-		json_object_object_add(req, "cmd", json_object_new_string("status"));
+		json_object_object_add(req, "cmd",
+				       json_object_new_string("status"));
 	} else {
-		json_object_object_add(req, "cmd", json_object_new_string("knob"));
-		json_object_object_add(req, "knob", json_object_new_string(KNOB));
-		json_object_object_add(req, "mode", json_object_new_string(action));
+		json_object_object_add(req, "cmd",
+				       json_object_new_string("knob"));
+		json_object_object_add(req, "knob",
+				       json_object_new_string(KNOB));
+		json_object_object_add(req, "mode",
+				       json_object_new_string(action));
 	}
 	rc = client_request(ctx->socket_path, req, &resp, 5000);
 	json_object_put(req);
 	if (rc)
 		return rc; /* negative: caller decides about the fallback */
 	if (json) {
-		printf("%s\n", json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PRETTY));
+		printf("%s\n", json_object_to_json_string_ext(
+				   resp, JSON_C_TO_STRING_PRETTY));
 	} else if (!strcmp(str(resp, "ok"), "true")) {
 		if (!strcmp(action, "status"))
 			print_knob(resp, reclaim_knob(resp));
@@ -124,12 +134,18 @@ static int local_status(const char *root, bool json)
 		json_object *o = json_object_new_object();
 
 		json_object_object_add(o, "ok", json_object_new_boolean(1));
-		json_object_object_add(o, "source", json_object_new_string("procfs"));
-		json_object_object_add(o, "kernel", json_object_new_string(kf.release));
-		json_object_object_add(o, "pt_reclaim", json_object_new_string(
-				       pt_reclaim_mode_name(kf.pt_reclaim)));
-		json_object_object_add(o, "value", json_object_new_int(kf.pt_reclaim_value));
-		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
+		json_object_object_add(o, "source",
+				       json_object_new_string("procfs"));
+		json_object_object_add(o, "kernel",
+				       json_object_new_string(kf.release));
+		json_object_object_add(
+		    o, "pt_reclaim",
+		    json_object_new_string(
+			pt_reclaim_mode_name(kf.pt_reclaim)));
+		json_object_object_add(
+		    o, "value", json_object_new_int(kf.pt_reclaim_value));
+		printf("%s\n", json_object_to_json_string_ext(
+				   o, JSON_C_TO_STRING_PRETTY));
 		json_object_put(o);
 		return PTW_OK;
 	}
@@ -148,12 +164,15 @@ static int local_set(const char *root, const char *action)
 	int fd, want = !strcmp(action, "on");
 
 	if (!strcmp(action, "auto"))
-		return cli_error(PTW_NODAEMON, "'auto' hands the knob to ptwatchd, which is not running");
+		return cli_error(
+		    PTW_NODAEMON,
+		    "'auto' hands the knob to ptwatchd, which is not running");
 	kfeatures_probe(&kf, root);
 	if (kf.pt_reclaim != PT_RECLAIM_SYSCTL)
-		return cli_error(PTW_UNSUPPORTED,
-				 "%s is not present: this kernel's PTE-table reclaim is %s",
-				 KNOB, pt_reclaim_mode_name(kf.pt_reclaim));
+		return cli_error(
+		    PTW_UNSUPPORTED,
+		    "%s is not present: this kernel's PTE-table reclaim is %s",
+		    KNOB, pt_reclaim_mode_name(kf.pt_reclaim));
 	snprintf(path, sizeof(path), "%s/vm/pt_reclaim", root);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0 || write(fd, want ? "1\n" : "0\n", 2) != 2) {
@@ -173,10 +192,10 @@ static int local_set(const char *root, const char *action)
 int cmd_reclaim(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "sysctl-root", required_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+	    {"json", no_argument, NULL, 'j'},
+	    {"sysctl-root", required_argument, NULL, 'r'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	const char *root = "/proc/sys", *action;
 	bool json = false;
@@ -205,7 +224,10 @@ int cmd_reclaim(struct cli_ctx *ctx, int argc, char **argv)
 	action = argv[optind];
 	if (strcmp(action, "on") && strcmp(action, "off") &&
 	    strcmp(action, "auto") && strcmp(action, "status"))
-		return cli_error(PTW_USAGE, "reclaim: unknown action '%s' (on, off, auto, status)", action);
+		return cli_error(
+		    PTW_USAGE,
+		    "reclaim: unknown action '%s' (on, off, auto, status)",
+		    action);
 	if (!ctx->no_daemon) {
 		rc = via_daemon(ctx, action, json);
 		if (rc >= 0)

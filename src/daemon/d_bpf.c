@@ -10,13 +10,13 @@
 #include "d_log.h"
 
 struct d_bpf {
-	struct bpf_probes *bp;      /* NULL: nothing attached */
-	char reason[256];           /* why, when bp is NULL */
+	struct bpf_probes *bp; /* NULL: nothing attached */
+	char reason[256];      /* why, when bp is NULL */
 	struct ptw_totals totals;
 	bool have_totals;
-	struct ptw_proc *live;      /* alive at the last read, sorted by pid */
+	struct ptw_proc *live; /* alive at the last read, sorted by pid */
 	size_t nr_live, cap_live;
-	struct ptw_proc *next;      /* being filled by a read */
+	struct ptw_proc *next; /* being filled by a read */
 	size_t nr_next, cap_next;
 	struct d_fault read_fault;
 };
@@ -34,7 +34,9 @@ struct d_bpf *d_bpf_open(void)
 		b->bp = NULL;
 		snprintf(b->reason, sizeof(b->reason),
 			 "BPF probes not loaded: %s%s", strerror(-rc),
-			 rc == -EPERM ? " (needs root, or CAP_BPF and CAP_PERFMON)" : "");
+			 rc == -EPERM
+			     ? " (needs root, or CAP_BPF and CAP_PERFMON)"
+			     : "");
 		d_log(LOG_WARNING, "%s; reporting from procfs only", b->reason);
 		return b;
 	}
@@ -112,13 +114,12 @@ void d_bpf_sample(struct d_bpf *b)
 
 static const struct ptw_proc *find(const struct d_bpf *b, pid_t pid)
 {
-	struct ptw_proc key = { .pid = (__u32)pid };
+	struct ptw_proc key = {.pid = (__u32)pid};
 
 	return bsearch(&key, b->live, b->nr_live, sizeof(*b->live), cmp_pid);
 }
 
-json_object *d_bpf_to_json(const struct d_bpf *b, const pid_t *pids,
-			   size_t n)
+json_object *d_bpf_to_json(const struct d_bpf *b, const pid_t *pids, size_t n)
 {
 	json_object *o = json_object_new_object(), *procs;
 	const struct ptw_probe_status *st;
@@ -126,8 +127,10 @@ json_object *d_bpf_to_json(const struct d_bpf *b, const pid_t *pids,
 	json_object_object_add(o, "available",
 			       json_object_new_boolean(b && b->bp));
 	if (!b || !b->bp) {
-		json_object_object_add(o, "reason", json_object_new_string(
-				       b ? b->reason : "disabled in the config (bpf = no)"));
+		json_object_object_add(
+		    o, "reason",
+		    json_object_new_string(
+			b ? b->reason : "disabled in the config (bpf = no)"));
 		return o;
 	}
 	st = bpf_probes_status(b->bp);
@@ -150,29 +153,43 @@ void d_bpf_metrics(const struct d_bpf *b, FILE *out)
 {
 	const struct ptw_probe_status *st;
 
-	fprintf(out, "# HELP ptwatch_bpf_available Whether BPF attribution runs (1) or not (0).\n"
-		     "# TYPE ptwatch_bpf_available gauge\n"
-		     "ptwatch_bpf_available %d\n", b && b->bp);
+	fprintf(out,
+		"# HELP ptwatch_bpf_available Whether BPF attribution runs (1) "
+		"or not (0).\n"
+		"# TYPE ptwatch_bpf_available gauge\n"
+		"ptwatch_bpf_available %d\n",
+		b && b->bp);
 	if (!b || !b->bp)
 		return;
 	st = bpf_probes_status(b->bp);
-	fputs("# HELP ptwatch_probe_attached Whether a probe attached, and how (fentry, kprobe, tracepoint).\n"
-	      "# TYPE ptwatch_probe_attached gauge\n", out);
+	fputs("# HELP ptwatch_probe_attached Whether a probe attached, and how "
+	      "(fentry, kprobe, tracepoint).\n"
+	      "# TYPE ptwatch_probe_attached gauge\n",
+	      out);
 	for (int i = 0; i < PTW_PROBE_NR; i++)
-		fprintf(out, "ptwatch_probe_attached{probe=\"%s\",attach=\"%s\"} %d\n",
-			st[i].name, ptw_attach_name(st[i].attach),
-			st[i].attach != PTW_ATTACH_NONE);
+		fprintf(
+		    out,
+		    "ptwatch_probe_attached{probe=\"%s\",attach=\"%s\"} %d\n",
+		    st[i].name, ptw_attach_name(st[i].attach),
+		    st[i].attach != PTW_ATTACH_NONE);
 	if (!b->have_totals)
 		return;
-	fputs("# HELP ptwatch_bpf_events_total Page-table events counted by the probes since ptwatchd started (only counters the attached probes measure).\n"
-	      "# TYPE ptwatch_bpf_events_total counter\n", out);
+	fputs("# HELP ptwatch_bpf_events_total Page-table events counted by "
+	      "the probes since ptwatchd started (only counters the attached "
+	      "probes measure).\n"
+	      "# TYPE ptwatch_bpf_events_total counter\n",
+	      out);
 	for (int c = 0; c < PTW_C_NR; c++)
 		if (ptw_counter_known(st, c))
-			fprintf(out, "ptwatch_bpf_events_total{counter=\"%s\"} %llu\n",
-				ptw_counter_name(c),
-				(unsigned long long)b->totals.c[c]);
-	fprintf(out, "# HELP ptwatch_bpf_dropped_events_total Events the probes could not attribute (process map or ring buffer full).\n"
-		     "# TYPE ptwatch_bpf_dropped_events_total counter\n"
-		     "ptwatch_bpf_dropped_events_total %llu\n",
+			fprintf(
+			    out,
+			    "ptwatch_bpf_events_total{counter=\"%s\"} %llu\n",
+			    ptw_counter_name(c),
+			    (unsigned long long)b->totals.c[c]);
+	fprintf(out,
+		"# HELP ptwatch_bpf_dropped_events_total Events the probes "
+		"could not attribute (process map or ring buffer full).\n"
+		"# TYPE ptwatch_bpf_dropped_events_total counter\n"
+		"ptwatch_bpf_dropped_events_total %llu\n",
 		(unsigned long long)b->totals.drops);
 }

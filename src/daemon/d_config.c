@@ -11,48 +11,66 @@
 
 #include "d_config.h"
 
-enum key_type { K_STR, K_DURATION_MS, K_SECONDS, K_UINT, K_BOOL, K_PERCENT,
-		K_DOUBLE, K_LOG, K_MODE, K_LISTEN };
+enum key_type {
+	K_STR,
+	K_DURATION_MS,
+	K_SECONDS,
+	K_UINT,
+	K_BOOL,
+	K_PERCENT,
+	K_DOUBLE,
+	K_LOG,
+	K_MODE,
+	K_LISTEN
+};
 
 struct key {
 	const char *section, *name;
 	enum key_type type;
-	size_t off, size;     /* field in struct d_config */
-	double min, max;      /* for numbers */
+	size_t off, size; /* field in struct d_config */
+	double min, max;  /* for numbers */
 };
 
-#define F(field) offsetof(struct d_config, field), sizeof(((struct d_config *)0)->field)
-#define POLICY(sec, p)                                                       \
-	{ sec, "mode", K_MODE, F(p.mode), 0, 0 },                            \
-	{ sec, "dry_run", K_BOOL, F(p.dry_run), 0, 0 },                      \
-	{ sec, "samples", K_UINT, F(p.samples), 1, 10000 },                  \
-	{ sec, "min_interval", K_SECONDS, F(p.min_interval), 0, 7 * 86400 }, \
-	{ sec, "backoff", K_SECONDS, F(p.backoff), 0, 30 * 86400 }
+/* clang-format off: one key per line reads best as a table */
+#define F(field)                                                               \
+	offsetof(struct d_config, field), sizeof(((struct d_config *)0)->field)
+#define POLICY(sec, p)                                                         \
+	{sec, "mode", K_MODE, F(p.mode), 0, 0},                                \
+	    {sec, "dry_run", K_BOOL, F(p.dry_run), 0, 0},                      \
+	    {sec, "samples", K_UINT, F(p.samples), 1, 10000},                  \
+	    {sec, "min_interval", K_SECONDS, F(p.min_interval), 0, 7 * 86400}, \
+	{                                                                      \
+		sec, "backoff", K_SECONDS, F(p.backoff), 0, 30 * 86400         \
+	}
 
 static const struct key keys[] = {
-	{ "daemon", "interval", K_DURATION_MS, F(interval_ms), 100, 3600000 },
-	{ "daemon", "socket", K_STR, F(socket), 0, 0 },
-	{ "daemon", "state_dir", K_STR, F(state_dir), 0, 0 },
-	{ "daemon", "sysctl_root", K_STR, F(sysctl_root), 0, 0 },
-	{ "daemon", "proc_root", K_STR, F(proc_root), 0, 0 },
-	{ "daemon", "cgroup_root", K_STR, F(cgroup_root), 0, 0 },
-	{ "daemon", "sysfs_root", K_STR, F(sysfs_root), 0, 0 },
-	{ "daemon", "log", K_LOG, F(log), 0, 0 },
-	{ "daemon", "history", K_UINT, F(history), 1, 100000 },
-	{ "daemon", "reads_per_sample", K_UINT, F(reads_per_sample), 0, 10000000 },
-	{ "daemon", "bpf", K_BOOL, F(bpf), 0, 0 },
-	{ "daemon", "rollback_on_exit", K_BOOL, F(rollback_on_exit), 0, 0 },
-	{ "metrics", "textfile_dir", K_STR, F(textfile_dir), 0, 0 },
-	{ "metrics", "listen", K_LISTEN, F(listen), 0, 0 },
-	{ "metrics", "top_processes", K_UINT, F(top_processes), 0, 1000 },
-	{ "metrics", "top_cgroups", K_UINT, F(top_cgroups), 0, 10000 },
-	POLICY("reclaim", reclaim),
-	{ "reclaim", "on_waste_percent", K_PERCENT, F(reclaim.on_threshold), 0, 100 },
-	{ "reclaim", "off_waste_percent", K_PERCENT, F(reclaim.off_threshold), 0, 100 },
-	POLICY("hugetlb_vmemmap", vmemmap),
-	{ "hugetlb_vmemmap", "on_saving_mib", K_DOUBLE, F(vmemmap.on_threshold), 0, 1e9 },
-	{ "hugetlb_vmemmap", "off_saving_mib", K_DOUBLE, F(vmemmap.off_threshold), 0, 1e9 },
+    {"daemon", "interval", K_DURATION_MS, F(interval_ms), 100, 3600000},
+    {"daemon", "socket", K_STR, F(socket), 0, 0},
+    {"daemon", "state_dir", K_STR, F(state_dir), 0, 0},
+    {"daemon", "sysctl_root", K_STR, F(sysctl_root), 0, 0},
+    {"daemon", "proc_root", K_STR, F(proc_root), 0, 0},
+    {"daemon", "cgroup_root", K_STR, F(cgroup_root), 0, 0},
+    {"daemon", "sysfs_root", K_STR, F(sysfs_root), 0, 0},
+    {"daemon", "log", K_LOG, F(log), 0, 0},
+    {"daemon", "history", K_UINT, F(history), 1, 100000},
+    {"daemon", "reads_per_sample", K_UINT, F(reads_per_sample), 0, 10000000},
+    {"daemon", "bpf", K_BOOL, F(bpf), 0, 0},
+    {"daemon", "rollback_on_exit", K_BOOL, F(rollback_on_exit), 0, 0},
+    {"metrics", "textfile_dir", K_STR, F(textfile_dir), 0, 0},
+    {"metrics", "listen", K_LISTEN, F(listen), 0, 0},
+    {"metrics", "top_processes", K_UINT, F(top_processes), 0, 1000},
+    {"metrics", "top_cgroups", K_UINT, F(top_cgroups), 0, 10000},
+    POLICY("reclaim", reclaim),
+    {"reclaim", "on_waste_percent", K_PERCENT, F(reclaim.on_threshold), 0, 100},
+    {"reclaim", "off_waste_percent", K_PERCENT, F(reclaim.off_threshold), 0,
+     100},
+    POLICY("hugetlb_vmemmap", vmemmap),
+    {"hugetlb_vmemmap", "on_saving_mib", K_DOUBLE, F(vmemmap.on_threshold), 0,
+     1e9},
+    {"hugetlb_vmemmap", "off_saving_mib", K_DOUBLE, F(vmemmap.off_threshold), 0,
+     1e9},
 };
+/* clang-format on */
 
 void d_config_defaults(struct d_config *cfg)
 {
@@ -73,18 +91,26 @@ void d_config_defaults(struct d_config *cfg)
 	cfg->top_processes = 10;
 	cfg->top_cgroups = 50;
 	cfg->reclaim = (struct d_policy_cfg){
-		.mode = D_MODE_AUTO, .dry_run = true, .on_threshold = 1.0,
-		.off_threshold = 0.25, .samples = 6, .min_interval = 600,
-		.backoff = 0,
+	    .mode = D_MODE_AUTO,
+	    .dry_run = true,
+	    .on_threshold = 1.0,
+	    .off_threshold = 0.25,
+	    .samples = 6,
+	    .min_interval = 600,
+	    .backoff = 0,
 	};
 	cfg->vmemmap = (struct d_policy_cfg){
-		.mode = D_MODE_REPORT, .dry_run = true, .on_threshold = 64,
-		.off_threshold = 0, .samples = 6, .min_interval = 600,
-		.backoff = 0,
+	    .mode = D_MODE_REPORT,
+	    .dry_run = true,
+	    .on_threshold = 64,
+	    .off_threshold = 0,
+	    .samples = 6,
+	    .min_interval = 600,
+	    .backoff = 0,
 	};
 }
 
-static const char *const mode_names[] = { "report", "auto", "on", "off" };
+static const char *const mode_names[] = {"report", "auto", "on", "off"};
 
 const char *d_knob_mode_name(enum d_knob_mode m)
 {
@@ -104,8 +130,8 @@ int d_knob_mode_parse(const char *s, enum d_knob_mode *out)
 
 static int parse_bool(const char *s, bool *out)
 {
-	static const char *const yes[] = { "yes", "true", "on", "1" };
-	static const char *const no[] = { "no", "false", "off", "0" };
+	static const char *const yes[] = {"yes", "true", "on", "1"};
+	static const char *const no[] = {"no", "false", "off", "0"};
 
 	for (int i = 0; i < 4; i++) {
 		if (strcasecmp(s, yes[i]) == 0)
@@ -130,9 +156,11 @@ static int parse_double(const char *s, double *out)
 /* "250ms", "10s", "10", "5m", "1h" -> milliseconds */
 static int parse_duration_ms(const char *s, double *ms)
 {
-	static const struct { const char *suffix; double scale; } units[] = {
-		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 },
-		{ "", 1000 },
+	static const struct {
+		const char *suffix;
+		double scale;
+	} units[] = {
+	    {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"", 1000},
 	};
 	char *end;
 	double v;
@@ -216,7 +244,8 @@ static const char *set_value(const struct key *k, void *field, const char *v)
 		return NULL;
 	case K_LISTEN:
 		if (*v && d_config_parse_listen(v, host, sizeof(host), &port))
-			return "expected a loopback HOST:PORT (127.0.0.1:9417, [::1]:9417) or nothing";
+			return "expected a loopback HOST:PORT (127.0.0.1:9417, "
+			       "[::1]:9417) or nothing";
 		strcpy(field, v);
 		return NULL;
 	case K_BOOL:
@@ -232,18 +261,22 @@ static const char *set_value(const struct key *k, void *field, const char *v)
 			return "expected auto, journal or stderr";
 		return NULL;
 	case K_MODE:
-		return d_knob_mode_parse(v, field) ?
-			       "expected report, auto, on or off" : NULL;
+		return d_knob_mode_parse(v, field)
+			   ? "expected report, auto, on or off"
+			   : NULL;
 	case K_DURATION_MS:
 		if (parse_duration_ms(v, &d) || set_number(k, field, d))
-			return "expected a duration from 100ms to 1h (e.g. 10s)";
+			return "expected a duration from 100ms to 1h (e.g. "
+			       "10s)";
 		return NULL;
 	case K_SECONDS:
 		if (parse_duration_ms(v, &d) || set_number(k, field, d / 1000))
-			return "expected a duration in seconds (e.g. 600, 10m), within range";
+			return "expected a duration in seconds (e.g. 600, "
+			       "10m), within range";
 		return NULL;
 	case K_UINT:
-		if (parse_double(v, &d) || d != floor(d) || set_number(k, field, d))
+		if (parse_double(v, &d) || d != floor(d) ||
+		    set_number(k, field, d))
 			return "expected a whole number within range";
 		return NULL;
 	case K_PERCENT:
@@ -306,14 +339,15 @@ static char *reader(char *str, int num, void *stream)
 static const char *check_policy(const struct d_policy_cfg *p)
 {
 	if (p->off_threshold > p->on_threshold)
-		return "off threshold is above the on threshold (no hysteresis)";
+		return "off threshold is above the on threshold (no "
+		       "hysteresis)";
 	return NULL;
 }
 
 int d_config_load(const char *path, struct d_config *cfg, char *err,
 		  size_t errlen)
 {
-	struct parse_ctx ctx = { .path = path, .err = err, .errlen = errlen };
+	struct parse_ctx ctx = {.path = path, .err = err, .errlen = errlen};
 	struct d_config next = *cfg;
 	const char *problem;
 	int rc;
@@ -330,8 +364,10 @@ int d_config_load(const char *path, struct d_config *cfg, char *err,
 	if (ctx.failed && (rc <= 0 || ctx.err_line <= rc))
 		return -1;
 	if (rc) {
-		snprintf(err, errlen, "%s:%d: syntax error (expected [section] or key = value)",
-			 path, rc);
+		snprintf(
+		    err, errlen,
+		    "%s:%d: syntax error (expected [section] or key = value)",
+		    path, rc);
 		return -1;
 	}
 	if ((problem = check_policy(&next.reclaim))) {
@@ -339,11 +375,13 @@ int d_config_load(const char *path, struct d_config *cfg, char *err,
 		return -1;
 	}
 	if ((problem = check_policy(&next.vmemmap))) {
-		snprintf(err, errlen, "%s: [hugetlb_vmemmap] %s", path, problem);
+		snprintf(err, errlen, "%s: [hugetlb_vmemmap] %s", path,
+			 problem);
 		return -1;
 	}
 	if (!next.socket[0]) {
-		snprintf(err, errlen, "%s: [daemon] socket: must not be empty", path);
+		snprintf(err, errlen, "%s: [daemon] socket: must not be empty",
+			 path);
 		return -1;
 	}
 	*cfg = next;

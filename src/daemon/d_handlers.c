@@ -47,23 +47,26 @@ static json_object *knob_json(const struct d_state *st, enum d_knob_id id)
 	json_object_object_add(o, "available",
 			       json_object_new_boolean(k->value >= 0));
 	json_object_object_add(o, "value", json_object_new_int(k->value));
-	json_object_object_add(o, "mode", json_object_new_string(
-			       d_knob_mode_name(p->cfg.mode)));
+	json_object_object_add(
+	    o, "mode", json_object_new_string(d_knob_mode_name(p->cfg.mode)));
 	json_object_object_add(o, "manual",
 			       json_object_new_boolean(st->manual[id]));
 	json_object_object_add(o, "dry_run",
 			       json_object_new_boolean(p->cfg.dry_run));
-	json_object_object_add(o, "state", json_object_new_string(
-			       d_policy_state_name(p)));
+	json_object_object_add(o, "state",
+			       json_object_new_string(d_policy_state_name(p)));
 	add_double(o, "metric", d_state_metric(st, id));
-	json_object_object_add(o, "metric_name", json_object_new_string(
-			       d_state_metric_name(id)));
-	json_object_object_add(o, "metric_unit", json_object_new_string(
-			       id == D_KNOB_VMEMMAP ? "MiB" : "%"));
+	json_object_object_add(o, "metric_name",
+			       json_object_new_string(d_state_metric_name(id)));
+	json_object_object_add(
+	    o, "metric_unit",
+	    json_object_new_string(id == D_KNOB_VMEMMAP ? "MiB" : "%"));
 	add_double(o, "on_threshold", p->cfg.on_threshold);
 	add_double(o, "off_threshold", p->cfg.off_threshold);
-	json_object_object_add(o, "samples", json_object_new_int(p->cfg.samples));
-	json_object_object_add(o, "changes", json_object_new_uint64(k->changes));
+	json_object_object_add(o, "samples",
+			       json_object_new_int(p->cfg.samples));
+	json_object_object_add(o, "changes",
+			       json_object_new_uint64(k->changes));
 	json_object_object_add(o, "original", json_object_new_int(k->original));
 	return o;
 }
@@ -75,12 +78,14 @@ static json_object *hugetlb_json(const struct d_hugetlb *h)
 	for (unsigned int i = 0; i < h->nr_pools; i++) {
 		json_object *p = json_object_new_object();
 
-		json_object_object_add(p, "page_bytes",
-				       json_object_new_uint64(h->pools[i].page_bytes));
-		json_object_object_add(p, "pages",
-				       json_object_new_uint64(h->pools[i].nr_pages));
-		json_object_object_add(p, "vmemmap_saving_bytes",
-				       json_object_new_uint64(h->pools[i].saving_bytes));
+		json_object_object_add(
+		    p, "page_bytes",
+		    json_object_new_uint64(h->pools[i].page_bytes));
+		json_object_object_add(
+		    p, "pages", json_object_new_uint64(h->pools[i].nr_pages));
+		json_object_object_add(
+		    p, "vmemmap_saving_bytes",
+		    json_object_new_uint64(h->pools[i].saving_bytes));
 		json_object_array_add(a, p);
 	}
 	json_object_object_add(o, "pools", a);
@@ -94,18 +99,23 @@ static json_object *status(const struct d_state *st)
 	json_object *o = answer_ok(), *knobs = json_object_new_array();
 	const struct d_stats *s = &st->stats;
 
-	json_object_object_add(o, "version", json_object_new_string(PTW_VERSION));
+	json_object_object_add(o, "version",
+			       json_object_new_string(PTW_VERSION));
 	json_object_object_add(o, "pid", json_object_new_int(getpid()));
 	add_double(o, "uptime_s", d_state_uptime(st));
-	json_object_object_add(o, "config", json_object_new_string(
-			       st->config_path ? st->config_path : ""));
+	json_object_object_add(
+	    o, "config",
+	    json_object_new_string(st->config_path ? st->config_path : ""));
 	add_double(o, "interval_s", st->cfg.interval_ms / 1000.0);
-	json_object_object_add(o, "samples", json_object_new_uint64(s->samples));
+	json_object_object_add(o, "samples",
+			       json_object_new_uint64(s->samples));
 	add_double(o, "last_sample_s", s->last_sample_s);
 	add_double(o, "last_sample_cpu_s", s->last_sample_cpu_s);
-	json_object_object_add(o, "kernel", json_object_new_string(st->kf.release));
-	json_object_object_add(o, "pt_reclaim", json_object_new_string(
-			       pt_reclaim_mode_name(st->kf.pt_reclaim)));
+	json_object_object_add(o, "kernel",
+			       json_object_new_string(st->kf.release));
+	json_object_object_add(
+	    o, "pt_reclaim",
+	    json_object_new_string(pt_reclaim_mode_name(st->kf.pt_reclaim)));
 	for (int id = 0; id < D_NR_KNOBS; id++)
 		json_object_array_add(knobs, knob_json(st, id));
 	json_object_object_add(o, "knobs", knobs);
@@ -113,7 +123,8 @@ static json_object *status(const struct d_state *st)
 	json_object_object_add(o, "bpf", d_bpf_to_json(st->bpf, NULL, 0));
 	json_object_object_add(o, "reads_per_sample",
 			       json_object_new_int(st->cfg.reads_per_sample));
-	json_object_object_add(o, "status", json_object_new_string(st->status_line));
+	json_object_object_add(o, "status",
+			       json_object_new_string(st->status_line));
 	return o;
 }
 
@@ -133,8 +144,9 @@ static json_object *rates_json(const struct d_state *st, size_t n)
 		if (isnan(r) || r == 0)
 			continue;
 		p = json_object_new_object();
-		json_object_object_add(p, "pid", json_object_new_int(
-				       st->scan.snap.procs[idx].pid));
+		json_object_object_add(
+		    p, "pid",
+		    json_object_new_int(st->scan.snap.procs[idx].pid));
 		add_double(p, "page_tables_bytes_per_second", r);
 		json_object_array_add(a, p);
 	}
@@ -176,7 +188,8 @@ static json_object *daemon_extras(const struct d_state *st, size_t n,
 /* Serializes o (consumed) as one line. */
 static char *finish(json_object *o, size_t *len)
 {
-	const char *t = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	const char *t =
+	    json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	char *out;
 
 	*len = strlen(t) + 1;
@@ -199,8 +212,8 @@ static char *snapshot(const struct d_state *st, const struct d_request *r,
 		      size_t *len)
 {
 	const struct snapshot *s = &st->scan.snap;
-	size_t n = r->max_procs && r->max_procs < s->nr_procs ? r->max_procs :
-								 s->nr_procs;
+	size_t n = r->max_procs && r->max_procs < s->nr_procs ? r->max_procs
+							      : s->nr_procs;
 	json_object *o = snapshot_to_json(s, 0);
 	static const char hole[] = "\"processes\":[]";
 	const char *text, *at;
@@ -220,7 +233,8 @@ static char *snapshot(const struct d_state *st, const struct d_request *r,
 			fclose(f);
 		free(out);
 		json_object_put(o);
-		return finish(answer_err(ENOMEM, "cannot build the answer"), len);
+		return finish(answer_err(ENOMEM, "cannot build the answer"),
+			      len);
 	}
 	fwrite(text, 1, at - text + sizeof(hole) - 2, f);
 	for (size_t i = 0; i < n; i++) {
@@ -228,7 +242,8 @@ static char *snapshot(const struct d_state *st, const struct d_request *r,
 
 		if (i)
 			fputc(',', f);
-		fputs(json_object_to_json_string_ext(p, JSON_C_TO_STRING_PLAIN), f);
+		fputs(json_object_to_json_string_ext(p, JSON_C_TO_STRING_PLAIN),
+		      f);
 		json_object_put(p);
 	}
 	fputs(at + sizeof(hole) - 2, f);
@@ -260,7 +275,8 @@ static json_object *process(const struct d_state *st, pid_t pid)
 	age = (double)st->scan.snap.host.timestamp_ns -
 	      (double)st->scan.meta[i].read_ns;
 	add_double(o, "age_s", age > 0 ? age / 1e9 : 0);
-	json_object_object_add(o, "host", host_sample_to_json(&st->scan.snap.host));
+	json_object_object_add(o, "host",
+			       host_sample_to_json(&st->scan.snap.host));
 	json_object_object_add(o, "bpf", d_bpf_to_json(st->bpf, &p->pid, 1));
 	return o;
 }
@@ -276,16 +292,18 @@ static json_object *history(const struct d_state *st, size_t n)
 static json_object *knob(struct d_state *st, const struct d_request *r,
 			 const struct ucred *peer)
 {
-	struct d_actor who = { peer->uid, peer->pid };
+	struct d_actor who = {peer->uid, peer->pid};
 	char msg[256];
 	json_object *o;
 	int rc;
 
 	if (peer->uid != 0) {
-		static struct d_fault denied = { .what = "knob-denied" };
+		static struct d_fault denied = {.what = "knob-denied"};
 
 		st->stats.denied++;
-		d_fault_fail(&denied, "refused %s mode %s from uid=%u pid=%d: only root may change a knob",
+		d_fault_fail(&denied,
+			     "refused %s mode %s from uid=%u pid=%d: only root "
+			     "may change a knob",
 			     d_knob_id_name(r->knob), d_knob_mode_name(r->mode),
 			     (unsigned int)peer->uid, (int)peer->pid);
 		snprintf(msg, sizeof(msg), "only root may change %s",

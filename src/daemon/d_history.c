@@ -30,7 +30,7 @@ int d_history_resize(struct d_history *h, size_t cap)
 void d_history_free(struct d_history *h)
 {
 	free(h->ring);
-	*h = (struct d_history){ 0 };
+	*h = (struct d_history){0};
 }
 
 void d_history_push(struct d_history *h, const struct host_sample *s)
@@ -69,6 +69,7 @@ json_object *d_history_to_json(const struct d_history *h, size_t n)
 	if (n > h->len)
 		n = h->len;
 	for (size_t i = n; i-- > 0;)
-		json_object_array_add(a, host_sample_to_json(d_history_get(h, i)));
+		json_object_array_add(a,
+				      host_sample_to_json(d_history_get(h, i)));
 	return a;
 }

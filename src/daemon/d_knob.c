@@ -80,7 +80,8 @@ int d_knob_read(struct d_knob *k)
 	return v;
 }
 
-/* ---- the state file: {"vm.pt_reclaim":{"path":..,"original":0,"written":1}} */
+/* ---- the state file: {"vm.pt_reclaim":{"path":..,"original":0,"written":1}}
+ */
 
 static void state_path(const char *state_dir, char *buf, size_t len)
 {
@@ -159,17 +160,18 @@ static void log_change(const char *name, int prio, int old, int new,
 {
 	char o[16], n[16], cmd[128];
 	struct d_log_field f[] = {
-		{ "PTWATCH_KNOB", name },    { "PTWATCH_OLD", o },
-		{ "PTWATCH_NEW", n },        { "PTWATCH_REASON", reason },
-		{ "PTWATCH_ACTOR", actor },  { "PTWATCH_DRY_RUN", dry ? "1" : "0" },
-		{ "PTWATCH_SYSCTL", cmd },
+	    {"PTWATCH_KNOB", name},   {"PTWATCH_OLD", o},
+	    {"PTWATCH_NEW", n},	      {"PTWATCH_REASON", reason},
+	    {"PTWATCH_ACTOR", actor}, {"PTWATCH_DRY_RUN", dry ? "1" : "0"},
+	    {"PTWATCH_SYSCTL", cmd},
 	};
 
 	snprintf(o, sizeof(o), "%d", old);
 	snprintf(n, sizeof(n), "%d", new);
 	snprintf(cmd, sizeof(cmd), "sysctl -w %s=%d", name, new);
-	d_log_fields(prio, f, sizeof(f) / sizeof(f[0]), "%s %s %d -> %d: %s (%s)",
-		     what, name, old, new, reason, cmd);
+	d_log_fields(prio, f, sizeof(f) / sizeof(f[0]),
+		     "%s %s %d -> %d: %s (%s)", what, name, old, new, reason,
+		     cmd);
 }
 
 static void actor_name(struct d_actor who, char *buf, size_t len)
@@ -199,7 +201,8 @@ int d_knob_write(struct d_knob *k, int value, const char *state_dir,
 		if (rc) {
 			k->original = -1;
 			d_fault_fail(&k->write_fault,
-				     "%s: not changing it: cannot save its original value in %s: %s",
+				     "%s: not changing it: cannot save its "
+				     "original value in %s: %s",
 				     k->name, state_dir, strerror(-rc));
 			return rc;
 		}
@@ -228,8 +231,8 @@ void d_knob_log_would(const struct d_knob *k, int value, const char *reason)
 
 void d_knob_log_backoff(const struct d_knob *k, const char *reason)
 {
-	struct d_log_field f[] = { { "PTWATCH_KNOB", k->name },
-				   { "PTWATCH_REASON", reason } };
+	struct d_log_field f[] = {{"PTWATCH_KNOB", k->name},
+				  {"PTWATCH_REASON", reason}};
 
 	d_log_fields(LOG_NOTICE, f, 2, "%s: backing off: %s", k->name, reason);
 }
@@ -247,7 +250,8 @@ static bool rollback_one(const char *name, json_object *e)
 		return false;
 	if (cur != json_object_get_int(wr)) {
 		d_log(LOG_NOTICE,
-		      "%s: left at %d: changed by someone else after the previous run wrote %d",
+		      "%s: left at %d: changed by someone else after the "
+		      "previous run wrote %d",
 		      name, cur, json_object_get_int(wr));
 		return false;
 	}
@@ -270,8 +274,8 @@ int d_knob_rollback_saved(const char *state_dir)
 	json_object *o = state_load(state_dir), *empty;
 	int n = 0;
 
-	json_object_object_foreach(o, name, entry)
-		n += rollback_one(name, entry);
+	json_object_object_foreach(o, name, entry) n +=
+	    rollback_one(name, entry);
 	json_object_put(o);
 	empty = json_object_new_object();
 	state_store(state_dir, empty);

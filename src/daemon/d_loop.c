@@ -27,7 +27,7 @@ struct d_loop {
 	struct d_http *http;
 	struct d_ev timer, sig;
 	int epfd;
-	uint64_t watchdog_usec;  /* 0: no watchdog */
+	uint64_t watchdog_usec; /* 0: no watchdog */
 	int64_t next_watchdog_ms;
 	bool quit;
 	bool reloaded; /* the epoll set changed: drop the rest of a batch */
@@ -61,11 +61,13 @@ static void update_status(struct d_state *st)
 	const struct d_knob *k = &st->knob[D_KNOB_RECLAIM];
 
 	snprintf(st->status_line, sizeof(st->status_line),
-		 "%zu processes, page tables %.1f MiB, waste %.1f MiB (%.2f%% of memory); vm.pt_reclaim %s, policy %s",
+		 "%zu processes, page tables %.1f MiB, waste %.1f MiB (%.2f%% "
+		 "of memory); vm.pt_reclaim %s, policy %s",
 		 st->scan.snap.nr_procs, h->page_tables / 1048576.0,
 		 h->waste_bytes / 1048576.0, d_state_metric(st, D_KNOB_RECLAIM),
-		 k->value < 0 ? pt_reclaim_mode_name(st->kf.pt_reclaim) :
-		 k->value ? "on" : "off",
+		 k->value < 0 ? pt_reclaim_mode_name(st->kf.pt_reclaim)
+		 : k->value   ? "on"
+			      : "off",
 		 d_policy_state_name(&st->pol[D_KNOB_RECLAIM]));
 	sd_notifyf(0, "STATUS=%s", st->status_line);
 }
@@ -84,8 +86,9 @@ static void write_metrics(struct d_state *st)
 		free(text);
 	}
 	if (rc) {
-		d_fault_fail(&st->textfile_fault, "metrics: cannot write %s/%s: %s",
-			     st->cfg.textfile_dir, D_METRICS_FILE, strerror(-rc));
+		d_fault_fail(
+		    &st->textfile_fault, "metrics: cannot write %s/%s: %s",
+		    st->cfg.textfile_dir, D_METRICS_FILE, strerror(-rc));
 		return;
 	}
 	d_fault_ok(&st->textfile_fault);
@@ -96,9 +99,9 @@ static void write_metrics(struct d_state *st)
  * policies, the metrics file, the status line. */
 static void sample(struct d_state *st)
 {
-	struct d_scan_opts so = { .proc_root = st->cfg.proc_root,
-				  .cgroup_root = st->cfg.cgroup_root,
-				  .budget = st->cfg.reads_per_sample };
+	struct d_scan_opts so = {.proc_root = st->cfg.proc_root,
+				 .cgroup_root = st->cfg.cgroup_root,
+				 .budget = st->cfg.reads_per_sample};
 	double t0 = clock_s(CLOCK_MONOTONIC);
 	double c0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
 	int rc;
@@ -107,7 +110,8 @@ static void sample(struct d_state *st)
 	st->have_snap = rc == 0;
 	if (rc) {
 		st->stats.sample_errors++;
-		d_fault_fail(&st->snap_fault, "sample failed: %s", strerror(-rc));
+		d_fault_fail(&st->snap_fault, "sample failed: %s",
+			     strerror(-rc));
 	} else {
 		d_fault_ok(&st->snap_fault);
 		d_history_push(&st->hist, &st->scan.snap.host);
@@ -130,8 +134,8 @@ static void sample(struct d_state *st)
 static int arm_timer(int fd, unsigned int ms)
 {
 	struct itimerspec its = {
-		.it_interval = { ms / 1000, (ms % 1000) * 1000000L },
-		.it_value = { ms / 1000, (ms % 1000) * 1000000L },
+	    .it_interval = {ms / 1000, (ms % 1000) * 1000000L},
+	    .it_value = {ms / 1000, (ms % 1000) * 1000000L},
 	};
 
 	return timerfd_settime(fd, 0, &its, NULL) ? -errno : 0;
@@ -157,7 +161,8 @@ static void http_restart(struct d_loop *l)
 		return;
 	l->http = d_http_start(l->st.cfg.listen, &l->st, l->epfd);
 	if (!l->http)
-		d_log(LOG_ERR, "metrics: cannot listen on %s: %m", l->st.cfg.listen);
+		d_log(LOG_ERR, "metrics: cannot listen on %s: %m",
+		      l->st.cfg.listen);
 }
 
 static void reload(struct d_loop *l)
@@ -171,7 +176,8 @@ static void reload(struct d_loop *l)
 	if (l->opts.config_path &&
 	    d_config_load(l->opts.config_path, &next, err, sizeof(err))) {
 		l->st.stats.reload_errors++;
-		d_log(LOG_ERR, "reload failed, keeping the running config: %s", err);
+		d_log(LOG_ERR, "reload failed, keeping the running config: %s",
+		      err);
 		sd_notify(0, "READY=1");
 		return;
 	}
@@ -179,7 +185,8 @@ static void reload(struct d_loop *l)
 	if (strcmp(next.socket, l->st.cfg.socket) ||
 	    strcmp(next.sysctl_root, l->st.cfg.sysctl_root) ||
 	    strcmp(next.state_dir, l->st.cfg.state_dir))
-		d_log(LOG_WARNING, "reload: socket, sysctl_root and state_dir change only on restart");
+		d_log(LOG_WARNING, "reload: socket, sysctl_root and state_dir "
+				   "change only on restart");
 	strcpy(next.socket, l->st.cfg.socket);
 	strcpy(next.sysctl_root, l->st.cfg.sysctl_root);
 	strcpy(next.state_dir, l->st.cfg.state_dir);
@@ -193,8 +200,9 @@ static void reload(struct d_loop *l)
 		http_restart(l);
 	l->reloaded = true;
 	l->st.stats.reloads++;
-	d_log(LOG_NOTICE, "reloaded %s", l->opts.config_path ?
-		      l->opts.config_path : "(built-in defaults)");
+	d_log(LOG_NOTICE, "reloaded %s",
+	      l->opts.config_path ? l->opts.config_path
+				  : "(built-in defaults)");
 	sd_notify(0, "READY=1");
 }
 
@@ -268,7 +276,7 @@ static void dispatch(struct d_loop *l, struct epoll_event *e)
 
 static int add_fd(struct d_loop *l, struct d_ev *ev)
 {
-	struct epoll_event e = { .events = EPOLLIN, .data.ptr = ev };
+	struct epoll_event e = {.events = EPOLLIN, .data.ptr = ev};
 
 	return epoll_ctl(l->epfd, EPOLL_CTL_ADD, ev->fd, &e) ? -errno : 0;
 }
@@ -284,11 +292,11 @@ static int setup_fds(struct d_loop *l)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN); /* a client that hangs up mid-answer */
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
-	l->sig = (struct d_ev){ D_EV_SIGNAL,
-				signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC) };
-	l->timer = (struct d_ev){ D_EV_TIMER,
-				  timerfd_create(CLOCK_MONOTONIC,
-						 TFD_NONBLOCK | TFD_CLOEXEC) };
+	l->sig = (struct d_ev){D_EV_SIGNAL,
+			       signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)};
+	l->timer = (struct d_ev){
+	    D_EV_TIMER,
+	    timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)};
 	if (l->epfd < 0 || l->sig.fd < 0 || l->timer.fd < 0)
 		return -errno;
 	if (add_fd(l, &l->sig) || add_fd(l, &l->timer))
@@ -308,7 +316,8 @@ static void init_state(struct d_loop *l, const struct d_config *cfg)
 	st->textfile_fault.what = "textfile";
 	st->hugetlb_fault.what = "hugetlb";
 	kfeatures_probe(&st->kf, cfg->sysctl_root);
-	d_knob_init(&st->knob[D_KNOB_RECLAIM], "vm.pt_reclaim", cfg->sysctl_root);
+	d_knob_init(&st->knob[D_KNOB_RECLAIM], "vm.pt_reclaim",
+		    cfg->sysctl_root);
 	d_knob_init(&st->knob[D_KNOB_VMEMMAP], "vm.hugetlb_optimize_vmemmap",
 		    cfg->sysctl_root);
 	if (mkdir(cfg->state_dir, 0755) && errno != EEXIST)
@@ -316,7 +325,10 @@ static void init_state(struct d_loop *l, const struct d_config *cfg)
 	/* a previous run that died must not leave its changes behind */
 	n = d_knob_rollback_saved(cfg->state_dir);
 	if (n)
-		d_log(LOG_NOTICE, "rolled back %d knob(s) changed by a previous run that did not exit cleanly", n);
+		d_log(LOG_NOTICE,
+		      "rolled back %d knob(s) changed by a previous run that "
+		      "did not exit cleanly",
+		      n);
 	for (int id = 0; id < D_NR_KNOBS; id++)
 		d_knob_read(&st->knob[id]);
 	policies_configure(st, true);
@@ -331,7 +343,8 @@ static void log_start(const struct d_loop *l)
 	const struct d_policy_cfg *r = &st->pol[D_KNOB_RECLAIM].cfg;
 
 	d_log(LOG_INFO,
-	      "started: config %s, socket %s, every %.1fs; kernel %s, PTE-table reclaim %s (vm.pt_reclaim %s); reclaim policy %s%s",
+	      "started: config %s, socket %s, every %.1fs; kernel %s, "
+	      "PTE-table reclaim %s (vm.pt_reclaim %s); reclaim policy %s%s",
 	      l->opts.config_path ? l->opts.config_path : "(built-in defaults)",
 	      st->cfg.socket, st->cfg.interval_ms / 1000.0, st->kf.release,
 	      pt_reclaim_mode_name(st->kf.pt_reclaim),
@@ -363,7 +376,8 @@ int d_run(const struct d_options *o, const struct d_config *cfg)
 	d_log_init(cfg->log);
 	init_state(&l, cfg);
 	if ((rc = setup_fds(&l))) {
-		d_log(LOG_ERR, "cannot set up the event loop: %s", strerror(-rc));
+		d_log(LOG_ERR, "cannot set up the event loop: %s",
+		      strerror(-rc));
 		return 1;
 	}
 	sample(&l.st);

@@ -26,8 +26,7 @@ void d_metrics_label(FILE *out, const char *s)
 	fputc('"', out);
 }
 
-static void head(FILE *o, const char *name, const char *type,
-		 const char *help)
+static void head(FILE *o, const char *name, const char *type, const char *help)
 {
 	fprintf(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
@@ -52,13 +51,15 @@ static void host_metrics(FILE *o, const struct d_state *st)
 	       "Secondary page tables (KVM, IOMMU) of the host.",
 	       (double)h->sec_page_tables);
 	metric(o, "ptwatch_page_table_waste_bytes", "gauge",
-	       "Page-table bytes held beyond what resident and swapped memory needs, summed over processes.",
+	       "Page-table bytes held beyond what resident and swapped memory "
+	       "needs, summed over processes.",
 	       (double)h->waste_bytes);
 	metric(o, "ptwatch_processes", "gauge",
 	       "Processes with an address space in the last sample.",
 	       (double)st->scan.snap.nr_procs);
 	metric(o, "ptwatch_processes_unreadable", "gauge",
-	       "Processes whose smaps_rollup could not be read (estimate from status only).",
+	       "Processes whose smaps_rollup could not be read (estimate from "
+	       "status only).",
 	       (double)h->unreadable);
 	metric(o, "ptwatch_last_sample_timestamp_seconds", "gauge",
 	       "Wall-clock time of the last sample.",
@@ -80,9 +81,9 @@ static void cgroup_series(FILE *o, const char *name,
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct cgroup_sample *c = cg[i];
-		double v = field == 0 ? (double)c->page_table_bytes :
-			   field == 1 ? (double)c->waste_bytes :
-					(double)c->nr_procs;
+		double v = field == 0	? (double)c->page_table_bytes
+			   : field == 1 ? (double)c->waste_bytes
+					: (double)c->nr_procs;
 
 		fprintf(o, "%s{cgroup=", name);
 		d_metrics_label(o, c->path[0] ? c->path : "/");
@@ -105,10 +106,12 @@ static void cgroup_metrics(FILE *o, const struct d_state *st)
 	if (n > st->cfg.top_cgroups)
 		n = st->cfg.top_cgroups;
 	head(o, "ptwatch_cgroup_page_tables_bytes", "gauge",
-	     "Page-table memory of a memory cgroup (memory.stat pagetables, hierarchical).");
+	     "Page-table memory of a memory cgroup (memory.stat pagetables, "
+	     "hierarchical).");
 	cgroup_series(o, "ptwatch_cgroup_page_tables_bytes", cg, n, 0);
 	head(o, "ptwatch_cgroup_page_table_waste_bytes", "gauge",
-	     "Page-table waste of the processes in a memory cgroup, hierarchical.");
+	     "Page-table waste of the processes in a memory cgroup, "
+	     "hierarchical.");
 	cgroup_series(o, "ptwatch_cgroup_page_table_waste_bytes", cg, n, 1);
 	head(o, "ptwatch_cgroup_processes", "gauge",
 	     "Processes in a memory cgroup.");
@@ -128,16 +131,18 @@ static void proc_labels(FILE *o, const struct proc_sample *p)
 /* Only the top N by waste: bounded label cardinality. */
 static void process_metrics(FILE *o, const struct d_state *st)
 {
-	size_t n = st->scan.snap.nr_procs < st->cfg.top_processes ?
-			   st->scan.snap.nr_procs : st->cfg.top_processes;
+	size_t n = st->scan.snap.nr_procs < st->cfg.top_processes
+		       ? st->scan.snap.nr_procs
+		       : st->cfg.top_processes;
 
 	head(o, "ptwatch_process_page_table_waste_bytes", "gauge",
 	     "Page-table waste of one of the top processes by waste.");
 	for (size_t i = 0; i < n; i++) {
 		fputs("ptwatch_process_page_table_waste_bytes", o);
 		proc_labels(o, d_scan_nth(&st->scan, i));
-		fprintf(o, " %llu\n",
-			(unsigned long long)d_scan_nth(&st->scan, i)->waste_bytes);
+		fprintf(
+		    o, " %llu\n",
+		    (unsigned long long)d_scan_nth(&st->scan, i)->waste_bytes);
 	}
 	head(o, "ptwatch_process_page_tables_bytes", "gauge",
 	     "VmPTE of one of the top processes by waste.");
@@ -145,7 +150,8 @@ static void process_metrics(FILE *o, const struct d_state *st)
 		fputs("ptwatch_process_page_tables_bytes", o);
 		proc_labels(o, d_scan_nth(&st->scan, i));
 		fprintf(o, " %llu\n",
-			(unsigned long long)d_scan_nth(&st->scan, i)->page_table_bytes);
+			(unsigned long long)d_scan_nth(&st->scan, i)
+			    ->page_table_bytes);
 	}
 }
 
@@ -158,9 +164,12 @@ static void hugetlb_metrics(FILE *o, const struct d_state *st)
 			(unsigned long long)st->huge.pools[i].page_bytes,
 			(unsigned long long)st->huge.pools[i].nr_pages);
 	head(o, "ptwatch_hugetlb_vmemmap_saving_bytes", "gauge",
-	     "struct-page memory that HugeTLB vmemmap optimization frees for the pool (if allocated with it on).");
+	     "struct-page memory that HugeTLB vmemmap optimization frees for "
+	     "the pool (if allocated with it on).");
 	for (unsigned int i = 0; i < st->huge.nr_pools; i++)
-		fprintf(o, "ptwatch_hugetlb_vmemmap_saving_bytes{page_size=\"%llu\"} %llu\n",
+		fprintf(o,
+			"ptwatch_hugetlb_vmemmap_saving_bytes{page_size=\"%"
+			"llu\"} %llu\n",
 			(unsigned long long)st->huge.pools[i].page_bytes,
 			(unsigned long long)st->huge.pools[i].saving_bytes);
 }
@@ -218,10 +227,12 @@ static void knob_metrics(FILE *o, const struct d_state *st)
 	     "Whether the policy for the sysctl runs in dry-run mode.");
 	knob_series(o, "ptwatch_knob_dry_run", st, k_dry);
 	head(o, "ptwatch_knob_backoff", "gauge",
-	     "Whether the policy backs off because an administrator changed the sysctl.");
+	     "Whether the policy backs off because an administrator changed "
+	     "the sysctl.");
 	knob_series(o, "ptwatch_knob_backoff", st, k_backoff);
 	head(o, "ptwatch_pt_reclaim_mode", "gauge",
-	     "How this kernel reclaims empty PTE tables: absent, builtin or sysctl.");
+	     "How this kernel reclaims empty PTE tables: absent, builtin or "
+	     "sysctl.");
 	fprintf(o, "ptwatch_pt_reclaim_mode{mode=\"%s\"} 1\n",
 		pt_reclaim_mode_name(st->kf.pt_reclaim));
 }
@@ -245,15 +256,17 @@ static void self_metrics(FILE *o, const struct d_state *st)
 	metric(o, "ptwatch_requests_total", "counter",
 	       "Query socket requests answered.", s->requests);
 	metric(o, "ptwatch_requests_refused_total", "counter",
-	       "Query socket requests refused (malformed, oversized, too slow, too many clients).",
+	       "Query socket requests refused (malformed, oversized, too slow, "
+	       "too many clients).",
 	       s->refused);
 	metric(o, "ptwatch_knob_changes_denied_total", "counter",
 	       "Knob changes refused because the client was not root.",
 	       s->denied);
 	head(o, "ptwatch_config_reloads_total", "counter",
 	     "Configuration reloads (SIGHUP) by result.");
-	fprintf(o, "ptwatch_config_reloads_total{result=\"ok\"} %lu\n"
-		   "ptwatch_config_reloads_total{result=\"error\"} %lu\n",
+	fprintf(o,
+		"ptwatch_config_reloads_total{result=\"ok\"} %lu\n"
+		"ptwatch_config_reloads_total{result=\"error\"} %lu\n",
 		s->reloads, s->reload_errors);
 }
 

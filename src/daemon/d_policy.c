@@ -95,18 +95,19 @@ static bool in_backoff(struct d_policy *p, int current, int64_t now,
 	out->value = current;
 	if (p->cfg.backoff)
 		snprintf(out->reason, sizeof(out->reason),
-			 "knob changed to %d by someone else (we wrote %d): not touching it for %us",
+			 "knob changed to %d by someone else (we wrote %d): "
+			 "not touching it for %us",
 			 current, p->written, p->cfg.backoff);
 	else
 		snprintf(out->reason, sizeof(out->reason),
-			 "knob changed to %d by someone else (we wrote %d): not touching it until restart or reload",
+			 "knob changed to %d by someone else (we wrote %d): "
+			 "not touching it until restart or reload",
 			 current, p->written);
 	return true;
 }
 
-void d_policy_step(struct d_policy *p, double metric, int current,
-		   int64_t now, const char *what, const char *unit,
-		   struct d_decision *out)
+void d_policy_step(struct d_policy *p, double metric, int current, int64_t now,
+		   const char *what, const char *unit, struct d_decision *out)
 {
 	char reason[sizeof(out->reason)];
 	int want;
@@ -125,9 +126,9 @@ void d_policy_step(struct d_policy *p, double metric, int current,
 	if (p->cfg.dry_run) {
 		/* repeated at most every 10 minutes even with
 		 * min_interval 0: a dry run must not flood the journal */
-		unsigned int repeat = p->cfg.min_interval > D_POLICY_DRY_REPEAT ?
-					      p->cfg.min_interval :
-					      D_POLICY_DRY_REPEAT;
+		unsigned int repeat = p->cfg.min_interval > D_POLICY_DRY_REPEAT
+					  ? p->cfg.min_interval
+					  : D_POLICY_DRY_REPEAT;
 
 		if (want == p->wished &&
 		    !interval_passed(p->last_wish, now, repeat))

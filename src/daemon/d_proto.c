@@ -8,8 +8,8 @@
 #include "d_proto.h"
 
 static const char *const knob_names[D_NR_KNOBS] = {
-	[D_KNOB_RECLAIM] = "vm.pt_reclaim",
-	[D_KNOB_VMEMMAP] = "vm.hugetlb_optimize_vmemmap",
+    [D_KNOB_RECLAIM] = "vm.pt_reclaim",
+    [D_KNOB_VMEMMAP] = "vm.hugetlb_optimize_vmemmap",
 };
 
 int d_knob_id_parse(const char *name)
@@ -29,9 +29,9 @@ static const struct {
 	const char *name;
 	enum d_cmd cmd;
 } cmds[] = {
-	{ "status", D_CMD_STATUS },     { "snapshot", D_CMD_SNAPSHOT },
-	{ "process", D_CMD_PROCESS },   { "history", D_CMD_HISTORY },
-	{ "knob", D_CMD_KNOB },
+    {"status", D_CMD_STATUS},	{"snapshot", D_CMD_SNAPSHOT},
+    {"process", D_CMD_PROCESS}, {"history", D_CMD_HISTORY},
+    {"knob", D_CMD_KNOB},
 };
 
 /* An optional non-negative integer member, at most max. */
@@ -45,8 +45,8 @@ static int get_uint(json_object *o, const char *key, long long max,
 	errno = 0;
 	if (!json_object_is_type(v, json_type_int) ||
 	    (*out = json_object_get_int64(v)) < 0 || *out > max || errno) {
-		snprintf(err, errlen, "\"%s\" must be an integer from 0 to %lld",
-			 key, max);
+		snprintf(err, errlen,
+			 "\"%s\" must be an integer from 0 to %lld", key, max);
 		return -1;
 	}
 	return 0;
@@ -67,7 +67,8 @@ static const char *get_str(json_object *o, const char *key)
 static int check_keys(json_object *o, const char *const *allowed, char *err,
 		      size_t errlen)
 {
-	json_object_object_foreach(o, key, val) {
+	json_object_object_foreach(o, key, val)
+	{
 		const char *const *a = allowed;
 
 		(void)val;
@@ -93,7 +94,8 @@ static int parse_knob(json_object *o, struct d_request *r, char *err,
 		return -1;
 	}
 	if (!mode || d_knob_mode_parse(mode, &r->mode)) {
-		snprintf(err, errlen, "\"mode\" must be on, off, auto or report");
+		snprintf(err, errlen,
+			 "\"mode\" must be on, off, auto or report");
 		return -1;
 	}
 	r->knob = id;
@@ -103,9 +105,8 @@ static int parse_knob(json_object *o, struct d_request *r, char *err,
 static int parse_object(json_object *o, struct d_request *r, char *err,
 			size_t errlen)
 {
-	static const char *const allowed[] = { "cmd", "max_procs", "history",
-					       "pid", "n", "knob", "mode",
-					       NULL };
+	static const char *const allowed[] = {
+	    "cmd", "max_procs", "history", "pid", "n", "knob", "mode", NULL};
 	const char *cmd = get_str(o, "cmd");
 	long long v = 0;
 	size_t i;
@@ -119,7 +120,8 @@ static int parse_object(json_object *o, struct d_request *r, char *err,
 			break;
 	if (i == sizeof(cmds) / sizeof(cmds[0])) {
 		snprintf(err, errlen,
-			 "unknown cmd \"%.40s\" (status, snapshot, process, history, knob)",
+			 "unknown cmd \"%.40s\" (status, snapshot, process, "
+			 "history, knob)",
 			 cmd);
 		return -1;
 	}
@@ -143,7 +145,8 @@ static int parse_object(json_object *o, struct d_request *r, char *err,
 		return -1;
 	r->pid = v;
 	if (r->cmd == D_CMD_PROCESS && r->pid <= 0) {
-		snprintf(err, errlen, "\"pid\" (a positive integer) is required");
+		snprintf(err, errlen,
+			 "\"pid\" (a positive integer) is required");
 		return -1;
 	}
 	if (r->cmd == D_CMD_KNOB)
@@ -179,14 +182,16 @@ enum d_parse d_proto_parse(const char *buf, size_t len, struct d_request *req,
 		return D_PARSE_MORE;
 	}
 	if (!o) {
-		snprintf(err, errlen, "not JSON: %s", json_tokener_error_desc(jerr));
+		snprintf(err, errlen, "not JSON: %s",
+			 json_tokener_error_desc(jerr));
 		json_tokener_free(tok);
 		return D_PARSE_ERR;
 	}
 	/* only whitespace may follow the object */
 	for (size_t i = json_tokener_get_parse_end(tok); i < len; i++) {
 		if (!strchr(" \t\r\n", buf[i])) {
-			snprintf(err, errlen, "trailing data after the request");
+			snprintf(err, errlen,
+				 "trailing data after the request");
 			json_object_put(o);
 			json_tokener_free(tok);
 			return D_PARSE_ERR;

@@ -125,7 +125,7 @@ static bool read_one(struct d_scan *sc, int proc_fd, pid_t pid,
 		m->prev_ns = m->read_ns;
 		m->prev_pte = p->page_table_bytes;
 	} else {
-		*m = (struct d_proc_meta){ 0 };
+		*m = (struct d_proc_meta){0};
 	}
 	*p = s;
 	m->read_ns = now_ns(CLOCK_MONOTONIC);
@@ -207,9 +207,13 @@ static int add_fresh(struct d_scan *sc, int proc_fd, const pid_t *f, size_t nf)
 		/* insertion from the back: new PIDs are nearly always the
 		 * largest, so this is linear in practice */
 		for (size_t a = n; a < n + added; a++) {
-			for (size_t b = a; b > 0 && s->procs[b - 1].pid > s->procs[b].pid; b--) {
-				tp = s->procs[b], s->procs[b] = s->procs[b - 1], s->procs[b - 1] = tp;
-				tm = sc->meta[b], sc->meta[b] = sc->meta[b - 1], sc->meta[b - 1] = tm;
+			for (size_t b = a;
+			     b > 0 && s->procs[b - 1].pid > s->procs[b].pid;
+			     b--) {
+				tp = s->procs[b], s->procs[b] = s->procs[b - 1],
+				s->procs[b - 1] = tp;
+				tm = sc->meta[b], sc->meta[b] = sc->meta[b - 1],
+				sc->meta[b - 1] = tm;
 			}
 		}
 	}
@@ -269,7 +273,7 @@ static int finish(struct d_scan *sc)
 
 int d_scan_sample(struct d_scan *sc, const struct d_scan_opts *o)
 {
-	struct host_sample h = { 0 };
+	struct host_sample h = {0};
 	pid_t *l = NULL, *f = NULL;
 	size_t nl = 0, nf = 0;
 	int proc_fd, err;
@@ -320,7 +324,8 @@ double d_scan_rate(const struct d_scan *sc, size_t idx)
 	if (!m->prev_ns || m->read_ns <= m->prev_ns)
 		return NAN;
 	return ((double)sc->snap.procs[idx].page_table_bytes -
-		(double)m->prev_pte) / ((double)(m->read_ns - m->prev_ns) / 1e9);
+		(double)m->prev_pte) /
+	       ((double)(m->read_ns - m->prev_ns) / 1e9);
 }
 
 long d_scan_find(const struct d_scan *sc, pid_t pid)
@@ -345,5 +350,5 @@ void d_scan_free(struct d_scan *sc)
 	snapshot_free(&sc->snap);
 	free(sc->meta);
 	free(sc->order);
-	*sc = (struct d_scan){ 0 };
+	*sc = (struct d_scan){0};
 }

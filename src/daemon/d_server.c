@@ -14,15 +14,15 @@
 #include "d_server.h"
 
 struct d_client {
-	struct d_ev ev;          /* first: the epoll tag */
+	struct d_ev ev; /* first: the epoll tag */
 	struct d_client *next;
 	struct ucred peer;
 	char in[D_PROTO_MAX_REQUEST + 1];
 	size_t in_len;
-	char *out;               /* answer being written */
+	char *out; /* answer being written */
 	size_t out_len, out_off;
-	bool writing;            /* answer queued: only EPOLLOUT now */
-	int64_t deadline_ms;     /* CLOCK_MONOTONIC */
+	bool writing;	     /* answer queued: only EPOLLOUT now */
+	int64_t deadline_ms; /* CLOCK_MONOTONIC */
 };
 
 static int64_t now_ms(void)
@@ -35,8 +35,8 @@ static int64_t now_ms(void)
 
 int d_server_open(struct d_server *srv, const char *path, int epfd)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct epoll_event e = { .events = EPOLLIN };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct epoll_event e = {.events = EPOLLIN};
 	int fd;
 
 	memset(srv, 0, sizeof(*srv));
@@ -50,14 +50,14 @@ int d_server_open(struct d_server *srv, const char *path, int epfd)
 	if (fd < 0)
 		return -errno;
 	unlink(path); /* a socket left by a crashed run */
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    chmod(path, 0666) || listen(fd, 64)) {
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || chmod(path, 0666) ||
+	    listen(fd, 64)) {
 		int err = -errno;
 
 		close(fd);
 		return err;
 	}
-	srv->listen = (struct d_ev){ D_EV_LISTEN, fd };
+	srv->listen = (struct d_ev){D_EV_LISTEN, fd};
 	e.data.ptr = &srv->listen;
 	if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &e)) {
 		int err = -errno;
@@ -99,7 +99,7 @@ void d_server_close(struct d_server *srv)
 static void client_send(struct d_server *srv, struct d_client *c, char *text,
 			size_t len)
 {
-	struct epoll_event e = { .events = EPOLLOUT, .data.ptr = &c->ev };
+	struct epoll_event e = {.events = EPOLLOUT, .data.ptr = &c->ev};
 
 	c->out = text;
 	c->out_len = text ? len : 0;
@@ -111,7 +111,8 @@ static void client_send(struct d_server *srv, struct d_client *c, char *text,
 static void client_answer(struct d_server *srv, struct d_client *c,
 			  json_object *o)
 {
-	const char *t = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	const char *t =
+	    json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	size_t len = strlen(t);
 	char *text = malloc(len + 2);
 
@@ -134,8 +135,8 @@ static json_object *refusal(const char *msg)
 	return o;
 }
 
-static void refuse(struct d_server *srv, struct d_state *st,
-		   struct d_client *c, const char *msg)
+static void refuse(struct d_server *srv, struct d_state *st, struct d_client *c,
+		   const char *msg)
 {
 	st->stats.refused++;
 	/* stop reading: a flood of garbage must not keep us busy */
@@ -145,18 +146,18 @@ static void refuse(struct d_server *srv, struct d_state *st,
 
 static void accept_one(struct d_server *srv, struct d_state *st)
 {
-	struct epoll_event e = { .events = EPOLLIN };
+	struct epoll_event e = {.events = EPOLLIN};
 	socklen_t len = sizeof(struct ucred);
 	struct d_client *c;
-	int fd = accept4(srv->listen.fd, NULL, NULL,
-			 SOCK_NONBLOCK | SOCK_CLOEXEC);
+	int fd =
+	    accept4(srv->listen.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 	if (fd < 0)
 		return;
 	if (srv->nr_clients >= D_SERVER_MAX_CLIENTS ||
 	    !(c = calloc(1, sizeof(*c)))) {
-		static const char busy[] =
-			"{\"ok\":false,\"error\":\"too many clients\",\"errno\":\"EBUSY\"}\n";
+		static const char busy[] = "{\"ok\":false,\"error\":\"too many "
+					   "clients\",\"errno\":\"EBUSY\"}\n";
 
 		st->stats.refused++;
 		if (write(fd, busy, sizeof(busy) - 1) < 0)
@@ -164,7 +165,7 @@ static void accept_one(struct d_server *srv, struct d_state *st)
 		close(fd);
 		return;
 	}
-	c->ev = (struct d_ev){ D_EV_CLIENT, fd };
+	c->ev = (struct d_ev){D_EV_CLIENT, fd};
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->peer, &len))
 		c->peer.uid = (uid_t)-1; /* unknown: treated as unprivileged */
 	c->deadline_ms = now_ms() + D_SERVER_READ_MS;
@@ -207,8 +208,8 @@ static void client_read(struct d_server *srv, struct d_state *st,
 	if (c->in_len > D_PROTO_MAX_REQUEST)
 		refuse(srv, st, c, "request too large");
 	else if (n == 0)
-		refuse(srv, st, c, c->in_len ? "incomplete request" :
-					       "empty request");
+		refuse(srv, st, c,
+		       c->in_len ? "incomplete request" : "empty request");
 }
 
 static void client_write(struct d_server *srv, struct d_client *c)
@@ -231,8 +232,8 @@ static void client_write(struct d_server *srv, struct d_client *c)
 		client_free(srv, c);
 }
 
-void d_server_event(struct d_server *srv, struct d_state *st,
-		    struct d_ev *ev, uint32_t events)
+void d_server_event(struct d_server *srv, struct d_state *st, struct d_ev *ev,
+		    uint32_t events)
 {
 	struct d_client *c = (struct d_client *)ev;
 

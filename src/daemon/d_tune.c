@@ -20,14 +20,15 @@ double d_state_uptime(const struct d_state *st)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((double)ts.tv_sec * 1e9 + ts.tv_nsec - st->stats.start_ns) / 1e9;
+	return ((double)ts.tv_sec * 1e9 + ts.tv_nsec - st->stats.start_ns) /
+	       1e9;
 }
 
 struct d_policy_cfg d_state_policy_cfg(const struct d_state *st,
 				       enum d_knob_id id)
 {
-	struct d_policy_cfg c = id == D_KNOB_RECLAIM ? st->cfg.reclaim :
-						       st->cfg.vmemmap;
+	struct d_policy_cfg c =
+	    id == D_KNOB_RECLAIM ? st->cfg.reclaim : st->cfg.vmemmap;
 
 	if (st->manual[id]) {
 		c.mode = st->manual_mode[id];
@@ -56,8 +57,8 @@ const char *d_state_metric_unit(enum d_knob_id id)
 
 const char *d_state_metric_name(enum d_knob_id id)
 {
-	return id == D_KNOB_VMEMMAP ? "HugeTLB vmemmap saving" :
-				      "page-table waste (of MemTotal)";
+	return id == D_KNOB_VMEMMAP ? "HugeTLB vmemmap saving"
+				    : "page-table waste (of MemTotal)";
 }
 
 bool d_state_knob_supported(const struct d_state *st, enum d_knob_id id)
@@ -84,8 +85,8 @@ static void act(struct d_state *st, enum d_knob_id id,
 		d_knob_log_backoff(k, d->reason);
 		break;
 	case D_ACT_SET:
-		rc = d_knob_write(k, d->value, st->cfg.state_dir, D_ACTOR_POLICY,
-				  d->reason);
+		rc = d_knob_write(k, d->value, st->cfg.state_dir,
+				  D_ACTOR_POLICY, d->reason);
 		d_policy_written(&st->pol[id], d->value, rc == 0, now_s());
 		break;
 	}
@@ -116,9 +117,10 @@ int d_state_set_mode(struct d_state *st, enum d_knob_id id,
 
 	if (d_knob_read(k) < 0) {
 		snprintf(msg, len, "%s is not available on this kernel (%s)",
-			 k->name, id == D_KNOB_RECLAIM ?
-				 pt_reclaim_mode_name(st->kf.pt_reclaim) :
-				 "no sysctl");
+			 k->name,
+			 id == D_KNOB_RECLAIM
+			     ? pt_reclaim_mode_name(st->kf.pt_reclaim)
+			     : "no sysctl");
 		return -EOPNOTSUPP;
 	}
 	st->manual[id] = mode != D_MODE_AUTO;
@@ -130,7 +132,8 @@ int d_state_set_mode(struct d_state *st, enum d_knob_id id,
 	if (mode != D_MODE_ON && mode != D_MODE_OFF) {
 		snprintf(msg, len, "%s: policy mode %s%s (knob is %d)", k->name,
 			 d_knob_mode_name(cfg.mode),
-			 cfg.dry_run && cfg.mode == D_MODE_AUTO ? ", dry run" : "",
+			 cfg.dry_run && cfg.mode == D_MODE_AUTO ? ", dry run"
+								: "",
 			 k->value);
 		d_log(LOG_NOTICE, "%s: mode set to %s by uid=%u pid=%d",
 		      k->name, d_knob_mode_name(mode), (unsigned int)who.uid,
@@ -140,7 +143,8 @@ int d_state_set_mode(struct d_state *st, enum d_knob_id id,
 	want = mode == D_MODE_ON;
 	if (k->value == want) {
 		st->pol[id].written = want; /* for back-off detection */
-		snprintf(msg, len, "%s is already %d; holding it", k->name, want);
+		snprintf(msg, len, "%s is already %d; holding it", k->name,
+			 want);
 		return 0;
 	}
 	snprintf(reason, sizeof(reason), "mode %s requested on the socket",

@@ -15,13 +15,14 @@
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int delay = 0, hold = 0, do_shutdown = 1, fd, got = 0;
 	static char buf[1 << 16];
 	ssize_t n;
 
 	if (argc < 2 || strlen(argv[1]) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "usage: sock-raw PATH [--delay-ms N] [--hold-ms N] [--no-shutdown]\n");
+		fprintf(stderr, "usage: sock-raw PATH [--delay-ms N] "
+				"[--hold-ms N] [--no-shutdown]\n");
 		return 2;
 	}
 	for (int i = 2; i < argc; i++) {
