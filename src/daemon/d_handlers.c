@@ -53,8 +53,11 @@ static json_object *knob_json(const struct d_state *st, enum d_knob_id id)
 			       json_object_new_boolean(st->manual[id]));
 	json_object_object_add(o, "dry_run",
 			       json_object_new_boolean(p->cfg.dry_run));
-	json_object_object_add(o, "state",
-			       json_object_new_string(d_policy_state_name(p)));
+	/* without the knob the policy has nothing to act on */
+	json_object_object_add(
+	    o, "state",
+	    json_object_new_string(k->value < 0 ? "unavailable"
+						: d_policy_state_name(p)));
 	add_double(o, "metric", d_state_metric(st, id));
 	json_object_object_add(o, "metric_name",
 			       json_object_new_string(d_state_metric_name(id)));

@@ -68,7 +68,8 @@ static void update_status(struct d_state *st)
 		 k->value < 0 ? pt_reclaim_mode_name(st->kf.pt_reclaim)
 		 : k->value   ? "on"
 			      : "off",
-		 d_policy_state_name(&st->pol[D_KNOB_RECLAIM]));
+		 k->value < 0 ? "unavailable"
+			      : d_policy_state_name(&st->pol[D_KNOB_RECLAIM]));
 	sd_notifyf(0, "STATUS=%s", st->status_line);
 }
 
