@@ -71,9 +71,6 @@ double d_state_metric(const struct d_state *st, enum d_knob_id id);
 const char *d_state_metric_unit(enum d_knob_id id);
 const char *d_state_metric_name(enum d_knob_id id);
 
-/* Whether this kernel lets us switch the knob at all. */
-bool d_state_knob_supported(const struct d_state *st, enum d_knob_id id);
-
 /*
  * A root client's `ptwatch reclaim on|off|auto|report`: sets the manual
  * mode and, for on/off, writes the knob now (even in dry-run: a person

@@ -61,14 +61,6 @@ const char *d_state_metric_name(enum d_knob_id id)
 				    : "page-table waste (of MemTotal)";
 }
 
-bool d_state_knob_supported(const struct d_state *st, enum d_knob_id id)
-{
-	/* the knob file decides: kfeatures may report reclaim as built in
-	 * (no knob) or absent; a test's sysctl root has the file */
-	(void)id;
-	return st->knob[id].value >= 0;
-}
-
 static void act(struct d_state *st, enum d_knob_id id,
 		const struct d_decision *d)
 {
