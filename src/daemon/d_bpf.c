@@ -104,7 +104,8 @@ void d_bpf_sample(struct d_bpf *b)
 		return;
 	}
 	d_fault_ok(&b->read_fault);
-	qsort(b->next, b->nr_next, sizeof(*b->next), cmp_pid);
+	if (b->nr_next) /* qsort(NULL, 0) is undefined */
+		qsort(b->next, b->nr_next, sizeof(*b->next), cmp_pid);
 	/* swap: the filled buffer becomes the live one */
 	tp = b->live, b->live = b->next, b->next = tp;
 	tc = b->cap_live, b->cap_live = b->cap_next, b->cap_next = tc;
@@ -116,6 +117,8 @@ static const struct ptw_proc *find(const struct d_bpf *b, pid_t pid)
 {
 	struct ptw_proc key = {.pid = (__u32)pid};
 
+	if (!b->nr_live)
+		return NULL;
 	return bsearch(&key, b->live, b->nr_live, sizeof(*b->live), cmp_pid);
 }
 

@@ -3,9 +3,10 @@
 set -u
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 BUILD=${BUILD:-build}
-PTWATCH=$PWD/$BUILD/ptwatch
-PTWATCHD=$PWD/$BUILD/ptwatchd
-HELPERS=$PWD/$BUILD/tests/daemon
+case "$BUILD" in /*) B=$BUILD ;; *) B=$PWD/$BUILD ;; esac
+PTWATCH=$B/ptwatch
+PTWATCHD=$B/ptwatchd
+HELPERS=$B/tests/daemon
 T=$(mktemp -d /tmp/ptwatchd-test.XXXXXX)
 chmod 755 "$T" # the unprivileged client must reach the socket
 PIDS=()

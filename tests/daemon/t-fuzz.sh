@@ -3,7 +3,7 @@
 # (PTWATCH_FUZZ_SECONDS, default 30), starting from tests/fuzz/corpus.
 . "$(dirname "$0")/lib.sh"
 
-fuzzer=$PWD/$BUILD/tests/fuzz/fuzz_request
+fuzzer=$B/tests/fuzz/fuzz_request
 secs=${PTWATCH_FUZZ_SECONDS:-30}
 if [ ! -x "$fuzzer" ]; then
 	not_ok "fuzzer built" "$fuzzer missing (clang with libclang-rt-14-dev?)"

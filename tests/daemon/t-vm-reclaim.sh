@@ -13,7 +13,7 @@ if ! kernel=$(kernel-patches/build-kernel.sh 2>"$T/kbuild.log"); then
 		"the patched kernel did not build: $(tail -1 "$T/kbuild.log")"
 	exit 0
 fi
-hold=$PWD/$BUILD/tests/daemon/madvise-hold
+hold=$HELPERS/madvise-hold
 start=$SECONDS
 out=$(tests/vm/guest.sh --kernel "$kernel" --timeout 900 --mem 2G \
 	--add "$hold" -- "$PWD/tests/daemon/guest-reclaim.sh" "$hold" 2>&1)
