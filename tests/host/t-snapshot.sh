@@ -52,7 +52,10 @@ fi
 expect_eq "host kernel is uname -r" "$(uname -r)" "$(jq -r .host.kernel <<<"$OUT")"
 proc=$(jq -c ".processes[] | select(.pid == $pid)" <<<"$OUT")
 expect_eq "the workload is listed with its comm" '"pt-shape"' "$(jq .comm <<<"$proc")"
-expect_eq "the workload is the top waster" "$pid" "$(jq '.processes[0].pid' <<<"$OUT")"
+# Other processes may waste more on a busy host: the workload must show at
+# least the 2 MiB the census counts, and the order is checked below.
+expect_jq "the workload's estimated waste is at least its $EMPTY empty tables" \
+	".processes[] | select(.pid == $pid) | .waste_bytes >= $((EMPTY * 4096))"
 expect_jq "every process object has the documented keys" '[.processes[] |
 	has("pid","comm","cgroup","rss_bytes","swap_bytes","page_table_bytes",
 	    "needed_page_table_bytes","waste_bytes")] | all'
