@@ -12,3 +12,10 @@ $(BUILD)/tests/daemon/%: tests/daemon/helpers/%.c
 # The top Makefile includes src/*/build.mk and tests/*/build.mk only; the
 # install rules live with the unit they install.
 include systemd/build.mk
+
+# madvise-hold also goes where the VM harness (tests/vm/guest.sh) picks up
+# programs for the guest's PATH: build/tests/.
+all: $(BUILD)/tests/madvise-hold
+$(BUILD)/tests/madvise-hold: tests/daemon/helpers/madvise-hold.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $<

@@ -4,8 +4,8 @@
 # while reclaim is off; the policy sees the waste and switches reclaim on;
 # the next such process keeps no tables; a clean stop with
 # rollback_on_exit puts the knob back. Prints TAP lines.
-#   guest-reclaim.sh HOLD   (path of build/tests/daemon/madvise-hold)
-HOLD=$1
+#   guest-reclaim.sh [HOLD]   (the madvise-hold program; default: from PATH)
+HOLD=${1:-madvise-hold}
 SYSCTL=/proc/sys/vm/pt_reclaim
 R=/run/ptw
 fail=0
@@ -21,6 +21,10 @@ wait_for() { # COMMAND SECONDS
 	return 1
 }
 
+if ! command -v "$HOLD" >/dev/null; then
+	not_ok "the workload $HOLD is in the guest"
+	exit 1
+fi
 if [ ! -e $SYSCTL ]; then
 	not_ok "vm.pt_reclaim exists on this kernel"
 	exit 1
@@ -29,7 +33,7 @@ mkdir -p $R
 echo 0 >$SYSCTL
 "$HOLD" 512 600 >/tmp/hold1 &
 H1=$!
-wait_for "grep -q ready /tmp/hold1" 60
+wait_for "grep -q ready /tmp/hold1" 60 || not_ok "$HOLD 512 is ready" "$(cat /tmp/hold1)"
 cat >/tmp/c.conf <<CONF
 [daemon]
 interval = 300ms
