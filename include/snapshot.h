@@ -71,6 +71,9 @@ struct snapshot_opts {
 
 enum snapshot_sort { SORT_WASTE, SORT_PTE, SORT_RSS };
 
+/* The host part alone: /proc/meminfo, uname, clocks. 0 or -errno. */
+int snapshot_read_host(const char *proc_root, struct host_sample *h);
+
 /* 0 or -errno; with only_pid set, -ESRCH when that process is gone. */
 int snapshot_take(struct snapshot *s, const struct snapshot_opts *opts);
 void snapshot_free(struct snapshot *s);

@@ -23,29 +23,6 @@ static uint64_t now_ns(clockid_t clk)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static int read_host(const char *proc_root, struct host_sample *h)
-{
-	char path[PATH_MAX], buf[8192];
-	struct meminfo mi;
-	struct utsname u;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "%s/meminfo", proc_root);
-	n = procfs_read(AT_FDCWD, path, buf, sizeof(buf));
-	if (n < 0)
-		return n;
-	if (procfs_parse_meminfo(buf, &mi) < 0)
-		return -EINVAL;
-	h->mem_total = mi.mem_total;
-	h->page_tables = mi.page_tables;
-	h->sec_page_tables = mi.sec_page_tables;
-	if (uname(&u) == 0)
-		snprintf(h->kernel, sizeof(h->kernel), "%s", u.release);
-	h->timestamp_ns = now_ns(CLOCK_MONOTONIC);
-	h->realtime_ns = now_ns(CLOCK_REALTIME);
-	return 0;
-}
-
 static int cmp_int(const void *a, const void *b)
 {
 	const pid_t *x = a, *y = b;
@@ -278,7 +255,7 @@ int d_scan_sample(struct d_scan *sc, const struct d_scan_opts *o)
 	size_t nl = 0, nf = 0;
 	int proc_fd, err;
 
-	err = read_host(o->proc_root, &h);
+	err = snapshot_read_host(o->proc_root, &h);
 	if (err)
 		return err;
 	if (!sc->have_layout) {

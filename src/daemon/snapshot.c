@@ -108,7 +108,7 @@ out:
 	return err;
 }
 
-static int read_host(const char *proc_root, struct host_sample *h)
+int snapshot_read_host(const char *proc_root, struct host_sample *h)
 {
 	char path[PATH_MAX], buf[8192];
 	struct meminfo mi;
@@ -211,7 +211,7 @@ int snapshot_take(struct snapshot *s, const struct snapshot_opts *opts)
 	if (!o.rollup_min_pte)
 		o.rollup_min_pte = PTW_ROLLUP_MIN_PTE;
 	memset(s, 0, sizeof(*s));
-	err = read_host(o.proc_root, &s->host);
+	err = snapshot_read_host(o.proc_root, &s->host);
 	if (err)
 		return err;
 	cgroup_detect(o.cgroup_root, &layout);
