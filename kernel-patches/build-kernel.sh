@@ -70,7 +70,7 @@ fi
 
 need_pkgs() { # install build dependencies that are missing
 	local missing=() p
-	for p in gcc make flex bison bc libssl-dev libelf-dev dwarves ccache \
+	for p in gcc make patch flex bison bc libssl-dev libelf-dev dwarves ccache \
 		 rsync xz-utils cpio python3; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
 			grep -q 'ok installed' || missing+=("$p")
