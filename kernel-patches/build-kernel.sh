@@ -3,7 +3,7 @@
 # version + the patches listed in kernel-patches/series, configured from
 # tinyconfig + kernel-patches/ptwatch.config, bzImage built with ccache.
 #
-#   kernel-patches/build-kernel.sh [--print] [--force] [--no-patches]
+#   kernel-patches/build-kernel.sh [--print] [--force] [--no-patches] [--debug]
 #
 # Prints the path of the bzImage on stdout (everything else goes to
 # stderr). The result is cached under $PTWATCH_CACHE/kernel/<key>/ where
@@ -13,6 +13,9 @@
 #   --print       only print the cached path (exit 3 when not built yet)
 #   --force       rebuild even if cached
 #   --no-patches  build the unpatched source (for comparisons)
+#   --debug       add kernel-patches/debug.config (KASAN, lockdep,
+#                 DEBUG_VM, PAGE_TABLE_CHECK): the stress tests' kernel,
+#                 built in its own object tree, cached under its own key
 # Environment: PTWATCH_CACHE (/var/cache/ptwatch), BUILD (build),
 # JOBS (2), KERNEL_SRC_VERSION (pinned below).
 # Exit codes: 0 ok, 1 build failed, 2 bad usage, 3 --print and not built.
@@ -26,18 +29,27 @@ build=${BUILD:-build}
 case $build in /*) ;; *) build=$root/$build ;; esac
 work=$build/kernel
 jobs=${JOBS:-2}
-print_only=0 force=0 patches=1
+print_only=0 force=0 patches=1 debug=0
 
 for arg; do
 	case $arg in
 	--print) print_only=1 ;;
 	--force) force=1 ;;
 	--no-patches) patches=0 ;;
+	--debug) debug=1 ;;
 	*) echo "build-kernel.sh: unknown argument '$arg'" >&2; exit 2 ;;
 	esac
 done
 
 log() { echo "build-kernel: $*" >&2; }
+
+fragments() { # the config fragments, in merge order
+	echo "$here/ptwatch.config"
+	[ "$debug" = 0 ] || echo "$here/debug.config"
+}
+obj_dir() { # one object tree per variant: switching does not rebuild all
+	if [ "$debug" = 1 ]; then echo "$work/obj-debug"; else echo "$work/obj"; fi
+}
 
 series_files() { # the patches in series order, one path a line
 	[ "$patches" = 1 ] || return 0
@@ -47,7 +59,10 @@ series_files() { # the patches in series order, one path a line
 cache_key() {
 	{
 		echo "linux-source-6.12=$version patches=$patches"
-		cat "$here/ptwatch.config" "$here/build-kernel.sh"
+		# the debug fragment only keys the debug variant, so that adding
+		# it did not invalidate the cached plain kernel
+		[ "$debug" = 0 ] || echo "debug=1"
+		fragments | xargs cat "$here/build-kernel.sh"
 		# the code of each patch, not its message: rewording a commit
 		# message does not rebuild the kernel
 		series_files | while read -r p; do
@@ -126,13 +141,15 @@ prepare_tree() {
 }
 
 configure() {
-	local src=$work/src obj=$work/obj opt
+	local src=$work/src obj opt
+	obj=$(obj_dir)
 	mkdir -p "$obj"
 	make -s -C "$src" O="$obj" tinyconfig >&2
+	# shellcheck disable=SC2046
 	"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" \
-		"$here/ptwatch.config" >/dev/null
+		$(fragments) >/dev/null
 	make -s -C "$src" O="$obj" olddefconfig >&2
-	for opt in $(grep -o '^CONFIG_[A-Z0-9_]*=[^ ]*' "$here/ptwatch.config"); do
+	for opt in $(fragments | xargs grep -ho '^CONFIG_[A-Z0-9_]*=[^ ]*'); do
 		# the unpatched source has no PT_RECLAIM on 6.12
 		[ "$patches" = 0 ] && [ "$opt" = CONFIG_PT_RECLAIM=y ] && continue
 		grep -qx "$opt" "$obj/.config" || {
@@ -143,17 +160,19 @@ configure() {
 }
 
 compile() {
-	local src=$work/src obj=$work/obj
+	local src=$work/src obj
+	obj=$(obj_dir)
 	export CCACHE_DIR=$cache/ccache CCACHE_BASEDIR=$work CCACHE_NOHASHDIR=1
 	export KBUILD_BUILD_TIMESTAMP="2025-01-01" KBUILD_BUILD_USER=ptwatch
 	export KBUILD_BUILD_HOST=ptwatch
 	mkdir -p "$CCACHE_DIR"
 	ccache -M 5G >/dev/null
-	log "building bzImage (-j$jobs, log in $work/build.log)"
+	local blog=$obj.log
+	log "building bzImage (-j$jobs, log in $blog)"
 	nice make -C "$src" O="$obj" -j"$jobs" CC="ccache gcc" bzImage \
-		> "$work/build.log" 2>&1 || {
-		grep -E 'error|Error' "$work/build.log" | head -n 20 >&2
-		log "build failed, see $work/build.log"
+		> "$blog" 2>&1 || {
+		grep -E 'error|Error' "$blog" | head -n 20 >&2
+		log "build failed, see $blog"
 		exit 1
 	}
 }
@@ -172,10 +191,11 @@ prepare_tree "$(fetch_source)"
 configure
 compile
 mkdir -p "$out.tmp"
-cp "$work/obj/arch/x86/boot/bzImage" "$work/obj/.config" \
-   "$work/obj/System.map" "$out.tmp/"
+obj=$(obj_dir)
+cp "$obj/arch/x86/boot/bzImage" "$obj/.config" "$obj/System.map" "$out.tmp/"
 {
 	echo "source=linux-source-6.12=$version"
+	echo "variant=$([ "$debug" = 1 ] && echo debug || echo plain)"
 	echo "patches=$(series_files | wc -l)"
 	echo "build_seconds=$(($(date +%s) - start))"
 	echo "built=$(date -u +%FT%TZ)"
