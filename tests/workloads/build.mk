@@ -8,3 +8,6 @@ all: $(WORKLOAD_BINS)
 $(BUILD)/tests/%: tests/workloads/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -static -pthread -o $@ $<
+
+# pt-race is one program whose modes are headers under pt-race/.
+$(BUILD)/tests/pt-race: $(wildcard tests/workloads/pt-race/*.h)
