@@ -175,7 +175,7 @@ static void *thp_zapper(void *arg)
 			if (b == THP_H || b == THP_SHM ||
 			    ++k % c->zappers != t->id)
 				continue;
-			for (i = 0; i < BLOCK_PAGES; i++)
+			for (i = 0; i < BLOCK_PAGES; i += TOUCH_STRIDE)
 				((vword *)(thp_block(c, b) + i * PAGE))[0] =
 					i + 1;
 			zap_block(thp_block(c, b), 0);

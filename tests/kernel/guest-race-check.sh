@@ -1,0 +1,70 @@
+#!/bin/sh
+# Runs inside a QEMU guest booted on the patched 6.12 kernel: every mode of
+# pt-race (tests/workloads/pt-race.c) with vm.pt_reclaim=1, each with the
+# delta of /proc/vmstat pte_table_reclaimed / pte_table_reclaim_busy over
+# it. A mode passes when it exits 0 (77: skipped, says why) and made the
+# kernel reclaim tables (a race test that never reaches reclaim proves
+# nothing); the kernel log must stay free of warnings and bad pages.
+#   guest-race-check.sh [SECONDS] [THREADS]     (5 s, 4 threads per mode)
+# Prints TAP lines and "# pt-race MODE: ..." figure lines.
+#   tests/vm/guest.sh --kernel BZIMAGE --timeout 900 --mem 2G -- \
+#       tests/kernel/guest-race-check.sh 5
+SECS=${1:-5}
+THREADS=${2:-4}
+fail=0
+
+ok() { echo "ok - $1"; }
+not_ok() {
+	echo "not ok - $1"
+	shift
+	for l in "$@"; do echo "#   $l"; done
+	fail=1
+}
+vmstat() { awk -v k="$1" '$1 == k { print $2; found = 1 } END { if (!found) print 0 }' /proc/vmstat; }
+val() { echo "$OUT" | sed -n "s/^$1=//p"; }
+BAD='WARNING:|BUG:|Bad page|bad pmd|bad pte|Oops|rss-counter|general protection|rcu.*stall'
+
+if [ "$(cat /proc/sys/vm/pt_reclaim 2>/dev/null)" != 1 ] &&
+	! echo 1 > /proc/sys/vm/pt_reclaim 2>/dev/null; then
+	not_ok "vm.pt_reclaim is 1" "no /proc/sys/vm/pt_reclaim: is this the patched kernel?"
+	exit 1
+fi
+ok "vm.pt_reclaim is 1"
+bad0=$(dmesg | grep -cE "$BAD")
+
+for mode in fault gup fork mremap thp; do
+	r0=$(vmstat pte_table_reclaimed) b0=$(vmstat pte_table_reclaim_busy)
+	start=$(date +%s)
+	OUT=$(pt-race $mode "$SECS" "$THREADS" 2>/tmp/pt-race.err)
+	RC=$?
+	reclaimed=$(($(vmstat pte_table_reclaimed) - r0))
+	busy=$(($(vmstat pte_table_reclaim_busy) - b0))
+	echo "# pt-race $mode $SECS $THREADS: $(echo "$OUT" | grep -v '^mode=' | tr '\n' ' ')rc=$RC" \
+		"reclaimed+$reclaimed busy+$busy ($(($(date +%s) - start)) s)"
+	sed 's/^/#   /' /tmp/pt-race.err
+	if [ $RC = 77 ]; then
+		echo "ok - pt-race $mode # SKIP $(head -1 /tmp/pt-race.err)"
+		continue
+	fi
+	if [ $RC = 0 ] && [ "$(val checks)" -gt 0 ] && [ "$(val zaps)" -gt 0 ]; then
+		ok "pt-race $mode: exit 0, $(val checks) checks, $(val zaps) whole-block zaps"
+	else
+		not_ok "pt-race $mode: exit 0 with checks and zaps" "rc $RC"
+	fi
+	if [ "$reclaimed" -gt 0 ]; then
+		ok "pt-race $mode: the kernel reclaimed $reclaimed PTE tables"
+	else
+		not_ok "pt-race $mode: the kernel reclaimed PTE tables" \
+			"pte_table_reclaimed +$reclaimed, busy +$busy"
+	fi
+done
+
+sleep 1 # RCU frees; a late bad-page report would land here
+bad=$(dmesg | grep -E "$BAD" | tail -n +$((bad0 + 1)) | head -20)
+if [ -z "$bad" ]; then
+	ok "kernel log has no WARNING, BUG, bad page/pmd/pte, Oops or rss-counter line"
+else
+	not_ok "kernel log has no WARNING, BUG, bad page/pmd/pte, Oops or rss-counter line" "$bad"
+	dmesg | tail -80 | sed 's/^/#   /'
+fi
+exit $fail
