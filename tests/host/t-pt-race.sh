@@ -43,9 +43,25 @@ for mode in fault gup fork mremap thp; do
 	else
 		not_ok "pt-race $mode: checks > 0 and zaps > 0" "checks=$(val checks) zaps=$(val zaps)"
 	fi
+	# what each mode races with must have happened too
+	case $mode in
+	fault) did="writes" ;;
+	gup) did="vm_readv_reads vmsplice_reads proc_mem_reads" ;;
+	fork) did="forks child_zaps" ;;
+	mremap) did="moves remaps" ;;
+	thp) did="collapses splits shmem_collapses" ;;
+	esac
+	[ "$(val shmem_unsupported)" = 1 ] && did="collapses splits"
+	[ "$(val no_process_vm_readv)" = 1 ] && did="vmsplice_reads proc_mem_reads"
+	counts=$(for k in $did; do echo -n "$k=$(val $k) "; done)
+	if ! grep -qE '=(0| |$)' <<<"$counts"; then
+		ok "pt-race $mode: raced with ${counts% }"
+	else
+		not_ok "pt-race $mode: raced with $did" "$counts"
+	fi
 	[ $mode = fault ] || continue
-	if ! kernel_reclaims; then
-		skip "pt-race fault: VmPTE back down after the run" "kernel $(uname -r) < 6.14 frees no PTE tables on MADV_DONTNEED"
+	if ! kernel_reclaims || zcat /proc/config.gz 2>/dev/null | grep -q '^# CONFIG_PT_RECLAIM is not set'; then
+		skip "pt-race fault: VmPTE back down after the run" "kernel $(uname -r) frees no PTE tables on MADV_DONTNEED (< 6.14 or no CONFIG_PT_RECLAIM)"
 	elif [ "$(val blocks_used)" -lt 32 ]; then
 		not_ok "pt-race fault: used at least 32 blocks" "blocks_used=$(val blocks_used)"
 	else

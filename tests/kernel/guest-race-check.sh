@@ -5,12 +5,15 @@
 # it. A mode passes when it exits 0 (77: skipped, says why) and made the
 # kernel reclaim tables (a race test that never reaches reclaim proves
 # nothing); the kernel log must stay free of warnings and bad pages.
-#   guest-race-check.sh [SECONDS] [THREADS]     (5 s, 4 threads per mode)
+#   guest-race-check.sh [SECONDS] [THREADS] [MODE...]
+#       5 s, 4 threads, every mode (fault gup fork mremap thp) by default
 # Prints TAP lines and "# pt-race MODE: ..." figure lines.
 #   tests/vm/guest.sh --kernel BZIMAGE --timeout 900 --mem 2G -- \
 #       tests/kernel/guest-race-check.sh 5
 SECS=${1:-5}
 THREADS=${2:-4}
+shift 2 2>/dev/null || shift $#
+MODES=${*:-fault gup fork mremap thp}
 fail=0
 
 ok() { echo "ok - $1"; }
@@ -32,7 +35,7 @@ fi
 ok "vm.pt_reclaim is 1"
 bad0=$(dmesg | grep -cE "$BAD")
 
-for mode in fault gup fork mremap thp; do
+for mode in $MODES; do
 	r0=$(vmstat pte_table_reclaimed) b0=$(vmstat pte_table_reclaim_busy)
 	start=$(date +%s)
 	OUT=$(pt-race $mode "$SECS" "$THREADS" 2>/tmp/pt-race.err)

@@ -55,7 +55,9 @@ struct mode {
 
 static const struct mode modes[] = {
 	{ "fault", run_fault, { "writes", "blocks_used" } },
-	{ "gup", run_gup, { "remote_reads", "vmsplice_reads", "proc_mem" } },
+	{ "gup", run_gup,
+	  { "vm_readv_reads", "vmsplice_reads", "proc_mem_reads",
+	    "no_process_vm_readv" } },
 	{ "fork", run_fork, { "forks", "child_zaps", "child_failures" } },
 	{ "mremap", run_mremap, { "moves", "remaps" } },
 	{ "thp", run_thp,
