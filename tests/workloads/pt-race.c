@@ -44,7 +44,7 @@ const char *mode_name = "?";
 struct mode {
 	const char *name;
 	int (*run)(int threads);
-	const char *extra[4];
+	const char *extra[NEXTRA];
 };
 
 #include "pt-race/fault.h"
@@ -57,7 +57,7 @@ static const struct mode modes[] = {
 	{ "fault", run_fault, { "writes", "blocks_used" } },
 	{ "gup", run_gup,
 	  { "vm_readv_reads", "vmsplice_reads", "proc_mem_reads",
-	    "no_process_vm_readv" } },
+	    "no_process_vm_readv", "torn_pages" } },
 	{ "fork", run_fork, { "forks", "child_zaps", "child_failures" } },
 	{ "mremap", run_mremap, { "moves", "remaps" } },
 	{ "thp", run_thp,
@@ -96,7 +96,7 @@ static int run_mode(const struct mode *m, int threads)
 	printf("iterations=%lu\nzaps=%lu\nchecks=%lu\nmismatches=%lu\n",
 	       S.iterations, S.zaps, S.checks, S.mismatches);
 	printf("legit_errors=%lu\nerrors=%lu\n", S.legit_errors, S.errors);
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < NEXTRA; i++)
 		if (m->extra[i])
 			printf("%s=%lu\n", m->extra[i], S.extra[i]);
 	printf("vmpte_kb_start=%ld\nvmpte_kb_end=%ld\n", start, vmpte_end_kb);

@@ -34,6 +34,7 @@
 #define PMD_SPAN (1UL << 30) /* range one PMD page maps */
 #define KEEP_GEN 0xffffffUL /* generation of "kept" pages, written once */
 #define MAX_THREADS 64
+#define NEXTRA 5 /* mode-specific counters */
 #define MISMATCH_LINES 10 /* stderr lines before only counting */
 /*
  * Zappers touch every TOUCH_STRIDE-th page of a block before emptying it:
@@ -52,7 +53,7 @@ typedef volatile uint64_t vword;
 /* Figures of one mode run; the threads add to them. */
 struct stats {
 	atomic_ulong iterations, zaps, checks, mismatches, legit_errors, errors;
-	atomic_ulong extra[4]; /* mode-specific counters, named by the mode */
+	atomic_ulong extra[NEXTRA]; /* mode-specific counters, named by the mode */
 };
 
 extern struct stats S;

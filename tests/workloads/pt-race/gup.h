@@ -75,14 +75,20 @@ static int bytes_of(uint64_t v, uint64_t want)
 	return 1;
 }
 
-/* Page idx holds zero or bytes of generation g, byte for byte. */
+/*
+ * Page idx holds zero or bytes of generation g, byte for byte. Counts it
+ * in torn_pages (extra[4]) when a word has only some of its bytes.
+ */
 static int gup_page_is(const vword *q, unsigned long idx, unsigned long g)
 {
-	unsigned long w;
+	unsigned long w, torn = 0;
 
-	for (w = 0; w < WORDS; w++)
+	for (w = 0; w < WORDS; w++) {
 		if (!bytes_of(q[w], pword(idx, w, g)))
 			return 0;
+		torn |= q[w] && q[w] != pword(idx, w, g);
+	}
+	atomic_fetch_add(&S.extra[4], torn);
 	return 1;
 }
 
