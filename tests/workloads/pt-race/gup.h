@@ -76,10 +76,13 @@ static int bytes_of(uint64_t v, uint64_t want)
 }
 
 /*
- * Page idx holds zero or bytes of generation g, byte for byte. Counts it
- * in torn_pages (extra[4]) when a word has only some of its bytes.
+ * Page idx holds zero or bytes of generation g, byte for byte. A word with
+ * only some of its bytes is a word the filler was storing while the kernel
+ * copied it, so only a generation filled during the read (>= torn_lo) may
+ * be torn; counted in torn_pages (extra[4]).
  */
-static int gup_page_is(const vword *q, unsigned long idx, unsigned long g)
+static int gup_page_is(const vword *q, unsigned long idx, unsigned long g,
+		       unsigned long torn_lo)
 {
 	unsigned long w, torn = 0;
 
@@ -88,6 +91,8 @@ static int gup_page_is(const vword *q, unsigned long idx, unsigned long g)
 			return 0;
 		torn |= q[w] && q[w] != pword(idx, w, g);
 	}
+	if (torn && g < torn_lo)
+		return 0;
 	atomic_fetch_add(&S.extra[4], torn);
 	return 1;
 }
@@ -112,7 +117,7 @@ static void gup_check_page(const char *buf, unsigned long idx, uint64_t e1,
 	}
 	atomic_fetch_add(&S.checks, 1);
 	for (g = hi; g >= lo && g + 1000 > hi; g--)
-		if (gup_page_is(q, idx, g))
+		if (gup_page_is(q, idx, g, e1 / 2 + 1))
 			return;
 	for (w = 0; w < WORDS && bytes_of(q[w], pword(idx, w, hi)); w++)
 		;
