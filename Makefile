@@ -5,6 +5,7 @@
 #   make            build build/ptwatch, build/ptwatchd and the BPF object
 #   make deps       install every Debian package the build and tests need
 #   make test       build and run every test suite
+#   make test-long  the kernel suites at full length (docs/kernel-stress.md)
 #   make install    DESTDIR=... PREFIX=/usr
 SHELL    := /bin/bash
 BUILD    ?= build
@@ -19,7 +20,7 @@ CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude -I$(BUILD) 
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lelf -lz -lm
 
-.PHONY: all deps test install clean
+.PHONY: all deps test test-long install clean
 all:
 
 include mk/deps.mk
@@ -27,6 +28,11 @@ include $(sort $(wildcard src/*/build.mk tests/*/build.mk kernel-patches/build.m
 
 test: all
 	tests/run-tests.sh
+
+# Five minutes of stress on the debug kernel, 30 s per race mode, the
+# benchmark at the seeds' sizes with 8 blocks of rounds: about an hour.
+test-long: all
+	PTWATCH_LONG=1 PTWATCH_SUITES=kernel tests/run-tests.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -8,23 +8,7 @@ SYSCTL=/proc/sys/vm/pt_reclaim
 T=/sys/kernel/tracing/events/pagetable
 SEED_BLOCKS=${1:-4096}
 BLOCKS=1024 # the variants: 2 GiB is enough to tell kept from freed
-fail=0
-
-ok() { echo "ok - $1"; }
-not_ok() {
-	echo "not ok - $1"
-	shift
-	for l in "$@"; do echo "#   $l"; done
-	fail=1
-}
-skip() { echo "ok - $1 # SKIP $2"; }
-# le/ge/eq WHAT A B: A <= B, A >= B, A == B (integers)
-le() { if [ "$2" -le "$3" ] 2>/dev/null; then ok "$1"; else not_ok "$1" "want $2 <= $3"; fi; }
-ge() { if [ "$2" -ge "$3" ] 2>/dev/null; then ok "$1"; else not_ok "$1" "want $2 >= $3"; fi; }
-eq() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "want $3, got $2"; fi; }
-
-vmstat() { awk -v k="$1" '$1 == k { print $2; found = 1 } END { if (!found) print "missing" }' /proc/vmstat; }
-val() { echo "$OUT" | sed -n "s/^$1=//p"; } # a key=value line of the workload
+. "$(dirname "$0")/guest-lib.sh"
 
 # run_ptfree MODE BLOCKS: runs the workload, sets OUT, RC, RECLAIMED, BUSY
 # (the deltas of the vmstat counters over the run).
@@ -251,10 +235,7 @@ else
 fi
 
 # Nothing above may have left a warning, a bad page or a stall behind
-bad=$(dmesg | grep -E 'WARNING:|BUG:|Bad page|bad pmd|bad pte|rcu.*stall|Oops|general protection' | head -5)
-if [ -z "$bad" ]; then ok "kernel log has no WARNING, BUG, bad page or stall"; else
-	not_ok "kernel log has no WARNING, BUG, bad page or stall" "$bad"
-fi
+klog_check "seed and variants"
 # Tables freed by RCU give their PageTables accounting back (destructor)
 sleep 2
 le "PageTables in /proc/meminfo back to its start ($PT0 kB) + 512 kB" \

@@ -14,18 +14,7 @@ SECS=${1:-5}
 THREADS=${2:-4}
 shift 2 2>/dev/null || shift $#
 MODES=${*:-fault gup fork mremap thp}
-fail=0
-
-ok() { echo "ok - $1"; }
-not_ok() {
-	echo "not ok - $1"
-	shift
-	for l in "$@"; do echo "#   $l"; done
-	fail=1
-}
-vmstat() { awk -v k="$1" '$1 == k { print $2; found = 1 } END { if (!found) print 0 }' /proc/vmstat; }
-val() { echo "$OUT" | sed -n "s/^$1=//p"; }
-BAD='WARNING:|BUG:|Bad page|bad pmd|bad pte|Oops|rss-counter|general protection|rcu.*stall'
+. "$(dirname "$0")/guest-lib.sh"
 
 if [ "$(cat /proc/sys/vm/pt_reclaim 2>/dev/null)" != 1 ] &&
 	! echo 1 > /proc/sys/vm/pt_reclaim 2>/dev/null; then
@@ -33,7 +22,7 @@ if [ "$(cat /proc/sys/vm/pt_reclaim 2>/dev/null)" != 1 ] &&
 	exit 1
 fi
 ok "vm.pt_reclaim is 1"
-bad0=$(dmesg | grep -cE "$BAD")
+klog_mark
 
 for mode in $MODES; do
 	r0=$(vmstat pte_table_reclaimed) b0=$(vmstat pte_table_reclaim_busy)
@@ -63,11 +52,5 @@ for mode in $MODES; do
 done
 
 sleep 1 # RCU frees; a late bad-page report would land here
-bad=$(dmesg | grep -E "$BAD" | tail -n +$((bad0 + 1)) | head -20)
-if [ -z "$bad" ]; then
-	ok "kernel log has no WARNING, BUG, bad page/pmd/pte, Oops or rss-counter line"
-else
-	not_ok "kernel log has no WARNING, BUG, bad page/pmd/pte, Oops or rss-counter line" "$bad"
-	dmesg | tail -80 | sed 's/^/#   /'
-fi
+klog_check "pt-race ${MODES}"
 exit $fail

@@ -12,18 +12,7 @@
 # Prints TAP lines, "# " figure lines and one "BENCH ..." line per figure.
 threads=${1:-2} secs=${2:-1} blocks=${3:-3} seeds=${4:-"512 4096"} heap=${5:-256}
 SYSCTL=/proc/sys/vm/pt_reclaim
-fail=0
-ok() { echo "ok - $1"; }
-not_ok() {
-	echo "not ok - $1"
-	shift
-	for l in "$@"; do echo "#   $l"; done
-	fail=1
-}
-# le WHAT A B: A <= B (integers)
-le() { if [ "$2" -le "$3" ] 2>/dev/null; then ok "$1"; else not_ok "$1" "want $2 <= $3"; fi; }
-eq() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "want $3, got $2"; fi; }
-val() { echo "$OUT" | sed -n "s/^$1=//p"; }
+. "$(dirname "$0")/guest-lib.sh"
 set_reclaim() { echo "$1" > $SYSCTL; }
 onoff() { [ "$1" = 1 ] && echo on || echo off; }
 
@@ -131,8 +120,5 @@ else
 	not_ok "ptwatch record attaches for the tracepoint cost" "$(cat /tmp/rec.err 2>/dev/null)"
 fi
 
-bad=$(dmesg | grep -E 'WARNING:|BUG:|Bad page|bad pmd|bad pte|rss-counter|Oops' | head -5)
-if [ -z "$bad" ]; then ok "kernel log clean after the benchmark"; else
-	not_ok "kernel log clean after the benchmark" "$bad"
-fi
+klog_check "benchmark"
 exit $fail

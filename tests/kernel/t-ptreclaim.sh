@@ -8,7 +8,7 @@
 start=$SECONDS
 if ! kernel=$("$PTWATCH_ROOT/kernel-patches/build-kernel.sh"); then
 	not_ok "patched 6.12 kernel builds (make kernel)" \
-		"see $BUILD/kernel/build.log"
+		"see $BUILD/kernel/obj.log"
 	tap_done
 fi
 ok "patched 6.12 kernel built or taken from the cache ($((SECONDS - start)) s)"

@@ -1,0 +1,102 @@
+#!/bin/sh
+# Runs inside a QEMU guest booted on the debug build of the patched 6.12
+# kernel (KASAN, lockdep, DEBUG_VM, PAGE_TABLE_CHECK; t-debug-stress.sh)
+# with vm.pt_reclaim=1: stress-ng's memory stressors with `ptwatch record`
+# attached to the tracepoints, then every mode of our race tests
+# (guest-race-check.sh). The kernel log is the verdict: any report fails,
+# with the log attached.
+#   guest-debug-stress.sh [STRESS_SECS] [RACE_SECS]   (60, 5)
+# Prints TAP lines and "# " figure lines, the last of them the summary of
+# the kernel log.
+STRESS=${1:-60}
+RACE=${2:-5}
+. "$(dirname "$0")/guest-lib.sh"
+here=$(dirname "$0")
+SYSCTL=/proc/sys/vm/pt_reclaim
+THP=/sys/kernel/mm/transparent_hugepage
+
+echo "# kernel $(uname -r), $(nproc) vCPUs, $(awk '/MemTotal/ {print $2}' /proc/meminfo) kB"
+if ! echo 1 > $SYSCTL 2>/dev/null; then
+	not_ok "vm.pt_reclaim=1" "no $SYSCTL: is this the patched kernel?"
+	exit 1
+fi
+ok "vm.pt_reclaim=1"
+
+# --- the checks are really on ---
+if dmesg | grep -q 'KernelAddressSanitizer initialized'; then
+	ok "KASAN is on ($(dmesg | grep -o 'KernelAddressSanitizer initialized.*'))"
+else
+	not_ok "KASAN is on" "no 'KernelAddressSanitizer initialized' in the boot log"
+fi
+locks() { awk -F: -v k="$1" '$1 ~ k { gsub(/ /, "", $2); print $2 }' /proc/lockdep_stats; }
+eq "lockdep is on and has reported nothing (debug_locks)" "$(locks ' debug_locks')" 1
+if dmesg | grep -q 'debug_vm_pgtable.*Validating'; then
+	ok "DEBUG_VM_PGTABLE validated the page-table helpers at boot"
+else
+	not_ok "DEBUG_VM_PGTABLE ran at boot" "no 'debug_vm_pgtable: ... Validating' line"
+fi
+klog_check "boot"
+klog_mark
+
+# --- stress-ng, reclaim on, BPF on the tracepoints ---
+# THP always and a fast khugepaged, so that huge pages are made, split
+# by partial munmap/mremap/madvise, and collapsed next to tables being
+# reclaimed; hugetlb pages for mmaphuge.
+thp0=$(sed 's/.*\[\(.*\)\].*/\1/' $THP/enabled)
+echo always > $THP/enabled
+echo 100 > $THP/khugepaged/scan_sleep_millisecs
+echo 32 > /proc/sys/vm/nr_hugepages
+rec=
+if command -v ptwatch > /dev/null; then
+	ptwatch record -d $((STRESS + 60)) > /tmp/rec.out 2> /tmp/rec.err &
+	rec=$!
+fi
+r0=$(vmstat pte_table_reclaimed) b0=$(vmstat pte_table_reclaim_busy)
+start=$(date +%s)
+stress-ng --temp-path /tmp --timeout "${STRESS}s" --metrics-brief --verify \
+	--madvise 1 --mmap 1 --mmap-bytes 64M --mremap 1 --mremap-bytes 32M \
+	--fork 1 --vm 1 --vm-bytes 64M --userfaultfd 1 --userfaultfd-bytes 16M \
+	--mmaphuge 1 --mmaphuge-mmaps 64 --pagemove 1 --pagemove-bytes 16M \
+	--mmapaddr 1 --mmapfixed 1 --munmap 1 > /tmp/stress.out 2>&1
+rc=$?
+took=$(($(date +%s) - start))
+reclaimed=$(($(vmstat pte_table_reclaimed) - r0))
+busy=$(($(vmstat pte_table_reclaim_busy) - b0))
+grep -E 'metrc|successful|fail|skipp' /tmp/stress.out | sed 's/^stress-ng: [a-z]*: *\[[0-9]*\] /# stress-ng: /'
+echo "# stress-ng ${STRESS} s (took $took s): pte_table_reclaimed +$reclaimed, busy +$busy," \
+	"since boot: thp_split_pmd $(vmstat thp_split_pmd), thp_collapse_alloc $(vmstat thp_collapse_alloc)"
+if [ $rc = 0 ]; then
+	ok "stress-ng: 11 memory stressors ran ${STRESS} s and verified their data (exit 0)"
+else
+	not_ok "stress-ng: 11 memory stressors ran and verified their data" "exit $rc"
+	tail -20 /tmp/stress.out | sed 's/^/#   /'
+fi
+ge "stress-ng made the kernel reclaim PTE tables" "$reclaimed" 1
+if [ -n "$rec" ]; then
+	kill -INT $rec 2> /dev/null
+	wait $rec
+	rrc=$?
+	eq "ptwatch record stayed attached through the stress and exits 0" $rrc 0
+	head -3 /tmp/rec.err | sed 's/^/# record: /'
+else
+	skip "ptwatch record on the tracepoints" "ptwatch is not in the guest (make)"
+fi
+echo "$thp0" > $THP/enabled
+echo 0 > /proc/sys/vm/nr_hugepages
+sleep 1 # RCU frees; a late report lands here
+klog_check "stress-ng"
+klog_mark
+
+# --- our race tests, every mode (their own TAP lines and log check) ---
+sh "$here/guest-race-check.sh" "$RACE" 4 || fail=1
+klog_mark
+
+# --- the summary of the whole kernel log ---
+eq "lockdep still on at the end: it met no bad locking (debug_locks)" "$(locks ' debug_locks')" 1
+klog_all > /tmp/klog.total
+echo "# klog summary: $(wc -l < /tmp/klog.total) lines, $(grep -cE "$KLOG_BAD" /tmp/klog.total) bad;" \
+	"lockdep: $(locks 'lock-classes') classes, $(locks 'direct dependencies') dependencies," \
+	"$(locks 'dependency chains') chains, debug_locks=$(locks ' debug_locks');" \
+	"pte_table_reclaimed $(vmstat pte_table_reclaimed), busy $(vmstat pte_table_reclaim_busy)"
+klog_check "whole run" /tmp/klog.total
+exit $fail

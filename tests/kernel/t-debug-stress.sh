@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The reclaim series under the kernel's own checkers: builds the debug
+# variant of the patched 6.12 kernel (kernel-patches/debug.config: KASAN,
+# lockdep, DEBUG_VM, PAGE_TABLE_CHECK; make kernel-debug) or takes it from
+# the cache, boots it in QEMU and runs tests/kernel/guest-debug-stress.sh:
+# stress-ng with vm.pt_reclaim=1 and ptwatch record attached, then our race
+# tests. Any WARN, BUG, KASAN, lockdep or page-table-check report fails.
+# Short by default (60 s of stress, 5 s per race mode); PTWATCH_LONG=1
+# (make test-long) runs 300 s of stress and 30 s per race mode.
+. "$(dirname "$0")/../lib/tap.sh"
+if [ "${PTWATCH_LONG:-0}" = 1 ]; then
+	args=(300 30) timeout=3600
+else
+	args=(60 5) timeout=1500
+fi
+start=$SECONDS
+if ! kernel=$("$PTWATCH_ROOT/kernel-patches/build-kernel.sh" --debug); then
+	not_ok "debug 6.12 kernel builds (make kernel-debug)" "see $BUILD/kernel/obj-debug.log"
+	tap_done
+fi
+ok "debug 6.12 kernel built or taken from the cache ($((SECONDS - start)) s)"
+# The checkers the verdict relies on are in the kernel that booted
+opts="KASAN PROVE_LOCKING DEBUG_VM DEBUG_VM_PGTABLE PAGE_TABLE_CHECK"
+opts+=" PAGE_TABLE_CHECK_ENFORCED DEBUG_ATOMIC_SLEEP PT_RECLAIM"
+missing=$(for o in $opts; do
+	grep -qx "CONFIG_$o=y" "${kernel%/*}/.config" || echo "CONFIG_$o"
+done)
+expect_eq "debug kernel has CONFIG_{${opts// /,}}=y" "" "$missing"
+stress=$(command -v stress-ng || true)
+if [ -z "$stress" ]; then
+	not_ok "stress-ng is installed (make deps)"
+	tap_done
+fi
+mkdir -p "$BUILD/bench"
+log=$BUILD/bench/debug-stress.log
+start=$SECONDS
+out=$("$PTWATCH_ROOT/tests/vm/guest.sh" --kernel "$kernel" --smp 2 --mem 2G \
+	--timeout "$timeout" --add "$stress" -- \
+	"$PTWATCH_ROOT/tests/kernel/guest-debug-stress.sh" "${args[@]}" 2>&1)
+rc=$?
+out=$(tr -d '\r' <<<"$out")
+printf '%s\n' "$out" > "$log"
+grep -E '^(not )?ok |^# ' <<<"$out"
+# A guest that died (a panic, the timeout) printed no verdict: its console
+grep -qE '^# klog summary' <<<"$out" || tail -c 6000 <<<"$out" | sed 's/^/# console: /'
+expect_eq "debug guest exits 0 ($((SECONDS - start)) s; console in $log)" 0 "$rc"
+tap_done
