@@ -12,7 +12,7 @@
 if [ "${PTWATCH_LONG:-0}" = 1 ]; then
 	args=(2 2 8 "4096 25600" 1024) timeout=5400
 else
-	args=(2 1 3 "512 2048" 256) timeout=1800
+	args=(2 1 3 "256 1024" 256) timeout=1800
 fi
 start=$SECONDS
 if ! kernel=$("$PTWATCH_ROOT/kernel-patches/build-kernel.sh"); then
@@ -27,7 +27,7 @@ mkdir -p "$BUILD/bench"
 log=$BUILD/bench/reclaim-bench.txt
 start=$SECONDS
 out=$(PTWATCH_QEMU_ARGS="-icount shift=1,sleep=off" \
-	"$PTWATCH_ROOT/tests/vm/guest.sh" --kernel "$kernel" --smp 2 --mem 2G \
+	"$PTWATCH_ROOT/tests/vm/guest.sh" --kernel "$kernel" --smp 1 --mem 2G \
 	--timeout "$timeout" "${adds[@]}" -- \
 	"$PTWATCH_ROOT/tests/kernel/guest-reclaim-bench.sh" "${args[@]}" 2>&1)
 rc=$?
