@@ -38,6 +38,29 @@ fi
 klog_check "boot"
 klog_mark
 
+# tasks: every task's state, wait channel and kernel stack (a hang's report)
+tasks() {
+	for t in /proc/[0-9]*; do
+		echo "# task ${t#/proc/} $(cat $t/comm 2>/dev/null)" \
+			"$(awk '{print $3}' $t/stat 2>/dev/null) $(cat $t/wchan 2>/dev/null)"
+		sed 's/^/#     /' $t/stack 2>/dev/null
+	done
+}
+# wait_or_dump PID SECS: waits for PID to end; after SECS prints tasks(),
+# kills what is left of the run and returns 1
+wait_or_dump() {
+	i=0
+	while kill -0 "$1" 2>/dev/null; do
+		if [ $i -ge "$2" ]; then
+			tasks
+			pkill -KILL stress-ng
+			return 1
+		fi
+		sleep 5
+		i=$((i + 5))
+	done
+}
+
 # --- stress-ng, reclaim on, BPF on the tracepoints ---
 # THP always and a fast khugepaged, so that huge pages are made, split
 # by partial munmap/mremap/madvise, and collapsed next to tables being
@@ -53,11 +76,20 @@ if command -v ptwatch > /dev/null; then
 fi
 r0=$(vmstat pte_table_reclaimed) b0=$(vmstat pte_table_reclaim_busy)
 start=$(date +%s)
+# Sizes keep the guest (2 GiB, 1/8 of it KASAN's shadow) out of the OOM
+# killer, whose report is a stack trace like any other: mmaphuge with 64
+# mappings took 1.2 GiB under THP "always".
 stress-ng --temp-path /tmp --timeout "${STRESS}s" --metrics-brief --verify \
+	--oom-avoid \
 	--madvise 1 --mmap 1 --mmap-bytes 64M --mremap 1 --mremap-bytes 32M \
 	--fork 1 --vm 1 --vm-bytes 64M --userfaultfd 1 --userfaultfd-bytes 16M \
-	--mmaphuge 1 --mmaphuge-mmaps 64 --pagemove 1 --pagemove-bytes 16M \
-	--mmapaddr 1 --mmapfixed 1 --munmap 1 > /tmp/stress.out 2>&1
+	--mmaphuge 1 --mmaphuge-mmaps 8 --pagemove 1 --pagemove-bytes 16M \
+	--mmapaddr 1 --mmapfixed 1 --munmap 1 > /tmp/stress.out 2>&1 &
+if ! wait_or_dump $! $((STRESS * 3 + 120)); then
+	not_ok "stress-ng ends within $((STRESS * 3 + 120)) s of a ${STRESS} s run" \
+		"a hang: the tasks and their kernel stacks above"
+fi
+wait $!
 rc=$?
 took=$(($(date +%s) - start))
 reclaimed=$(($(vmstat pte_table_reclaimed) - r0))
