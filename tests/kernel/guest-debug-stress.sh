@@ -114,12 +114,12 @@ start=$(date +%s)
 # like any other: mmaphuge with 64 mappings took 1.2 GiB under THP always.
 third=$(((STRESS + 2) / 3))
 stress "fault/zap (madvise, mmap, munmap, vm)" $third \
-	--madvise 1 --mmap 1 --mmap-bytes 16M --munmap 1 --vm 1 --vm-bytes 32M
+	--madvise 1 --mmap 1 --mmap-bytes 4M --munmap 1 --vm 1 --vm-bytes 4M
 stress "move/copy (mremap, pagemove, fork, mmapfixed, mmapaddr)" $third \
-	--mremap 1 --mremap-bytes 8M --pagemove 1 --pagemove-bytes 8M \
+	--mremap 1 --mremap-bytes 4M --pagemove 1 --pagemove-bytes 4M \
 	--fork 1 --mmapfixed 1 --mmapaddr 1
 stress "userfaultfd and huge pages (userfaultfd, mmaphuge)" $third \
-	--userfaultfd 1 --userfaultfd-bytes 8M --mmaphuge 1 --mmaphuge-mmaps 4
+	--userfaultfd 1 --userfaultfd-bytes 4M --mmaphuge 1 --mmaphuge-mmaps 4
 reclaimed=$(($(vmstat pte_table_reclaimed) - r0))
 busy=$(($(vmstat pte_table_reclaim_busy) - b0))
 echo "# stress-ng 3 x $third s (took $(($(date +%s) - start)) s):" \
