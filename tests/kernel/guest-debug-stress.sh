@@ -28,7 +28,8 @@ if dmesg | grep -q 'KernelAddressSanitizer initialized'; then
 else
 	not_ok "KASAN is on" "no 'KernelAddressSanitizer initialized' in the boot log"
 fi
-locks() { awk -F: -v k="$1" '$1 ~ k { gsub(/ /, "", $2); print $2 }' /proc/lockdep_stats; }
+# locks KEY: the number of a /proc/lockdep_stats line (" lock-classes:  618 [max: 8192]")
+locks() { awk -F: -v k="$1" '$1 ~ k { split($2, v, " "); print v[1] }' /proc/lockdep_stats; }
 eq "lockdep is on and has reported nothing (debug_locks)" "$(locks ' debug_locks')" 1
 if dmesg | grep -q 'debug_vm_pgtable.*Validating'; then
 	ok "DEBUG_VM_PGTABLE validated the page-table helpers at boot"
