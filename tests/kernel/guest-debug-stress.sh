@@ -29,8 +29,11 @@ else
 	not_ok "KASAN is on" "no 'KernelAddressSanitizer initialized' in the boot log"
 fi
 # locks KEY: the number of a /proc/lockdep_stats line (" lock-classes:  618 [max: 8192]")
-locks() { awk -F: -v k="$1" '$1 ~ k { split($2, v, " "); print v[1] }' /proc/lockdep_stats; }
-eq "lockdep is on and has reported nothing (debug_locks)" "$(locks ' debug_locks')" 1
+locks() {
+	awk -F: -v k="$1" '{ n = $1; gsub(/^ +| +$/, "", n) }
+		n == k { split($2, v, " "); print v[1] }' /proc/lockdep_stats
+}
+eq "lockdep is on and has reported nothing (debug_locks)" "$(locks debug_locks)" 1
 if dmesg | grep -q 'debug_vm_pgtable.*Validating'; then
 	ok "DEBUG_VM_PGTABLE validated the page-table helpers at boot"
 else
@@ -147,11 +150,11 @@ sh "$here/guest-race-check.sh" "$RACE" 4 || fail=1
 klog_mark
 
 # --- the summary of the whole kernel log ---
-eq "lockdep still on at the end: it met no bad locking (debug_locks)" "$(locks ' debug_locks')" 1
+eq "lockdep still on at the end: it met no bad locking (debug_locks)" "$(locks debug_locks)" 1
 klog_all > /tmp/klog.total
 echo "# klog summary: $(wc -l < /tmp/klog.total) lines, $(grep -cE "$KLOG_BAD" /tmp/klog.total) bad;" \
 	"lockdep: $(locks 'lock-classes') classes, $(locks 'direct dependencies') dependencies," \
-	"$(locks 'dependency chains') chains, debug_locks=$(locks ' debug_locks');" \
+	"$(locks 'dependency chains') chains, debug_locks=$(locks debug_locks);" \
 	"pte_table_reclaimed $(vmstat pte_table_reclaimed), busy $(vmstat pte_table_reclaim_busy)"
 klog_check "whole run" /tmp/klog.total
 exit $fail
