@@ -8,6 +8,7 @@
 # Short by default (60 s of stress, 5 s per race mode); PTWATCH_LONG=1
 # (make test-long) runs 300 s of stress and 30 s per race mode.
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/guest-tap.sh"
 if [ "${PTWATCH_LONG:-0}" = 1 ]; then
 	args=(300 30) timeout=3600
 else
@@ -31,17 +32,7 @@ if [ -z "$stress" ]; then
 	not_ok "stress-ng is installed (make deps)"
 	tap_done
 fi
-mkdir -p "$BUILD/bench"
-log=$BUILD/bench/debug-stress.log
-start=$SECONDS
-out=$("$PTWATCH_ROOT/tests/vm/guest.sh" --kernel "$kernel" --smp 2 --mem 2G \
-	--timeout "$timeout" --add "$stress" -- \
-	"$PTWATCH_ROOT/tests/kernel/guest-debug-stress.sh" "${args[@]}" 2>&1)
-rc=$?
-out=$(tr -d '\r' <<<"$out")
-printf '%s\n' "$out" > "$log"
-grep -E '^(not )?ok |^# ' <<<"$out"
-# A guest that died (a panic, the timeout) printed no verdict: its console
-grep -qE '^# klog summary' <<<"$out" || tail -c 6000 <<<"$out" | sed 's/^/# console: /'
-expect_eq "debug guest exits 0 ($((SECONDS - start)) s; console in $log)" 0 "$rc"
+guest_tap "debug guest" "$BUILD/bench/debug-stress.log" --kernel "$kernel" \
+	--smp 2 --mem 2G --timeout "$timeout" --add "$stress" -- \
+	"$PTWATCH_ROOT/tests/kernel/guest-debug-stress.sh" "${args[@]}"
 tap_done

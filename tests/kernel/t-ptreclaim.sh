@@ -5,6 +5,7 @@
 # prints the TAP lines. Cold: ~12 min kernel build; cached: the guest run.
 # PTWATCH_SEED_BLOCKS (4096 = 8 GiB) scales the seed runs.
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/guest-tap.sh"
 start=$SECONDS
 if ! kernel=$("$PTWATCH_ROOT/kernel-patches/build-kernel.sh"); then
 	not_ok "patched 6.12 kernel builds (make kernel)" \
@@ -16,13 +17,7 @@ if [ ! -x "$BUILD/tests/kern-ptfree" ]; then
 	not_ok "workload build/tests/kern-ptfree is built" "run make first"
 	tap_done
 fi
-start=$SECONDS
-out=$("$PTWATCH_ROOT/tests/vm/guest.sh" --kernel "$kernel" --timeout 2400 \
-	--mem 2G -- "$PTWATCH_ROOT/tests/kernel/guest-ptreclaim.sh" \
-	"${PTWATCH_SEED_BLOCKS:-4096}" 2>&1)
-rc=$?
-out=$(tr -d '\r' <<<"$out")
-grep -E '^(not )?ok |^# ' <<<"$out"
-grep -qE '^ok ' <<<"$out" || printf '# %s\n' "${out: -3000}"
-expect_eq "guest run exits 0 ($((SECONDS - start)) s)" 0 "$rc"
+guest_tap "seed test guest" "$BUILD/test-logs/ptreclaim-guest.log" \
+	--kernel "$kernel" --timeout 2400 --mem 2G -- \
+	"$PTWATCH_ROOT/tests/kernel/guest-ptreclaim.sh" "${PTWATCH_SEED_BLOCKS:-4096}"
 tap_done

@@ -12,6 +12,7 @@
 # seed at 8 GiB and 50 GiB (the seeds' size), a 1 GiB heap, 8 blocks of
 # 2 s rounds.
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/guest-tap.sh"
 threads=2
 if [ "${PTWATCH_LONG:-0}" = 1 ]; then
 	secs=2 blocks=8 seeds="4096 25600" heap=1024 timeout=5400
@@ -27,26 +28,20 @@ ok "patched 6.12 kernel built or taken from the cache ($((SECONDS - start)) s)"
 adds=()
 bpftool=$(command -v bpftool || echo /usr/sbin/bpftool)
 [ -x "$bpftool" ] && adds=(--add "$bpftool")
+# boot WHAT SMP GUEST_ARGS...: one guest run (its console in
+# $BUILD/bench/reclaim-WHAT.log), its BENCH lines appended to $log
 mkdir -p "$BUILD/bench"
 log=$BUILD/bench/reclaim-bench.txt
 : > "$log"
-
-# boot WHAT SMP QEMU_ARGS GUEST_ARGS...: one guest run, its TAP and figure
-# lines passed on, its BENCH lines appended to $log
 boot() {
-	local what=$1 smp=$2 qargs=$3 out rc start=$SECONDS
-	shift 3
-	out=$(PTWATCH_QEMU_ARGS="$qargs" "$PTWATCH_ROOT/tests/vm/guest.sh" \
-		--kernel "$kernel" --smp "$smp" --mem 2G --timeout "$timeout" \
-		"${adds[@]}" -- "$PTWATCH_ROOT/tests/kernel/guest-reclaim-bench.sh" \
-		"$@" 2>&1)
-	rc=$?
-	out=$(tr -d '\r' <<<"$out")
-	grep -E '^(BENCH|# )' <<<"$out" >> "$log"
-	grep -E '^(not )?ok |^# |^BENCH' <<<"$out" | sed 's/^BENCH/# BENCH/'
-	grep -qE '^ok ' <<<"$out" || tail -c 3000 <<<"$out" | sed 's/^/# console: /'
-	expect_eq "$what: guest exits 0 ($((SECONDS - start)) s; figures in $log)" 0 "$rc"
+	local what=$1 smp=$2 console=$BUILD/bench/reclaim-$1.log
+	shift 2
+	guest_tap "$what" "$console" --kernel "$kernel" --smp "$smp" --mem 2G \
+		--timeout "$timeout" "${adds[@]}" -- \
+		"$PTWATCH_ROOT/tests/kernel/guest-reclaim-bench.sh" "$@"
+	grep -E '^(BENCH|# )' "$console" >> "$log"
 }
-boot "memory saved" 2 "" "$threads" "$secs" 0 "$seeds" "$heap"
-boot "page-fault cost" 1 "-icount shift=1,sleep=off" "$threads" "$secs" "$blocks" "" 0
+boot memory 2 "$threads" "$secs" 0 "$seeds" "$heap"
+PTWATCH_QEMU_ARGS="-icount shift=1,sleep=off" \
+	boot cost 1 "$threads" "$secs" "$blocks" "" 0
 tap_done
