@@ -64,7 +64,6 @@ set_reclaim 1
 
 # --- page-fault cost ---
 rate() { bpf-faultloop "$threads" "$secs" | sed -n 's/^loops_per_s //p'; }
-median() { sort -n | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 # summary NAME FILE: median, min and max of the per-block slowdowns (%)
 summary() {
 	s=$(sort -n "$2" | awk '{v[NR]=$1} END {printf "median=%.2f min=%.2f max=%.2f n=%d",
