@@ -1,6 +1,7 @@
 # ptwatch top-level build. Each part keeps its own rules in a fragment
 # (src/*/build.mk, tests/*/build.mk, kernel-patches/build.mk) so that the
-# parts can grow without editing one shared file.
+# parts can grow without editing one shared file; mk/c.mk says how a C file
+# under src/ becomes an object.
 #
 #   make            build build/ptwatch, build/ptwatchd and the BPF object
 #   make deps       install every Debian package the build and tests need
@@ -23,8 +24,11 @@ LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lelf -lz -lm
 .PHONY: all deps test test-long install clean
 all:
 
-include mk/deps.mk
-include $(sort $(wildcard src/*/build.mk tests/*/build.mk kernel-patches/build.mk))
+include mk/deps.mk mk/c.mk
+# src/ in link order: a fragment may use the libraries named before it
+# (core <- bpf loader <- daemon, cli).
+include src/core/build.mk src/bpf/build.mk src/daemon/build.mk src/cli/build.mk
+include $(sort $(wildcard tests/*/build.mk kernel-patches/build.mk))
 
 test: all
 	tests/run-tests.sh

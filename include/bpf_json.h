@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The probes in JSON (src/daemon/bpf_json.c), shared by `ptwatch status`,
+ * The probes in JSON (src/bpf/json.c), shared by `ptwatch status`,
  * `ptwatch record` and ptwatchd so that all speak one schema (docs/bpf.md).
  * Counters the attached probes cannot give are null, never 0.
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Per-process totals over a recording (src/daemon/bpf_tally.c): adds up
+ * Per-process totals over a recording (src/bpf/tally.c): adds up
  * what bpf_probes_read() delivers, so that processes that ended during the
  * recording keep their counts. Used by `ptwatch record` and ptwatchd.
  */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Structs shared by the BPF object (src/bpf/ptwatch.bpf.c) and user space
- * (src/daemon/bpf_*.c): map keys and values, and the exit record.
+ * (the loader beside it in src/bpf): map keys and values, and the exit record.
  * Fixed-size types only: both sides must agree on the layout.
  */
 #ifndef PTWATCH_BPF_SHARED_H

@@ -1,10 +1,11 @@
-# The BPF object and its skeleton, both in $(BUILD):
+# The BPF object, its skeleton and the loader beside them:
 #   vmlinux.h         types of the build machine's kernel (bpftool, from BTF);
 #                     CO-RE relocates them to the running kernel at load
 #   ptwatch.bpf.o     one object for every kernel (clang -target bpf)
 #   ptwatch.skel.h    the skeleton the loader includes (bpftool gen skeleton)
-# BPF_SKEL makes every user-space object wait for the skeleton
-# (src/daemon/build.mk lists it; this fragment is included first).
+#   libptwatch-bpf.a  the loader (every src/bpf/*.c but the BPF program):
+#                     detect, select, load and attach, read, tally, JSON;
+#                     include/bpf_probes.h is its interface
 BPF_OBJ    := $(BUILD)/ptwatch.bpf.o
 BPF_SKEL   := $(BUILD)/ptwatch.skel.h
 BPF_CFLAGS := -target bpf -O2 -g -D__TARGET_ARCH_x86 -Wall -Werror \
@@ -26,3 +27,12 @@ $(BPF_OBJ): src/bpf/ptwatch.bpf.c $(wildcard src/bpf/*.h) include/ptwatch_bpf.h 
 
 $(BPF_SKEL): $(BPF_OBJ)
 	$(BPFTOOL) gen skeleton $< name ptwatch_bpf > $@.tmp && mv $@.tmp $@
+
+BPF_LOADER_SRCS := $(filter-out %.bpf.c,$(wildcard src/bpf/*.c))
+BPF_LOADER_OBJS := $(BPF_LOADER_SRCS:src/%.c=$(BUILD)/obj/%.o)
+LIB_BPF         := $(BUILD)/lib/libptwatch-bpf.a
+
+$(BPF_LOADER_OBJS): $(BPF_SKEL)
+
+$(LIB_BPF): $(BPF_LOADER_OBJS)
+	$(archive)

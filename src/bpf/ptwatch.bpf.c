@@ -4,7 +4,7 @@
  *
  * One object for every kernel. Each probe has several programs (fentry,
  * kprobe, tracepoint, or the same on a caller when the function was
- * inlined); user space (src/daemon/bpf_attach.c) keeps exactly one of them
+ * inlined); user space (src/bpf/select.c, probes.c) keeps exactly one of them
  * per probe with bpf_program__set_autoload() before loading, chosen from
  * BTF, kallsyms and what the kernel allows, and never from its version.
  *

@@ -1,25 +1,14 @@
-# User space: every src/daemon/*.c except the two mains goes into one static
-# library that the binaries and the unit tests link against.
-DAEMON_MAINS := src/daemon/cli_main.c src/daemon/ptwatchd_main.c
-DAEMON_SRCS  := $(filter-out $(DAEMON_MAINS),$(wildcard src/daemon/*.c))
-DAEMON_OBJS  := $(DAEMON_SRCS:src/daemon/%.c=$(BUILD)/obj/%.o)
-LIBPTWATCH   := $(BUILD)/libptwatch.a
+# ptwatchd, the service. Everything but main.c is also packed into
+# libptwatchd.a, which the unit tests link to test the daemon's modules.
+DAEMON_SRCS := $(filter-out src/daemon/main.c,$(wildcard src/daemon/*.c))
+DAEMON_OBJS := $(DAEMON_SRCS:src/%.c=$(BUILD)/obj/%.o)
+LIB_DAEMON  := $(BUILD)/lib/libptwatchd.a
 
-all: $(BUILD)/ptwatch $(BUILD)/ptwatchd
+all: $(BUILD)/ptwatchd
 
-$(BUILD)/obj/%.o: src/daemon/%.c $(wildcard include/*.h) $(BPF_SKEL) | $(BUILD)/obj
-	$(CC) $(CFLAGS) -MMD -c -o $@ $<
+$(LIB_DAEMON): $(DAEMON_OBJS)
+	$(archive)
 
-$(BUILD)/obj:
-	mkdir -p $@
-
-$(LIBPTWATCH): $(DAEMON_OBJS)
-	rm -f $@ && ar rcs $@ $^
-
-$(BUILD)/ptwatch: $(BUILD)/obj/cli_main.o $(LIBPTWATCH)
+$(BUILD)/ptwatchd: $(BUILD)/obj/daemon/main.o $(LIB_DAEMON) $(LIB_BPF) \
+		   $(LIB_CORE)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
-
-$(BUILD)/ptwatchd: $(BUILD)/obj/ptwatchd_main.o $(LIBPTWATCH)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
-
--include $(wildcard $(BUILD)/obj/*.d)

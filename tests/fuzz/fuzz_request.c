@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "d_proto.h"
+#include "daemon/proto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

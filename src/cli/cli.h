@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The ptwatch command line: global options and the commands. Every command
+ * lives in src/cli/NAME.c and has this signature; argv[0] is the command
+ * name, options follow (getopt_long, optind reset). Exit codes: ptwatch.h.
+ */
+#ifndef PTWATCH_CLI_H
+#define PTWATCH_CLI_H
+
+#include <stdbool.h>
+
+#include "ptwatch.h"
+
+struct cli_ctx {
+	const char *prog;        /* "ptwatch" */
+	const char *socket_path; /* daemon socket; default PTW_SOCKET_PATH */
+	bool no_daemon;          /* --no-daemon: never ask the daemon */
+};
+
+typedef int (*cli_cmd_fn)(struct cli_ctx *ctx, int argc, char **argv);
+
+int cmd_snapshot(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_top(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_show(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_status(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_record(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_reclaim(struct cli_ctx *ctx, int argc, char **argv);
+
+/* One line on stderr: "ptwatch: <message>". Returns code, for chaining. */
+int cli_error(int code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Maps an errno from reading /proc/PID to an exit code. */
+int cli_exit_for_errno(int err);
+
+#endif

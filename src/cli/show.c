@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-2.0
+/* ptwatch show PID [--exact]: one process, and the census of its tables. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "census.h"
+#include "cgroups.h"
+#include "view.h"
+#include "json_put.h"
+
+#define CENSUS_TRIES 5
+
+struct show_opts {
+	pid_t pid;
+	bool exact, json, force_pagemap;
+};
+
+static int show_parse(int argc, char **argv, struct show_opts *o)
+{
+	static const struct option opts[] = {
+		{ "exact", no_argument, NULL, 'e' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "pagemap", no_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	char *end;
+	long pid;
+	int c;
+
+	*o = (struct show_opts){ 0 };
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'e':
+			o->exact = true;
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 'p':
+			o->force_pagemap = o->exact = true;
+			break;
+		case 'h':
+			printf("usage: ptwatch show PID [--exact] [--pagemap] "
+			       "[--json]\n"
+			       "  --exact    count the PTE tables, and the "
+			       "empty ones (needs ptrace read access)\n"
+			       "  --pagemap  census from /proc/PID/pagemap "
+			       "even where PAGEMAP_SCAN exists\n");
+			return -1;
+		default:
+			return PTW_USAGE;
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_error(PTW_USAGE, "show: expected one PID");
+	errno = 0;
+	pid = strtol(argv[optind], &end, 10);
+	if (errno || *end || pid <= 0 || pid > 4194304)
+		return cli_error(PTW_USAGE, "show: '%s' is not a PID",
+				 argv[optind]);
+	o->pid = pid;
+	return PTW_OK;
+}
+
+static int read_sample(pid_t pid, struct proc_sample *p)
+{
+	int fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct cgroup_layout layout;
+	int err;
+
+	if (fd < 0)
+		return cli_error(PTW_ERR, "cannot open /proc: %s",
+				 strerror(errno));
+	cgroup_detect("/sys/fs/cgroup", &layout);
+	err = snapshot_read_proc(fd, pid, layout.version == 2, 0, p);
+	close(fd);
+	if (err == -ENODATA)
+		return cli_error(PTW_NOPROC, "pid %d is a kernel thread: it "
+				 "has no page tables of its own", pid);
+	if (err && err != -EACCES)
+		return cli_error(PTW_NOPROC, "no process with pid %d", pid);
+	return PTW_OK;
+}
+
+static int take_census(const struct show_opts *o, struct pte_census *c)
+{
+	int err = -EAGAIN;
+
+	/* A busy process may install tables while we walk: retry a few times. */
+	for (int i = 0; i < CENSUS_TRIES && err == -EAGAIN; i++)
+		err = census_take("/proc", o->pid, o->force_pagemap, c);
+	switch (err) {
+	case 0:
+		return PTW_OK;
+	case -ESRCH:
+		return cli_error(PTW_NOPROC, "pid %d exited", o->pid);
+	case -EACCES:
+	case -EPERM:
+		return cli_error(PTW_PERM, "--exact: no right to read "
+				 "/proc/%d/pagemap (run as its user or root)",
+				 o->pid);
+	case -EAGAIN:
+		return cli_error(PTW_ERR, "pid %d changed its page tables "
+				 "during %d censuses; try again", o->pid,
+				 CENSUS_TRIES);
+	case -E2BIG:
+		return cli_error(PTW_UNSUPPORTED, "pid %d maps too much for a "
+				 "/proc/PID/pagemap census; PAGEMAP_SCAN "
+				 "(Linux 6.7+) has no such limit", o->pid);
+	default:
+		return cli_error(PTW_ERR, "census of pid %d: %s", o->pid,
+				 strerror(-err));
+	}
+}
+
+static void print_json_show(const struct proc_sample *p,
+			    const struct pte_census *c)
+{
+	json_object *o = proc_sample_to_json(p);
+
+	if (c) {
+		json_object *x = json_object_new_object();
+
+		json_object_object_add(x, "method",
+				       json_object_new_string(c->method));
+		json_put_u64(x, "pmd_tables", c->pmd_tables);
+		json_put_u64(x, "pud_tables", c->pud_tables);
+		json_put_u64(x, "huge_blocks", c->huge_blocks);
+		json_put_u64(x, "scanned_bytes", c->scanned_bytes);
+		json_put_u64(o, "pte_tables", c->pte_tables);
+		json_put_u64(o, "used_pte_tables", c->used_pte_tables);
+		json_put_u64(o, "empty_pte_tables", c->empty_pte_tables);
+		json_put_u64(o, "empty_pte_table_bytes", c->empty_pte_tables * 4096);
+		json_object_object_add(o, "census", x);
+	}
+	print_json(o);
+	json_object_put(o);
+}
+
+static void print_table_show(const struct proc_sample *p,
+			     const struct pte_census *c)
+{
+	char b[16];
+
+	report_procs(stdout, p, 1, NULL);
+	if (!c)
+		return;
+	printf("\nexact census (%s, %s of mappings walked):\n", c->method,
+	       fmt_bytes(c->scanned_bytes, b));
+	printf("  PTE tables      %10llu\n", (unsigned long long)c->pte_tables);
+	printf("    mapping pages %10llu\n",
+	       (unsigned long long)c->used_pte_tables);
+	printf("    empty         %10llu  (%s)\n",
+	       (unsigned long long)c->empty_pte_tables,
+	       fmt_bytes(c->empty_pte_tables * 4096, b));
+	printf("  PMD tables      %10llu\n", (unsigned long long)c->pmd_tables);
+	printf("  PUD tables      %10llu\n", (unsigned long long)c->pud_tables);
+	printf("  THP blocks      %10llu  (mapped by PMD, no PTE table)\n",
+	       (unsigned long long)c->huge_blocks);
+}
+
+int cmd_show(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct show_opts o;
+	struct proc_sample p;
+	struct pte_census c;
+	int rc = show_parse(argc, argv, &o);
+
+	(void)ctx;
+	if (rc)
+		return rc < 0 ? PTW_OK : rc;
+	rc = read_sample(o.pid, &p);
+	if (!rc && o.exact)
+		rc = take_census(&o, &c);
+	if (rc)
+		return rc;
+	if (o.json)
+		print_json_show(&p, o.exact ? &c : NULL);
+	else
+		print_table_show(&p, o.exact ? &c : NULL);
+	return PTW_OK;
+}

@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Options and output shared by `ptwatch snapshot` and `ptwatch top`. */
+#include <errno.h>
+#include <math.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "view.h"
+#include "client.h"
+
+#define DAEMON_TIMEOUT_MS 2000
+
+static void view_help(bool is_top)
+{
+	printf("usage: ptwatch %s [--json] [-n N] [--sort waste|pte|rss]%s\n",
+	       is_top ? "top" : "snapshot",
+	       is_top ? " [-d SECONDS] [--once] [--iterations N]" : "");
+	printf("  --json        machine-readable output (docs/json-schema.md)\n"
+	       "  -n N          show the N largest processes (table default 20)\n"
+	       "  --sort KEY    order by waste (default), pte or rss\n");
+	if (is_top)
+		printf("  -d SECONDS    refresh interval (default 2)\n"
+		       "  --once        print one frame and exit\n"
+		       "  --iterations N  print N frames and exit\n");
+}
+
+static int parse_sort(const char *s, enum snapshot_sort *out)
+{
+	if (strcmp(s, "waste") == 0)
+		*out = SORT_WASTE;
+	else if (strcmp(s, "pte") == 0)
+		*out = SORT_PTE;
+	else if (strcmp(s, "rss") == 0)
+		*out = SORT_RSS;
+	else
+		return cli_error(PTW_USAGE, "--sort: '%s' is not one of "
+					    "waste, pte, rss", s);
+	return PTW_OK;
+}
+
+static int parse_count(const char *opt, const char *s, long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtol(s, &end, 10);
+	if (errno || *end || end == s || *out < 0)
+		return cli_error(PTW_USAGE, "%s: '%s' is not a count", opt, s);
+	return PTW_OK;
+}
+
+static int parse_interval(const char *s, double *out)
+{
+	char *end;
+
+	*out = strtod(s, &end);
+	if (*end || end == s || !(*out >= 0.1 && *out <= 86400))
+		return cli_error(PTW_USAGE, "-d: '%s' is not a number of "
+					    "seconds between 0.1 and 86400", s);
+	return PTW_OK;
+}
+
+int view_parse(int argc, char **argv, bool is_top, struct view_opts *v)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "sort", required_argument, NULL, 's' },
+		{ "once", no_argument, NULL, 'o' },
+		{ "iterations", required_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	long n = -1;
+	int c, rc = PTW_OK;
+
+	*v = (struct view_opts){ .limit = SIZE_MAX, .cgroup_limit = 10,
+				 .interval = 2 };
+	while (rc == PTW_OK &&
+	       (c = getopt_long(argc, argv, is_top ? "n:d:h" : "n:h", opts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			v->json = true;
+			break;
+		case 's':
+			rc = parse_sort(optarg, &v->sort);
+			break;
+		case 'n':
+			rc = parse_count("-n", optarg, &n);
+			break;
+		case 'd':
+			rc = parse_interval(optarg, &v->interval);
+			break;
+		case 'o':
+			v->once = true;
+			break;
+		case 'i':
+			rc = parse_count("--iterations", optarg, &v->iterations);
+			break;
+		case 'h':
+			view_help(is_top);
+			return -1;
+		default:
+			return PTW_USAGE; /* getopt printed the reason */
+		}
+	}
+	if (rc == PTW_OK && optind < argc)
+		rc = cli_error(PTW_USAGE, "unexpected argument '%s'",
+			       argv[optind]);
+	if (!is_top && (v->once || v->iterations))
+		rc = cli_error(PTW_USAGE, "--once/--iterations are for top");
+	if (n >= 0)
+		v->limit = v->cgroup_limit = n;
+	else if (!v->json)
+		v->limit = 20;
+	return rc;
+}
+
+/* 0 with vs filled from the daemon, or -errno when it cannot serve. */
+static int take_from_daemon(const struct cli_ctx *ctx, struct view_sample *vs)
+{
+	json_object *req = json_object_new_object(), *resp = NULL, *v;
+	int err;
+
+	json_object_object_add(req, "cmd", json_object_new_string("snapshot"));
+	err = client_request(ctx->socket_path, req, &resp, DAEMON_TIMEOUT_MS);
+	json_object_put(req);
+	if (!err && (!json_object_object_get_ex(resp, "ok", &v) ||
+		     !json_object_get_boolean(v)))
+		err = -EPROTO;
+	if (!err)
+		err = snapshot_from_json(resp, &vs->s);
+	if (!err && json_object_object_get_ex(resp, "daemon", &v))
+		vs->daemon = json_object_get(v);
+	json_object_put(resp);
+	if (err && err != -ENOENT && err != -ECONNREFUSED)
+		fprintf(stderr, "ptwatch: the daemon at %s did not answer "
+				"(%s); reading procfs instead\n",
+			ctx->socket_path, strerror(-err));
+	return err;
+}
+
+void view_free(struct view_sample *vs)
+{
+	snapshot_free(&vs->s);
+	json_object_put(vs->daemon);
+	vs->daemon = NULL;
+}
+
+int view_take(const struct cli_ctx *ctx, struct view_sample *vs,
+	      const struct view_opts *v)
+{
+	struct snapshot_opts o = { 0 };
+	struct snapshot *s = &vs->s;
+	int err;
+
+	vs->daemon = NULL;
+	if (!ctx->no_daemon && take_from_daemon(ctx, vs) == 0) {
+		snapshot_sort(s, v->sort);
+		return PTW_OK;
+	}
+	err = snapshot_take(s, &o);
+	if (err)
+		return cli_error(cli_exit_for_errno(-err),
+				 "cannot read /proc: %s", strerror(-err));
+	if (s->host.cgroup_version == 0)
+		fprintf(stderr, "ptwatch: no memory cgroup hierarchy under "
+				"/sys/fs/cgroup (neither v2 nor v1); "
+				"cgroups are not reported\n");
+	snapshot_sort(s, v->sort);
+	return PTW_OK;
+}
+
+void print_json(json_object *o)
+{
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+						       JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+struct proc_rate *view_daemon_rates(const struct view_sample *vs)
+{
+	json_object *rates, *procs;
+	struct proc_rate *r;
+
+	if (!vs->daemon ||
+	    !json_object_object_get_ex(vs->daemon, "rates", &rates) ||
+	    !json_object_object_get_ex(rates, "processes", &procs))
+		return NULL;
+	r = calloc(vs->s.nr_procs + 1, sizeof(*r));
+	for (size_t i = 0; r && i < json_object_array_length(procs); i++) {
+		json_object *p = json_object_array_get_idx(procs, i), *x;
+		pid_t pid = json_object_object_get_ex(p, "pid", &x) ?
+				    json_object_get_int(x) : 0;
+
+		for (size_t j = 0; j < vs->s.nr_procs; j++) {
+			if (vs->s.procs[j].pid != pid ||
+			    !json_object_object_get_ex(
+				    p, "page_tables_bytes_per_second", &x))
+				continue;
+			r[j] = (struct proc_rate){ json_object_get_double(x),
+						   NAN, true };
+		}
+	}
+	return r;
+}
+
+void view_print_json(const struct view_sample *vs, const struct view_opts *v)
+{
+	json_object *o = snapshot_to_json(&vs->s, v->limit);
+
+	if (vs->daemon) {
+		json_object_object_add(o, "source",
+				       json_object_new_string("daemon"));
+		json_object_object_add(o, "daemon", json_object_get(vs->daemon));
+	}
+	print_json(o);
+	json_object_put(o);
+}
+
+static size_t min_sz(size_t a, size_t b)
+{
+	return a < b ? a : b;
+}
+
+void view_print_table(const struct view_sample *vs, const struct view_opts *v,
+		      const struct proc_rate *rates)
+{
+	const struct snapshot *s = &vs->s;
+
+	report_host(stdout, &s->host, s->nr_procs,
+		    vs->daemon ? "daemon" : "procfs; no daemon");
+	report_procs(stdout, s->procs, min_sz(v->limit, s->nr_procs), rates);
+	if (s->nr_cgroups)
+		report_cgroups(stdout, s->cgroups,
+			       min_sz(v->cgroup_limit, s->nr_cgroups));
+}

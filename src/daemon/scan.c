@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The daemon's incremental sampler (scan.h). */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "scan.h"
+#include "procfs.h"
+
+static uint64_t now_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	const pid_t *x = a, *y = b;
+
+	return (*x > *y) - (*x < *y);
+}
+
+/* The PIDs in proc_root, sorted. */
+static int list_pids(const char *proc_root, pid_t **out, size_t *nr)
+{
+	size_t cap = 1024, n = 0;
+	pid_t *p = malloc(cap * sizeof(*p));
+	struct dirent *de;
+	DIR *d;
+
+	if (!p)
+		return -ENOMEM;
+	d = opendir(proc_root);
+	if (!d) {
+		free(p);
+		return -errno;
+	}
+	while ((de = readdir(d))) {
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		if (n == cap) {
+			pid_t *np = realloc(p, (cap *= 2) * sizeof(*p));
+
+			if (!np) {
+				closedir(d);
+				free(p);
+				return -ENOMEM;
+			}
+			p = np;
+		}
+		p[n++] = atoi(de->d_name);
+	}
+	closedir(d);
+	qsort(p, n, sizeof(*p), cmp_int);
+	*out = p;
+	*nr = n;
+	return 0;
+}
+
+static int grow(struct d_scan *sc, size_t want)
+{
+	size_t cap = sc->cap ? sc->cap : 256;
+	void *np, *nm;
+
+	if (want <= sc->cap)
+		return 0;
+	while (cap < want)
+		cap *= 2;
+	np = realloc(sc->snap.procs, cap * sizeof(*sc->snap.procs));
+	if (!np)
+		return -ENOMEM;
+	sc->snap.procs = np;
+	nm = realloc(sc->meta, cap * sizeof(*sc->meta));
+	if (!nm)
+		return -ENOMEM;
+	sc->meta = nm;
+	sc->cap = cap;
+	return 0;
+}
+
+/* Reads one process into p/m. false when it is gone or a kernel thread. */
+static bool read_one(struct d_scan *sc, int proc_fd, pid_t pid,
+		     struct proc_sample *p, struct d_proc_meta *m, bool known)
+{
+	struct proc_sample s;
+	int err = snapshot_read_proc(proc_fd, pid, sc->layout.version == 2,
+				     PTW_ROLLUP_MIN_PTE, &s);
+
+	if (err && err != -EACCES)
+		return false;
+	if (known) {
+		m->prev_ns = m->read_ns;
+		m->prev_pte = p->page_table_bytes;
+	} else {
+		*m = (struct d_proc_meta){0};
+	}
+	*p = s;
+	m->read_ns = now_ns(CLOCK_MONOTONIC);
+	m->partial = err == -EACCES;
+	m->gone = false;
+	return true;
+}
+
+/* Drops table entries whose PID is not in the listing; returns the PIDs
+ * of the listing that the table lacks (the new processes). */
+static int merge_listing(struct d_scan *sc, const pid_t *l, size_t nl,
+			 pid_t **fresh, size_t *nfresh)
+{
+	struct snapshot *s = &sc->snap;
+	size_t i = 0, j = 0, k = 0, nf = 0;
+	pid_t *f = malloc((nl + 1) * sizeof(*f));
+
+	if (!f)
+		return -ENOMEM;
+	while (i < s->nr_procs || k < nl) {
+		if (k == nl || (i < s->nr_procs && s->procs[i].pid < l[k])) {
+			i++; /* gone */
+		} else if (i == s->nr_procs || l[k] < s->procs[i].pid) {
+			f[nf++] = l[k++];
+		} else {
+			if (j != i) {
+				s->procs[j] = s->procs[i];
+				sc->meta[j] = sc->meta[i];
+			}
+			i++, j++, k++;
+		}
+	}
+	s->nr_procs = j;
+	*fresh = f;
+	*nfresh = nf;
+	return 0;
+}
+
+/* Re-reads up to budget known processes from the cursor on, wrapping. */
+static void refresh(struct d_scan *sc, int proc_fd, unsigned int budget)
+{
+	struct snapshot *s = &sc->snap;
+	size_t n = s->nr_procs, start = 0, todo;
+
+	if (!n)
+		return;
+	todo = budget && budget < n ? budget : n;
+	while (start < n && s->procs[start].pid < sc->cursor)
+		start++;
+	for (size_t c = 0; c < todo; c++) {
+		size_t i = (start + c) % n;
+
+		if (!read_one(sc, proc_fd, s->procs[i].pid, &s->procs[i],
+			      &sc->meta[i], true))
+			sc->meta[i].gone = true;
+		sc->cursor = s->procs[i].pid + 1;
+	}
+	sc->last_refreshed = todo;
+}
+
+/* Reads the new processes and merges them in, keeping PID order. */
+static int add_fresh(struct d_scan *sc, int proc_fd, const pid_t *f, size_t nf)
+{
+	struct snapshot *s = &sc->snap;
+	size_t n = s->nr_procs, added = 0;
+
+	if (grow(sc, n + nf))
+		return -ENOMEM;
+	/* read into the free tail, then merge the two sorted runs from the
+	 * back so nothing needs a second array */
+	for (size_t k = 0; k < nf; k++)
+		added += read_one(sc, proc_fd, f[k], &s->procs[n + added],
+				  &sc->meta[n + added], false);
+	sc->last_new = added;
+	if (added && n && s->procs[n - 1].pid > s->procs[n].pid) {
+		struct proc_sample tp;
+		struct d_proc_meta tm;
+
+		/* insertion from the back: new PIDs are nearly always the
+		 * largest, so this is linear in practice */
+		for (size_t a = n; a < n + added; a++) {
+			for (size_t b = a;
+			     b > 0 && s->procs[b - 1].pid > s->procs[b].pid;
+			     b--) {
+				tp = s->procs[b], s->procs[b] = s->procs[b - 1],
+				s->procs[b - 1] = tp;
+				tm = sc->meta[b], sc->meta[b] = sc->meta[b - 1],
+				sc->meta[b - 1] = tm;
+			}
+		}
+	}
+	s->nr_procs = n + added;
+	return 0;
+}
+
+static void drop_gone(struct d_scan *sc)
+{
+	struct snapshot *s = &sc->snap;
+	size_t j = 0;
+
+	for (size_t i = 0; i < s->nr_procs; i++) {
+		if (sc->meta[i].gone)
+			continue;
+		if (j != i) {
+			s->procs[j] = s->procs[i];
+			sc->meta[j] = sc->meta[i];
+		}
+		j++;
+	}
+	s->nr_procs = j;
+}
+
+static int cmp_waste(const void *a, const void *b, void *arg)
+{
+	const struct proc_sample *p = arg;
+	const struct proc_sample *x = &p[*(const uint32_t *)a];
+	const struct proc_sample *y = &p[*(const uint32_t *)b];
+
+	if (x->waste_bytes != y->waste_bytes)
+		return x->waste_bytes < y->waste_bytes ? 1 : -1;
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+static int finish(struct d_scan *sc)
+{
+	struct snapshot *s = &sc->snap;
+	uint32_t *o = realloc(sc->order, (s->nr_procs + 1) * sizeof(*o));
+
+	if (!o)
+		return -ENOMEM;
+	sc->order = o;
+	s->host.waste_bytes = 0;
+	s->host.unreadable = 0;
+	for (size_t i = 0; i < s->nr_procs; i++) {
+		o[i] = i;
+		s->host.waste_bytes += s->procs[i].waste_bytes;
+		s->host.unreadable += sc->meta[i].partial;
+	}
+	qsort_r(o, s->nr_procs, sizeof(*o), cmp_waste, s->procs);
+	free(s->cgroups);
+	s->cgroups = NULL;
+	s->nr_cgroups = 0;
+	return cgroup_collect(&sc->layout, s);
+}
+
+int d_scan_sample(struct d_scan *sc, const struct d_scan_opts *o)
+{
+	struct host_sample h = {0};
+	pid_t *l = NULL, *f = NULL;
+	size_t nl = 0, nf = 0;
+	int proc_fd, err;
+
+	err = snapshot_read_host(o->proc_root, &h);
+	if (err)
+		return err;
+	if (!sc->have_layout) {
+		cgroup_detect(o->cgroup_root, &sc->layout);
+		sc->have_layout = true;
+	}
+	h.cgroup_version = sc->layout.version;
+	err = list_pids(o->proc_root, &l, &nl);
+	if (err)
+		return err;
+	proc_fd = open(o->proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (proc_fd < 0) {
+		free(l);
+		return -errno;
+	}
+	sc->snap.host = h;
+	err = merge_listing(sc, l, nl, &f, &nf);
+	if (!err) {
+		refresh(sc, proc_fd, o->budget);
+		err = add_fresh(sc, proc_fd, f, nf);
+	}
+	close(proc_fd);
+	free(l);
+	free(f);
+	drop_gone(sc);
+	return err ? err : finish(sc);
+}
+
+const struct proc_sample *d_scan_nth(const struct d_scan *sc, size_t i)
+{
+	return &sc->snap.procs[sc->order[i]];
+}
+
+size_t d_scan_nth_index(const struct d_scan *sc, size_t i)
+{
+	return sc->order[i];
+}
+
+double d_scan_rate(const struct d_scan *sc, size_t idx)
+{
+	const struct d_proc_meta *m = &sc->meta[idx];
+
+	if (!m->prev_ns || m->read_ns <= m->prev_ns)
+		return NAN;
+	return ((double)sc->snap.procs[idx].page_table_bytes -
+		(double)m->prev_pte) /
+	       ((double)(m->read_ns - m->prev_ns) / 1e9);
+}
+
+long d_scan_find(const struct d_scan *sc, pid_t pid)
+{
+	size_t lo = 0, hi = sc->snap.nr_procs;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (sc->snap.procs[mid].pid == pid)
+			return mid;
+		if (sc->snap.procs[mid].pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+void d_scan_free(struct d_scan *sc)
+{
+	snapshot_free(&sc->snap);
+	free(sc->meta);
+	free(sc->order);
+	*sc = (struct d_scan){0};
+}
