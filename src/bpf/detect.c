@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "detect.h"
+#include "kallsyms.h"
 
 /* CAP_BPF (39) with CAP_PERFMON (38), or CAP_SYS_ADMIN (21), in the
  * effective set: what loading and attaching tracing programs takes. */
@@ -64,25 +65,6 @@ bool bpf_detect_raw_tp(const struct bpf_detect *d, const char *name)
 	return false;
 }
 
-/* One pass over /proc/kallsyms: found[i] for each text symbol fns[i]. */
-static void kallsyms_scan(const char *const *fns, int n, bool *found)
-{
-	FILE *f = fopen("/proc/kallsyms", "r");
-	char line[512], name[256], type;
-
-	memset(found, 0, n * sizeof(*found));
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%*s %c %255s", &type, name) != 2 ||
-		    (type != 't' && type != 'T'))
-			continue;
-		for (int i = 0; i < n; i++)
-			found[i] |= !strcmp(name, fns[i]);
-	}
-	fclose(f);
-}
-
 void bpf_detect_kallsyms_prefetch(struct bpf_detect *d, const char *const *fns,
 				  int n)
 {
@@ -91,19 +73,16 @@ void bpf_detect_kallsyms_prefetch(struct bpf_detect *d, const char *const *fns,
 	for (int i = 0; i < n; i++)
 		d->sym_name[i] = fns[i];
 	d->nsyms = n;
-	kallsyms_scan(fns, n, d->sym_found);
+	kallsyms_find_text(fns, n, d->sym_found);
 }
 
 bool bpf_detect_kallsyms(const struct bpf_detect *d, const char *fn)
 {
-	bool found;
-
 	for (int i = 0; i < d->nsyms; i++) {
 		if (!strcmp(d->sym_name[i], fn))
 			return d->sym_found[i];
 	}
-	kallsyms_scan(&fn, 1, &found);
-	return found;
+	return kallsyms_has_text(fn);
 }
 
 bool bpf_detect_kprobe_blacklisted(const char *fn)

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "kallsyms.h"
 #include "kfeatures.h"
 
 /* Reads an integer sysctl below root ("vm/pt_reclaim"); -1 when absent. */
@@ -48,23 +49,6 @@ static bool config_has(const char *path, const char *line)
 	while (!found && gzgets(f, buf, sizeof(buf)))
 		found = strncmp(buf, line, n) == 0 && (buf[n] == '\n' || !buf[n]);
 	gzclose(f);
-	return found;
-}
-
-/* Is `sym` a kernel text symbol? Names are readable without root. */
-static bool kallsyms_has(const char *sym)
-{
-	FILE *f = fopen("/proc/kallsyms", "r");
-	char line[512], name[256], type;
-	bool found = false;
-
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%*s %c %255s", &type, name) == 2)
-			found = strcmp(name, sym) == 0;
-	}
-	fclose(f);
 	return found;
 }
 
@@ -115,7 +99,7 @@ static enum pt_reclaim_mode probe_pt_reclaim(const char *release,
 		return PT_RECLAIM_SYSCTL;
 	*value = -1;
 	if (kernel_config_has(release, "CONFIG_PT_RECLAIM=y") ||
-	    kallsyms_has("try_to_free_pte"))
+	    kallsyms_has_text("try_to_free_pte"))
 		return PT_RECLAIM_BUILTIN;
 	return PT_RECLAIM_ABSENT;
 }

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The one /proc/kallsyms scanner (include/kallsyms.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kallsyms.h"
+
+int kallsyms_find_text(const char *const *names, size_t n, bool *found)
+{
+	FILE *f = fopen("/proc/kallsyms", "re");
+	char line[512], name[256], type;
+
+	memset(found, 0, n * sizeof(*found));
+	if (!f)
+		return -errno;
+	/* "ffffffff81000000 T name [module]": 200k lines, one pass for all */
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*s %c %255s", &type, name) != 2 ||
+		    (type != 't' && type != 'T'))
+			continue;
+		for (size_t i = 0; i < n; i++)
+			found[i] |= !strcmp(name, names[i]);
+	}
+	fclose(f);
+	return 0;
+}
+
+bool kallsyms_has_text(const char *name)
+{
+	bool found;
+
+	kallsyms_find_text(&name, 1, &found);
+	return found;
+}
