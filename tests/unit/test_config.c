@@ -1,33 +1,38 @@
 // SPDX-License-Identifier: GPL-2.0
 /* ptwatchd's config parser: the shipped file, errors that name file, line
  * and key, and a bad file that leaves the running config untouched. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "daemon/config.h"
+#include "fixture.h"
 
 #define SHIPPED FIXTURES "/../../configs/ptwatchd.conf"
 
-static char path[] = "/tmp/ptw-conf-XXXXXX";
+static char dir[64];
 
+/* The config file of this test, replaced by each call. */
 static const char *write_conf(const char *text)
 {
-	static char p[64];
-	FILE *f;
+	static char p[128];
 
-	strcpy(p, path);
-	f = fdopen(mkstemp(p), "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	snprintf(p, sizeof(p), "%s/ptwatchd.conf", dir);
+	fixture_write(NULL, p, text);
 	return p;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	fixture_tmpdir(dir, sizeof(dir), "ptw-conf");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	return fixture_rmtree(dir);
 }
 
 static void shipped_config_equals_the_defaults(void **state)
@@ -64,7 +69,6 @@ static void values_and_units_parse(void **state)
 	assert_int_equal(c.reclaim.min_interval, 300);
 	assert_false(c.reclaim.dry_run);
 	assert_true(c.reclaim.on_threshold == 2.5);
-	unlink(p);
 }
 
 static void expect_error(const char *text, const char *want)
@@ -83,7 +87,6 @@ static void expect_error(const char *text, const char *want)
 	}
 	/* nothing of the bad file was applied */
 	assert_memory_equal(&c, &before, sizeof(c));
-	unlink(p);
 }
 
 static void errors_name_file_line_and_key(void **state)
@@ -126,5 +129,5 @@ int main(void)
 	    cmocka_unit_test(missing_file_is_an_error),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "daemon/metrics.h"
+#include "fixture.h"
 
 static struct d_state st;
 
@@ -138,14 +139,14 @@ static void labels_are_escaped(void **state)
 
 static void textfile_is_replaced_whole(void **state)
 {
-	char dir[] = "/tmp/ptw-prom-XXXXXX", path[64], buf[64];
+	char dir[64], path[128], buf[64];
 	struct dirent *de;
 	int files = 0;
 	FILE *f;
 	DIR *d;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
+	fixture_tmpdir(dir, sizeof(dir), "ptw-prom");
 	assert_int_equal(d_metrics_write_textfile(dir, "a 1\n", 4), 0);
 	assert_int_equal(d_metrics_write_textfile(dir, "b 2\n", 4), 0);
 	snprintf(path, sizeof(path), "%s/ptwatch.prom", dir);
@@ -160,8 +161,7 @@ static void textfile_is_replaced_whole(void **state)
 		files += de->d_name[0] != '.';
 	closedir(d);
 	assert_int_equal(files, 1);
-	unlink(path);
-	rmdir(dir);
+	assert_int_equal(fixture_rmtree(dir), 0);
 	/* a directory that is not there is an error, not a crash */
 	assert_int_not_equal(
 	    d_metrics_write_textfile("/nonexistent/dir", "x", 1), 0);

@@ -1,19 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The knob policy state machine: hysteresis, rate limit, dry run, back-off,
  * and the knob's saved original and rollback after a crash. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "daemon/knob.h"
 #include "daemon/policy.h"
+#include "fixture.h"
 
 static const struct d_policy_cfg base = {
     .mode = D_MODE_AUTO,
@@ -222,47 +217,19 @@ static void unreadable_knob_decides_nothing(void **state)
 
 static char dir[64];
 
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-static int read_file_int(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	int v = -1;
-
-	assert_non_null(f);
-	assert_int_equal(fscanf(f, "%d", &v), 1);
-	fclose(f);
-	return v;
-}
-
 static int setup_dir(void **state)
 {
-	char p[128];
-
 	(void)state;
-	strcpy(dir, "/tmp/ptw-knob-XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	snprintf(p, sizeof(p), "%s/vm", dir);
-	mkdir(p, 0755);
-	snprintf(p, sizeof(p), "%s/vm/pt_reclaim", dir);
-	write_file(p, "0\n");
+	fixture_tmpdir(dir, sizeof(dir), "ptw-knob");
+	fixture_mkdirs(dir, "vm");
+	fixture_write(dir, "vm/pt_reclaim", "0\n");
 	return 0;
 }
 
 static int teardown_dir(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) ? -1 : 0;
+	return fixture_rmtree(dir);
 }
 
 static void crash_then_start_rolls_back(void **state)
@@ -276,11 +243,11 @@ static void crash_then_start_rolls_back(void **state)
 	d_knob_init(&k, "vm.pt_reclaim", dir);
 	assert_int_equal(d_knob_read(&k), 0);
 	assert_int_equal(d_knob_write(&k, 1, dir, D_ACTOR_POLICY, "test"), 0);
-	assert_int_equal(read_file_int(knob), 1);
+	assert_int_equal(fixture_read_int(knob), 1);
 	assert_int_equal(access(saved, F_OK), 0);
 	/* the process "crashes" here: no d_knob_exit. The next start: */
 	assert_int_equal(d_knob_rollback_saved(dir), 1);
-	assert_int_equal(read_file_int(knob), 0);
+	assert_int_equal(fixture_read_int(knob), 0);
 	assert_int_not_equal(access(saved, F_OK), 0);
 }
 
@@ -291,13 +258,13 @@ static void rollback_leaves_an_admins_value(void **state)
 
 	(void)state;
 	snprintf(knob, sizeof(knob), "%s/vm/pt_reclaim", dir);
-	write_file(knob, "0\n");
+	fixture_write(NULL, knob, "0\n");
 	d_knob_init(&k, "vm.pt_reclaim", dir);
 	d_knob_read(&k);
 	assert_int_equal(d_knob_write(&k, 1, dir, D_ACTOR_POLICY, "test"), 0);
-	write_file(knob, "2\n"); /* an admin's own value after ours */
+	fixture_write(NULL, knob, "2\n"); /* an admin's own value after ours */
 	assert_int_equal(d_knob_rollback_saved(dir), 0);
-	assert_int_equal(read_file_int(knob), 2);
+	assert_int_equal(fixture_read_int(knob), 2);
 }
 
 static void clean_exit_rolls_back_only_if_asked(void **state)
@@ -307,21 +274,21 @@ static void clean_exit_rolls_back_only_if_asked(void **state)
 
 	(void)state;
 	snprintf(knob, sizeof(knob), "%s/vm/pt_reclaim", dir);
-	write_file(knob, "0\n");
+	fixture_write(NULL, knob, "0\n");
 	d_knob_init(&k, "vm.pt_reclaim", dir);
 	d_knob_read(&k);
 	d_knob_write(&k, 1, dir, D_ACTOR_POLICY, "test");
 	d_knob_exit(&k, dir, false);
-	assert_int_equal(read_file_int(knob), 1);
+	assert_int_equal(fixture_read_int(knob), 1);
 	/* nothing left to roll back at the next start */
 	assert_int_equal(d_knob_rollback_saved(dir), 0);
-	assert_int_equal(read_file_int(knob), 1);
+	assert_int_equal(fixture_read_int(knob), 1);
 
 	d_knob_init(&k, "vm.pt_reclaim", dir);
 	d_knob_read(&k);
 	d_knob_write(&k, 0, dir, D_ACTOR_POLICY, "test");
 	d_knob_exit(&k, dir, true);
-	assert_int_equal(read_file_int(knob), 1);
+	assert_int_equal(fixture_read_int(knob), 1);
 }
 
 int main(void)

@@ -2,77 +2,56 @@
 /* The daemon's incremental sampler on a fake /proc: new processes at once,
  * exited ones dropped, a bounded round-robin of re-reads, PID order kept
  * when a PID below the others appears (PID wrap), rates, waste order. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "daemon/scan.h"
+#include "fixture.h"
 
 static char root[64];
-
-static void put(const char *rel, const char *text)
-{
-	char p[256];
-	FILE *f;
-
-	snprintf(p, sizeof(p), "%s/%s", root, rel);
-	f = fopen(p, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
 
 /* A process with VmPTE kB of page tables and rss kB resident. */
 static void proc(int pid, unsigned int pte_kb, unsigned int rss_kb)
 {
 	char d[128], text[512];
 
-	snprintf(d, sizeof(d), "%s/%d", root, pid);
-	mkdir(d, 0755);
+	snprintf(d, sizeof(d), "%d", pid);
+	fixture_mkdirs(root, d);
 	snprintf(
 	    text, sizeof(text),
 	    "Name:\tp%d\nTgid:\t%d\nVmRSS:\t%u kB\nRssAnon:\t%u kB\n"
 	    "RssFile:\t0 kB\nRssShmem:\t0 kB\nVmSwap:\t0 kB\nVmPTE:\t%u kB\n",
 	    pid, pid, rss_kb, rss_kb, pte_kb);
 	snprintf(d, sizeof(d), "%d/status", pid);
-	put(d, text);
+	fixture_write(root, d, text);
 	snprintf(d, sizeof(d), "%d/cgroup", pid);
-	put(d, "0::/\n");
+	fixture_write(root, d, "0::/\n");
 }
 
 static void gone(int pid)
 {
-	char cmd[128];
+	char d[128];
 
-	snprintf(cmd, sizeof(cmd), "rm -rf %s/%d", root, pid);
-	assert_int_equal(system(cmd), 0);
+	snprintf(d, sizeof(d), "%s/%d", root, pid);
+	assert_int_equal(fixture_rmtree(d), 0);
 }
 
 static int setup(void **state)
 {
 	(void)state;
-	strcpy(root, "/tmp/ptw-scan-XXXXXX");
-	assert_non_null(mkdtemp(root));
-	put("meminfo", "MemTotal: 1048576 kB\nMemAvailable: 524288 kB\n"
-		       "PageTables: 4096 kB\nSecPageTables: 0 kB\n");
+	fixture_tmpdir(root, sizeof(root), "ptw-scan");
+	fixture_write(root, "meminfo",
+		      "MemTotal: 1048576 kB\nMemAvailable: 524288 kB\n"
+		      "PageTables: 4096 kB\nSecPageTables: 0 kB\n");
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
-	return system(cmd) ? -1 : 0;
+	return fixture_rmtree(root);
 }
 
 static void sample(struct d_scan *sc, unsigned int budget)

@@ -3,75 +3,43 @@
  * snapshot_take over a /proc and a v1 memory cgroup tree built in a temp
  * directory from captured fixtures; and the JSON round trip.
  */
-#include <errno.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#include <cmocka.h>
 
 #include "fixture.h"
 #include "snapshot.h"
 
-static char root[] = "/tmp/ptwatch-unit.XXXXXX";
-static char proc[256], cg[256];
-
-static void put(const char *dir, const char *name, const char *text)
-{
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-static void mkdirs(const char *base, const char *rel)
-{
-	char path[512];
-
-	snprintf(path, sizeof(path), "mkdir -p '%s/%s'", base, rel);
-	assert_int_equal(system(path), 0);
-}
+static char root[64], proc[256], cg[256];
 
 static int setup(void **state)
 {
 	char dir[512];
 
 	(void)state;
-	assert_non_null(mkdtemp(root));
+	fixture_tmpdir(root, sizeof(root), "ptwatch-unit");
 	snprintf(proc, sizeof(proc), "%s/proc", root);
 	snprintf(cg, sizeof(cg), "%s/cgroup", root);
-	mkdirs(proc, "100");
-	mkdirs(proc, "2");
-	mkdirs(proc, "self"); /* not a PID: ignored */
-	mkdirs(cg, "memory/process_api/ebf4c1b4204f541d06d5f6c60de7fe2b");
-	mkdirs(cg, "memory/other");
-	put(proc, "meminfo", fixture("meminfo-6.18.txt"));
+	fixture_mkdirs(proc, "100");
+	fixture_mkdirs(proc, "2");
+	fixture_mkdirs(proc, "self"); /* not a PID: ignored */
+	fixture_mkdirs(cg, "memory/process_api/ebf4c1b4204f541d06d5f6c60de7fe2b");
+	fixture_mkdirs(cg, "memory/other");
+	fixture_write(proc, "meminfo", fixture("meminfo-6.18.txt"));
 	snprintf(dir, sizeof(dir), "%s/100", proc);
-	put(dir, "status", fixture("status-cat.txt"));
-	put(dir, "smaps_rollup", fixture("smaps_rollup-cat.txt"));
-	put(dir, "cgroup", fixture("cgroup-hybrid-v1.txt"));
+	fixture_write(dir, "status", fixture("status-cat.txt"));
+	fixture_write(dir, "smaps_rollup", fixture("smaps_rollup-cat.txt"));
+	fixture_write(dir, "cgroup", fixture("cgroup-hybrid-v1.txt"));
 	snprintf(dir, sizeof(dir), "%s/2", proc);
-	put(dir, "status", fixture("status-kthread.txt"));
+	fixture_write(dir, "status", fixture("status-kthread.txt"));
 	snprintf(dir, sizeof(dir), "%s/memory", cg);
-	put(dir, "memory.stat", fixture("memory.stat-v1.txt"));
+	fixture_write(dir, "memory.stat", fixture("memory.stat-v1.txt"));
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	char cmd[300];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	return system(cmd);
+	return fixture_rmtree(root);
 }
 
 static const struct cgroup_sample *find(const struct snapshot *s,
