@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The snapshot as JSON: the schema of docs/json-schema.md (version 1). */
+/*
+ * The snapshot as JSON: the schema of docs/json-schema.md (version 1).
+ * One table of fields per object drives both the writer and the reader, so
+ * that what ptwatchd sends and what `ptwatch` reads back cannot drift
+ * apart: a field added to a table is written and read.
+ */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,50 +16,172 @@
 
 #define PTW_SCHEMA_VERSION 1
 
-json_object *host_sample_to_json(const struct host_sample *h)
+enum field_kind {
+	FK_U64,    /* uint64_t */
+	FK_UINT,   /* unsigned int */
+	FK_PID,    /* pid_t */
+	FK_STR,    /* char[size], NUL-terminated */
+	FK_SOURCE, /* const char *, one of cgroup_sources[] */
+	FK_RSS,    /* written only: rss_anon + rss_file + rss_shmem */
+};
+
+struct field {
+	const char *key;
+	enum field_kind kind;
+	size_t off, size;
+};
+
+/*
+ * FIELD(kind, "key", struct, member). The member's C type is checked
+ * against the kind at compile time: a mismatch makes an array of negative
+ * size.
+ */
+#define KIND_CTYPE_OK(kind, v)                                                 \
+	_Generic((v), uint64_t: (kind) == FK_U64,                              \
+		 unsigned int: (kind) == FK_UINT,                              \
+		 pid_t: (kind) == FK_PID,                                      \
+		 char *: (kind) == FK_STR,                                     \
+		 const char *: (kind) == FK_SOURCE,                            \
+		 default: 0)
+#define FIELD(kind, key, type, m)                                              \
+	{                                                                      \
+		key, kind, offsetof(type, m),                                  \
+		    sizeof(((type *)0)->m) +                                   \
+			0 * sizeof(char[KIND_CTYPE_OK(kind, ((type *)0)->m)    \
+						? 1                            \
+						: -1])                         \
+	}
+
+/* The first is what a reader assumes for an unknown value. */
+static const char *const cgroup_sources[] = {"processes", "memory.stat"};
+
+static const struct field host_fields[] = {
+	FIELD(FK_STR, "kernel", struct host_sample, kernel),
+	FIELD(FK_U64, "timestamp_ns", struct host_sample, realtime_ns),
+	FIELD(FK_U64, "mem_total_bytes", struct host_sample, mem_total),
+	FIELD(FK_U64, "page_tables_bytes", struct host_sample, page_tables),
+	FIELD(FK_U64, "sec_page_tables_bytes", struct host_sample,
+	      sec_page_tables),
+	FIELD(FK_U64, "waste_bytes", struct host_sample, waste_bytes),
+	FIELD(FK_UINT, "cgroup_version", struct host_sample, cgroup_version),
+	FIELD(FK_UINT, "processes_partial", struct host_sample, unreadable),
+};
+
+static const struct field proc_fields[] = {
+	FIELD(FK_PID, "pid", struct proc_sample, pid),
+	FIELD(FK_STR, "comm", struct proc_sample, comm),
+	FIELD(FK_STR, "cgroup", struct proc_sample, cgroup),
+	{"rss_bytes", FK_RSS, 0, 0},
+	FIELD(FK_U64, "rss_anon_bytes", struct proc_sample, rss_anon),
+	FIELD(FK_U64, "rss_file_bytes", struct proc_sample, rss_file),
+	FIELD(FK_U64, "rss_shmem_bytes", struct proc_sample, rss_shmem),
+	FIELD(FK_U64, "swap_bytes", struct proc_sample, swap),
+	FIELD(FK_U64, "thp_bytes", struct proc_sample, thp_bytes),
+	FIELD(FK_U64, "page_table_bytes", struct proc_sample,
+	      page_table_bytes),
+	FIELD(FK_U64, "needed_page_table_bytes", struct proc_sample,
+	      needed_bytes),
+	FIELD(FK_U64, "waste_bytes", struct proc_sample, waste_bytes),
+};
+
+static const struct field cgroup_fields[] = {
+	FIELD(FK_STR, "path", struct cgroup_sample, path),
+	FIELD(FK_U64, "page_table_bytes", struct cgroup_sample,
+	      page_table_bytes),
+	FIELD(FK_U64, "waste_bytes", struct cgroup_sample, waste_bytes),
+	FIELD(FK_UINT, "processes", struct cgroup_sample, nr_procs),
+	FIELD(FK_SOURCE, "source", struct cgroup_sample, source),
+};
+
+#define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
+
+static json_object *field_value(const struct field *f, const void *obj)
+{
+	const char *p = (const char *)obj + f->off;
+	const struct proc_sample *ps = obj;
+
+	switch (f->kind) {
+	case FK_U64:
+		return json_object_new_uint64(*(const uint64_t *)p);
+	case FK_UINT:
+		return json_object_new_int64(*(const unsigned int *)p);
+	case FK_PID:
+		return json_object_new_int(*(const pid_t *)p);
+	case FK_STR:
+		return json_object_new_string(p);
+	case FK_SOURCE:
+		return json_object_new_string(*(const char *const *)p);
+	case FK_RSS:
+		return json_object_new_uint64(ps->rss_anon + ps->rss_file +
+					      ps->rss_shmem);
+	}
+	return NULL;
+}
+
+static json_object *fields_to_json(const struct field *t, size_t n,
+				   const void *obj)
 {
 	json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "kernel", json_object_new_string(h->kernel));
-	json_put_u64(o, "timestamp_ns", h->realtime_ns);
-	json_put_u64(o, "mem_total_bytes", h->mem_total);
-	json_put_u64(o, "page_tables_bytes", h->page_tables);
-	json_put_u64(o, "sec_page_tables_bytes", h->sec_page_tables);
-	json_put_u64(o, "waste_bytes", h->waste_bytes);
-	json_put_int(o, "cgroup_version", h->cgroup_version);
-	json_put_int(o, "processes_partial", h->unreadable);
+	for (size_t i = 0; i < n; i++)
+		json_object_object_add(o, t[i].key, field_value(&t[i], obj));
 	return o;
+}
+
+static const char *source_from(const char *s)
+{
+	for (size_t i = 0; s && i < NFIELDS(cgroup_sources); i++) {
+		if (!strcmp(s, cgroup_sources[i]))
+			return cgroup_sources[i];
+	}
+	return cgroup_sources[0];
+}
+
+/* A missing field reads as 0 or "", as writers older than it left it. */
+static void field_read(const struct field *f, json_object *v, void *obj)
+{
+	char *p = (char *)obj + f->off;
+
+	switch (f->kind) {
+	case FK_U64:
+		*(uint64_t *)p = v ? json_object_get_uint64(v) : 0;
+		break;
+	case FK_UINT:
+		*(unsigned int *)p = v ? json_object_get_uint64(v) : 0;
+		break;
+	case FK_PID:
+		*(pid_t *)p = v ? json_object_get_int(v) : 0;
+		break;
+	case FK_STR:
+		snprintf(p, f->size, "%s", v ? json_object_get_string(v) : "");
+		break;
+	case FK_SOURCE:
+		*(const char **)p = source_from(json_object_get_string(v));
+		break;
+	case FK_RSS:
+		break;
+	}
+}
+
+static void fields_from_json(json_object *o, const struct field *t, size_t n,
+			     void *obj)
+{
+	for (size_t i = 0; i < n; i++) {
+		json_object *v = NULL;
+
+		json_object_object_get_ex(o, t[i].key, &v);
+		field_read(&t[i], v, obj);
+	}
+}
+
+json_object *host_sample_to_json(const struct host_sample *h)
+{
+	return fields_to_json(host_fields, NFIELDS(host_fields), h);
 }
 
 json_object *proc_sample_to_json(const struct proc_sample *p)
 {
-	json_object *o = json_object_new_object();
-
-	json_put_int(o, "pid", p->pid);
-	json_object_object_add(o, "comm", json_object_new_string(p->comm));
-	json_object_object_add(o, "cgroup", json_object_new_string(p->cgroup));
-	json_put_u64(o, "rss_bytes", p->rss_anon + p->rss_file + p->rss_shmem);
-	json_put_u64(o, "rss_anon_bytes", p->rss_anon);
-	json_put_u64(o, "rss_file_bytes", p->rss_file);
-	json_put_u64(o, "rss_shmem_bytes", p->rss_shmem);
-	json_put_u64(o, "swap_bytes", p->swap);
-	json_put_u64(o, "thp_bytes", p->thp_bytes);
-	json_put_u64(o, "page_table_bytes", p->page_table_bytes);
-	json_put_u64(o, "needed_page_table_bytes", p->needed_bytes);
-	json_put_u64(o, "waste_bytes", p->waste_bytes);
-	return o;
-}
-
-static json_object *cgroup_to_json(const struct cgroup_sample *c)
-{
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "path", json_object_new_string(c->path));
-	json_put_u64(o, "page_table_bytes", c->page_table_bytes);
-	json_put_u64(o, "waste_bytes", c->waste_bytes);
-	json_put_int(o, "processes", c->nr_procs);
-	json_object_object_add(o, "source", json_object_new_string(c->source));
-	return o;
+	return fields_to_json(proc_fields, NFIELDS(proc_fields), p);
 }
 
 json_object *snapshot_to_json(const struct snapshot *s, size_t max_procs)
@@ -65,70 +193,16 @@ json_object *snapshot_to_json(const struct snapshot *s, size_t max_procs)
 	for (size_t i = 0; i < s->nr_procs && i < max_procs; i++)
 		json_object_array_add(procs, proc_sample_to_json(&s->procs[i]));
 	for (size_t i = 0; i < s->nr_cgroups; i++)
-		json_object_array_add(cgs, cgroup_to_json(&s->cgroups[i]));
+		json_object_array_add(cgs,
+				      fields_to_json(cgroup_fields,
+						     NFIELDS(cgroup_fields),
+						     &s->cgroups[i]));
 	json_put_int(o, "schema_version", PTW_SCHEMA_VERSION);
 	json_object_object_add(o, "source", json_object_new_string("procfs"));
 	json_object_object_add(o, "host", host_sample_to_json(&s->host));
 	json_object_object_add(o, "processes", procs);
 	json_object_object_add(o, "cgroups", cgs);
 	return o;
-}
-
-static uint64_t get_u64(json_object *o, const char *key)
-{
-	json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_uint64(v)
-						     : 0;
-}
-
-static void get_str(json_object *o, const char *key, char *dst, size_t len)
-{
-	json_object *v;
-
-	snprintf(dst, len, "%s", json_object_object_get_ex(o, key, &v) ?
-					 json_object_get_string(v) : "");
-}
-
-static void host_from_json(json_object *o, struct host_sample *h)
-{
-	get_str(o, "kernel", h->kernel, sizeof(h->kernel));
-	h->realtime_ns = get_u64(o, "timestamp_ns");
-	h->mem_total = get_u64(o, "mem_total_bytes");
-	h->page_tables = get_u64(o, "page_tables_bytes");
-	h->sec_page_tables = get_u64(o, "sec_page_tables_bytes");
-	h->waste_bytes = get_u64(o, "waste_bytes");
-	h->cgroup_version = get_u64(o, "cgroup_version");
-	h->unreadable = get_u64(o, "processes_partial");
-}
-
-static void proc_from_json(json_object *o, struct proc_sample *p)
-{
-	p->pid = get_u64(o, "pid");
-	get_str(o, "comm", p->comm, sizeof(p->comm));
-	get_str(o, "cgroup", p->cgroup, sizeof(p->cgroup));
-	p->rss_anon = get_u64(o, "rss_anon_bytes");
-	p->rss_file = get_u64(o, "rss_file_bytes");
-	p->rss_shmem = get_u64(o, "rss_shmem_bytes");
-	p->swap = get_u64(o, "swap_bytes");
-	p->thp_bytes = get_u64(o, "thp_bytes");
-	p->page_table_bytes = get_u64(o, "page_table_bytes");
-	p->needed_bytes = get_u64(o, "needed_page_table_bytes");
-	p->waste_bytes = get_u64(o, "waste_bytes");
-}
-
-static void cgroup_from_json(json_object *o, struct cgroup_sample *c)
-{
-	json_object *v;
-
-	get_str(o, "path", c->path, sizeof(c->path));
-	c->page_table_bytes = get_u64(o, "page_table_bytes");
-	c->waste_bytes = get_u64(o, "waste_bytes");
-	c->nr_procs = get_u64(o, "processes");
-	c->source = json_object_object_get_ex(o, "source", &v) &&
-				    strcmp(json_object_get_string(v),
-					   "memory.stat") == 0 ?
-			    "memory.stat" : "processes";
 }
 
 int snapshot_from_json(json_object *o, struct snapshot *s)
@@ -142,7 +216,7 @@ int snapshot_from_json(json_object *o, struct snapshot *s)
 	    !json_object_is_type(procs, json_type_array) ||
 	    !json_object_is_type(cgs, json_type_array))
 		return -EPROTO;
-	host_from_json(host, &s->host);
+	fields_from_json(host, host_fields, NFIELDS(host_fields), &s->host);
 	s->nr_procs = json_object_array_length(procs);
 	s->nr_cgroups = json_object_array_length(cgs);
 	s->procs = calloc(s->nr_procs + 1, sizeof(*s->procs));
@@ -152,9 +226,12 @@ int snapshot_from_json(json_object *o, struct snapshot *s)
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < s->nr_procs; i++)
-		proc_from_json(json_object_array_get_idx(procs, i), &s->procs[i]);
+		fields_from_json(json_object_array_get_idx(procs, i),
+				 proc_fields, NFIELDS(proc_fields),
+				 &s->procs[i]);
 	for (size_t i = 0; i < s->nr_cgroups; i++)
-		cgroup_from_json(json_object_array_get_idx(cgs, i),
+		fields_from_json(json_object_array_get_idx(cgs, i),
+				 cgroup_fields, NFIELDS(cgroup_fields),
 				 &s->cgroups[i]);
 	return 0;
 }
