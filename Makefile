@@ -7,6 +7,7 @@
 #   make deps       install every Debian package the build and tests need
 #   make test       build and run every test suite
 #   make test-long  the kernel suites at full length (docs/kernel-stress.md)
+#   make check-format  user-space C against .clang-format (make format fixes)
 #   make install    DESTDIR=... PREFIX=/usr
 SHELL    := /bin/bash
 BUILD    ?= build
@@ -24,7 +25,7 @@ LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lelf -lz -lm
 .PHONY: all deps test test-long install clean
 all:
 
-include mk/deps.mk mk/c.mk
+include mk/deps.mk mk/c.mk mk/format.mk
 # src/ in link order: a fragment may use the libraries named before it
 # (core <- bpf loader <- daemon, cli).
 include src/core/build.mk src/bpf/build.mk src/daemon/build.mk src/cli/build.mk

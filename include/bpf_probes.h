@@ -28,12 +28,12 @@
 #include "ptwatch_bpf.h"
 
 enum ptw_probe {
-	PTW_PROBE_PMD_INSTALL,   /* "pmd_install": PTE tables installed */
+	PTW_PROBE_PMD_INSTALL,	 /* "pmd_install": PTE tables installed */
 	PTW_PROBE_FREE_PGTABLES, /* "free_pgtables": tables freed, unmap/exit */
-	PTW_PROBE_ZAP,           /* "zap_pte_range": PTEs zapped, batches */
-	PTW_PROBE_RECLAIM,       /* "pte_reclaim": empty tables reclaimed */
-	PTW_PROBE_MADVISE,       /* "madvise": DONTNEED/FREE calls, bytes */
-	PTW_PROBE_EXIT,          /* "sched_process_exit": forget processes */
+	PTW_PROBE_ZAP,		 /* "zap_pte_range": PTEs zapped, batches */
+	PTW_PROBE_RECLAIM,	 /* "pte_reclaim": empty tables reclaimed */
+	PTW_PROBE_MADVISE,	 /* "madvise": DONTNEED/FREE calls, bytes */
+	PTW_PROBE_EXIT,		 /* "sched_process_exit": forget processes */
 	PTW_PROBE_NR,
 };
 
@@ -45,20 +45,20 @@ enum ptw_attach {
 };
 
 struct ptw_probe_status {
-	const char *name;       /* stable probe name, see enum ptw_probe */
+	const char *name; /* stable probe name, see enum ptw_probe */
 	enum ptw_attach attach;
-	char target[64];        /* "pmd_install", "syscalls:sys_enter_madvise";
+	char target[64];   /* "pmd_install", "syscalls:sys_enter_madvise";
 				 * "" when not attached */
-	bool fallback;          /* attached to a caller: a coarser view */
-	bool verified;          /* really loaded and attached (not a plan) */
-	uint32_t counters;      /* bit (1 << enum ptw_counter) for each
+	bool fallback;	   /* attached to a caller: a coarser view */
+	bool verified;	   /* really loaded and attached (not a plan) */
+	uint32_t counters; /* bit (1 << enum ptw_counter) for each
 				 * counter this probe measures as attached */
-	char reason[512];       /* not attached: why; fallback: what is lost
+	char reason[512];  /* not attached: why; fallback: what is lost
 				 * and why the better ways were not taken */
 };
 
 struct bpf_probes_opts {
-	uint32_t pid;       /* count only this process; 0: every process */
+	uint32_t pid;	    /* count only this process; 0: every process */
 	uint32_t max_procs; /* size of the process map; 0: PTW_MAX_PROCS */
 };
 
@@ -70,7 +70,8 @@ struct bpf_probes;
  * privileges to load BPF, another -errno when nothing could be attached.
  * opts may be NULL.
  */
-int bpf_probes_open(struct bpf_probes **out, const struct bpf_probes_opts *opts);
+int bpf_probes_open(struct bpf_probes **out,
+		    const struct bpf_probes_opts *opts);
 void bpf_probes_close(struct bpf_probes *bp);
 
 /* What open() would choose, without loading anything and without root
@@ -104,7 +105,7 @@ int bpf_probes_read(struct bpf_probes *bp, ptw_proc_fn fn, void *arg);
 /* System-wide counters since open, summed over CPUs. */
 int bpf_probes_totals(struct bpf_probes *bp, struct ptw_totals *out);
 
-const char *ptw_attach_name(enum ptw_attach a); /* "fentry", ... "none" */
+const char *ptw_attach_name(enum ptw_attach a);	  /* "fentry", ... "none" */
 const char *ptw_counter_name(enum ptw_counter c); /* JSON key */
 /* "1", "2-3", ... "256-511", "512": the histogram slot's batch sizes. */
 const char *ptw_hist_slot_name(unsigned int slot);

@@ -15,8 +15,8 @@
 struct ptw_tally_entry {
 	struct ptw_proc done; /* sum of its exit records */
 	struct ptw_proc live; /* the last read while it ran */
-	bool has_live;        /* seen alive in the last read */
-	bool ended;           /* an exit record arrived */
+	bool has_live;	      /* seen alive in the last read */
+	bool ended;	      /* an exit record arrived */
 };
 
 struct ptw_tally {

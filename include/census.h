@@ -13,14 +13,14 @@
 #include <sys/types.h>
 
 struct pte_census {
-	const char *method;         /* "pagemap_scan" or "pagemap" */
-	uint64_t page_table_bytes;  /* VmPTE when the census ran */
-	uint64_t pte_tables;        /* VmPTE pages less the upper levels */
-	uint64_t used_pte_tables;   /* tables with a present or swap PTE */
-	uint64_t empty_pte_tables;  /* pte_tables - used_pte_tables */
+	const char *method;		 /* "pagemap_scan" or "pagemap" */
+	uint64_t page_table_bytes;	 /* VmPTE when the census ran */
+	uint64_t pte_tables;		 /* VmPTE pages less the upper levels */
+	uint64_t used_pte_tables;	 /* tables with a present or swap PTE */
+	uint64_t empty_pte_tables;	 /* pte_tables - used_pte_tables */
 	uint64_t pmd_tables, pud_tables; /* upper levels, from the layout */
-	uint64_t huge_blocks;       /* 2 MiB blocks mapped by a PMD (THP) */
-	uint64_t scanned_bytes;     /* virtual memory walked */
+	uint64_t huge_blocks;	/* 2 MiB blocks mapped by a PMD (THP) */
+	uint64_t scanned_bytes; /* virtual memory walked */
 };
 
 /*

@@ -13,7 +13,7 @@
 #include "snapshot.h"
 
 struct cgroup_layout {
-	unsigned int version;   /* 2, 1 or 0 when no memory cgroup exists */
+	unsigned int version;	 /* 2, 1 or 0 when no memory cgroup exists */
 	char mem_root[PATH_MAX]; /* directory of the memory hierarchy's root */
 };
 

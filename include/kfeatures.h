@@ -15,13 +15,13 @@ enum pt_reclaim_mode {
 };
 
 struct kfeatures {
-	char release[65];            /* uname -r */
-	bool btf;                    /* /sys/kernel/btf/vmlinux readable */
+	char release[65]; /* uname -r */
+	bool btf;	  /* /sys/kernel/btf/vmlinux readable */
 	enum pt_reclaim_mode pt_reclaim;
-	int pt_reclaim_value;        /* vm.pt_reclaim, -1 unless SYSCTL */
+	int pt_reclaim_value;	     /* vm.pt_reclaim, -1 unless SYSCTL */
 	bool hugetlb_vmemmap_sysctl; /* vm.hugetlb_optimize_vmemmap exists */
 	int hugetlb_vmemmap_value;   /* its value, -1 when absent */
-	bool pagemap_scan;           /* PAGEMAP_SCAN ioctl (6.7+) */
+	bool pagemap_scan;	     /* PAGEMAP_SCAN ioctl (6.7+) */
 };
 
 /* sysctl_root is "/proc/sys" except in tests. Never fails: what cannot be

@@ -20,14 +20,14 @@ struct proc_status {
 	pid_t tgid;
 	uint64_t vm_rss, rss_anon, rss_file, rss_shmem;
 	uint64_t vm_swap;
-	uint64_t vm_pte;       /* VmPTE: all levels, mm_pgtables_bytes() */
-	uint64_t hugetlb;      /* HugetlbPages */
-	bool has_mm;           /* false for kernel threads (no VmPTE line) */
+	uint64_t vm_pte;  /* VmPTE: all levels, mm_pgtables_bytes() */
+	uint64_t hugetlb; /* HugetlbPages */
+	bool has_mm;	  /* false for kernel threads (no VmPTE line) */
 };
 
 struct smaps_rollup {
 	uint64_t rss, swap;
-	uint64_t anon_huge;        /* AnonHugePages: PMD-mapped THP */
+	uint64_t anon_huge;	   /* AnonHugePages: PMD-mapped THP */
 	uint64_t shmem_pmd_mapped; /* ShmemPmdMapped */
 	uint64_t file_pmd_mapped;  /* FilePmdMapped */
 };

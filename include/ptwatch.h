@@ -12,11 +12,11 @@
 
 /* Exit codes; `ptwatch --help` lists them and docs/cli.md documents them. */
 enum ptw_exit {
-	PTW_OK = 0,          /* success */
-	PTW_ERR = 1,         /* runtime failure (I/O, kernel refused, ...) */
-	PTW_USAGE = 2,       /* bad command line */
-	PTW_NOPROC = 3,      /* no such process, or it exited while read */
-	PTW_PERM = 4,        /* permission denied (needs root or ptrace) */
+	PTW_OK = 0,	     /* success */
+	PTW_ERR = 1,	     /* runtime failure (I/O, kernel refused, ...) */
+	PTW_USAGE = 2,	     /* bad command line */
+	PTW_NOPROC = 3,	     /* no such process, or it exited while read */
+	PTW_PERM = 4,	     /* permission denied (needs root or ptrace) */
 	PTW_UNSUPPORTED = 5, /* the kernel or host lacks the feature */
 	PTW_NODAEMON = 6,    /* the daemon was required but not reachable */
 };

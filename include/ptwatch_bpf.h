@@ -13,12 +13,12 @@
 
 /* Counters kept per process and, per CPU, for the whole system. */
 enum ptw_counter {
-	PTW_C_PTE_INSTALLED,      /* PTE tables installed (pmd_install) */
-	PTW_C_PTE_FREED,          /* page tables freed by free_pgtables */
-	PTW_C_PTE_RECLAIMED,      /* empty PTE tables reclaimed */
-	PTW_C_PTES_ZAPPED,        /* PTEs cleared by zap_pte_range */
-	PTW_C_ZAP_CALLS,          /* zap calls seen (any zap target) */
-	PTW_C_ZAP_BYTES,          /* bytes of address range zapped */
+	PTW_C_PTE_INSTALLED, /* PTE tables installed (pmd_install) */
+	PTW_C_PTE_FREED,     /* page tables freed by free_pgtables */
+	PTW_C_PTE_RECLAIMED, /* empty PTE tables reclaimed */
+	PTW_C_PTES_ZAPPED,   /* PTEs cleared by zap_pte_range */
+	PTW_C_ZAP_CALLS,     /* zap calls seen (any zap target) */
+	PTW_C_ZAP_BYTES,     /* bytes of address range zapped */
 	PTW_C_MADV_DONTNEED_CALLS,
 	PTW_C_MADV_DONTNEED_BYTES,
 	PTW_C_MADV_FREE_CALLS,
@@ -40,7 +40,7 @@ struct ptw_proc {
 	__u64 c[PTW_C_NR];
 	__u64 hist[PTW_HIST_SLOTS];
 	char comm[PTW_COMM_BYTES]; /* the thread-group leader's */
-	__u32 pid;                 /* tgid */
+	__u32 pid;		   /* tgid */
 	__u32 pad;
 };
 

@@ -22,7 +22,7 @@ struct proc_sample {
 	char comm[PTW_COMM_LEN + 1];
 	char cgroup[PTW_CGROUP_LEN];
 	uint64_t rss_anon, rss_file, rss_shmem, swap;
-	uint64_t thp_bytes;        /* PMD-mapped (needs no PTE table) */
+	uint64_t thp_bytes;	   /* PMD-mapped (needs no PTE table) */
 	uint64_t page_table_bytes; /* VmPTE */
 	uint64_t needed_bytes, waste_bytes;
 };
@@ -34,16 +34,16 @@ struct cgroup_sample {
 	uint64_t page_table_bytes;
 	uint64_t waste_bytes; /* sum over processes, hierarchical */
 	unsigned int nr_procs;
-	const char *source;   /* "memory.stat" or "processes" */
+	const char *source; /* "memory.stat" or "processes" */
 };
 
 struct host_sample {
 	char kernel[65];
-	uint64_t timestamp_ns;  /* CLOCK_MONOTONIC */
-	uint64_t realtime_ns;   /* CLOCK_REALTIME */
+	uint64_t timestamp_ns; /* CLOCK_MONOTONIC */
+	uint64_t realtime_ns;  /* CLOCK_REALTIME */
 	uint64_t mem_total;
 	uint64_t page_tables, sec_page_tables; /* /proc/meminfo */
-	uint64_t waste_bytes;   /* sum over processes */
+	uint64_t waste_bytes;		       /* sum over processes */
 	unsigned int cgroup_version; /* 2, 1, or 0 when none is mounted */
 	unsigned int unreadable;     /* smaps_rollup not readable (another
 				      * user's process): THP not subtracted */
@@ -58,9 +58,9 @@ struct snapshot {
 };
 
 struct snapshot_opts {
-	const char *proc_root;   /* "/proc" unless a test says otherwise */
+	const char *proc_root;	 /* "/proc" unless a test says otherwise */
 	const char *cgroup_root; /* "/sys/fs/cgroup" */
-	pid_t only_pid;          /* 0: all processes */
+	pid_t only_pid;		 /* 0: all processes */
 	/* smaps_rollup (which walks the page tables, ~80 us a process) is
 	 * read only for processes with at least this much VmPTE; below it
 	 * THP is not subtracted. 0: PTW_ROLLUP_MIN_PTE; 1: always. */

@@ -12,7 +12,7 @@
 struct waste_input {
 	uint64_t pte_mapped_bytes; /* resident memory mapped by PTEs */
 	uint64_t pmd_mapped_bytes; /* resident memory mapped by PMDs (THP) */
-	uint64_t swap_bytes;       /* swap entries live in PTEs too */
+	uint64_t swap_bytes;	   /* swap entries live in PTEs too */
 	uint64_t page_table_bytes; /* VmPTE */
 };
 

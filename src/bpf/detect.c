@@ -38,7 +38,8 @@ void bpf_detect_init(struct bpf_detect *d)
 {
 	memset(d, 0, sizeof(*d));
 	d->vmlinux = btf__load_vmlinux_btf(); /* NULL without BTF */
-	d->kprobes = access("/sys/bus/event_source/devices/kprobe/type", R_OK) == 0;
+	d->kprobes =
+		access("/sys/bus/event_source/devices/kprobe/type", R_OK) == 0;
 	d->can_load = geteuid() == 0 || may_load_bpf();
 }
 
@@ -60,7 +61,8 @@ bool bpf_detect_raw_tp(const struct bpf_detect *d, const char *name)
 
 	snprintf(type, sizeof(type), "btf_trace_%s", name);
 	if (d->vmlinux)
-		return btf__find_by_name_kind(d->vmlinux, type, BTF_KIND_TYPEDEF) >= 0;
+		return btf__find_by_name_kind(d->vmlinux, type,
+					      BTF_KIND_TYPEDEF) >= 0;
 	/* Without BTF, tracefs still lists the events (when mounted). */
 	return false;
 }

@@ -13,9 +13,9 @@
 struct btf;
 
 struct bpf_detect {
-	struct btf *vmlinux;  /* the kernel's BTF, NULL without it */
-	bool kprobes;         /* the kprobe PMU exists (CONFIG_KPROBES) */
-	bool can_load;        /* privileged enough to try loads (root/CAP_BPF) */
+	struct btf *vmlinux; /* the kernel's BTF, NULL without it */
+	bool kprobes;	     /* the kprobe PMU exists (CONFIG_KPROBES) */
+	bool can_load;	     /* privileged enough to try loads (root/CAP_BPF) */
 	/* kallsyms answers, filled by one scan (bpf_detect_kallsyms_prefetch) */
 	int nsyms;
 	const char *sym_name[32];

@@ -10,18 +10,25 @@ static json_object *probe_json(const struct ptw_probe_status *s)
 	bool attached = s->attach != PTW_ATTACH_NONE;
 
 	json_object_object_add(o, "name", json_object_new_string(s->name));
-	json_object_object_add(o, "attach",
-			       json_object_new_string(ptw_attach_name(s->attach)));
-	json_object_object_add(o, "target", attached ?
-				json_object_new_string(s->target) : NULL);
-	json_object_object_add(o, "fallback", json_object_new_boolean(s->fallback));
-	json_object_object_add(o, "verified", json_object_new_boolean(s->verified));
+	json_object_object_add(
+		o, "attach",
+		json_object_new_string(ptw_attach_name(s->attach)));
+	json_object_object_add(o, "target",
+			       attached ? json_object_new_string(s->target) :
+					  NULL);
+	json_object_object_add(o, "fallback",
+			       json_object_new_boolean(s->fallback));
+	json_object_object_add(o, "verified",
+			       json_object_new_boolean(s->verified));
 	/* Not attached: why. Attached: what the better ways lacked, if any. */
 	if (!attached)
-		json_object_object_add(o, "reason", json_object_new_string(
-						s->reason[0] ? s->reason : "unknown"));
+		json_object_object_add(
+			o, "reason",
+			json_object_new_string(s->reason[0] ? s->reason :
+							      "unknown"));
 	else if (s->reason[0])
-		json_object_object_add(o, "note", json_object_new_string(s->reason));
+		json_object_object_add(o, "note",
+				       json_object_new_string(s->reason));
 	return o;
 }
 
@@ -40,15 +47,17 @@ static void add_counters(json_object *o, const __u64 *c, const __u64 *hist,
 	json_object *h = NULL;
 
 	for (int i = 0; i < PTW_C_NR; i++)
-		json_object_object_add(o, ptw_counter_name(i),
-				       ptw_counter_known(st, i) ?
-					       json_object_new_int64((int64_t)c[i]) :
-					       NULL);
+		json_object_object_add(
+			o, ptw_counter_name(i),
+			ptw_counter_known(st, i) ?
+				json_object_new_int64((int64_t)c[i]) :
+				NULL);
 	if (ptw_counter_known(st, PTW_C_PTES_ZAPPED)) {
 		h = json_object_new_object();
 		for (unsigned int s = 0; s < PTW_HIST_SLOTS; s++)
-			json_object_object_add(h, ptw_hist_slot_name(s),
-					       json_object_new_int64((int64_t)hist[s]));
+			json_object_object_add(
+				h, ptw_hist_slot_name(s),
+				json_object_new_int64((int64_t)hist[s]));
 	}
 	json_object_object_add(o, "zap_batch_histogram", h);
 }

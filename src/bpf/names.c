@@ -38,8 +38,8 @@ const char *ptw_counter_name(enum ptw_counter c)
 const char *ptw_hist_slot_name(unsigned int slot)
 {
 	static const char *const names[PTW_HIST_SLOTS] = {
-		"1", "2-3", "4-7", "8-15", "16-31", "32-63", "64-127",
-		"128-255", "256-511", "512",
+		"1",	 "2-3",	   "4-7",     "8-15",	 "16-31",
+		"32-63", "64-127", "128-255", "256-511", "512",
 	};
 
 	return slot < PTW_HIST_SLOTS ? names[slot] : "?";

@@ -59,7 +59,8 @@ static int failing_probe(const struct ptw_selection *sel)
 }
 
 /* Switches on exactly the chosen programs, aimed at their targets. */
-static int enable_chosen(struct ptwatch_bpf *skel, const struct ptw_selection *sel)
+static int enable_chosen(struct ptwatch_bpf *skel,
+			 const struct ptw_selection *sel)
 {
 	struct bpf_program *prog;
 	int n;
@@ -76,7 +77,8 @@ static int enable_chosen(struct ptwatch_bpf *skel, const struct ptw_selection *s
 		names[0] = c->prog;
 		names[1] = c->prog2;
 		for (int k = 0; k < 2 && names[k]; k++) {
-			prog = bpf_object__find_program_by_name(skel->obj, names[k]);
+			prog = bpf_object__find_program_by_name(skel->obj,
+								names[k]);
 			if (!prog)
 				return -ENOENT;
 			bpf_program__set_autoload(prog, true);
@@ -176,7 +178,8 @@ static int try_load(struct bpf_probes *bp, struct ptw_selection *sel,
 		p = failing_probe(sel);
 		if (p < 0)
 			return err;
-		snprintf(why, sizeof(why), "failed to load (%s)", strerror(-err));
+		snprintf(why, sizeof(why), "failed to load (%s)",
+			 strerror(-err));
 		ptw_select_fail(sel, p, why);
 		return 1000 + p;
 	}

@@ -24,7 +24,7 @@ struct bpf_probes {
 	int nlinks;
 	struct ptw_probe_status st[PTW_PROBE_NR];
 	int procs_fd, totals_fd;
-	struct ring_buffer *rb; /* `exits`: one record per ended process */
+	struct ring_buffer *rb;	  /* `exits`: one record per ended process */
 	struct ptw_proc *pending; /* exit records not yet read */
 	size_t npending, cap;
 };
@@ -34,9 +34,9 @@ struct bpf_probes {
 struct bpf_detect;
 
 enum ptw_via {
-	PTW_VIA_FUNC,   /* fentry or kprobe on a kernel function */
+	PTW_VIA_FUNC,	/* fentry or kprobe on a kernel function */
 	PTW_VIA_RAW_TP, /* raw tracepoint, by name, no tracefs needed */
-	PTW_VIA_TP,     /* classic tracepoint "system/event", needs tracefs */
+	PTW_VIA_TP,	/* classic tracepoint "system/event", needs tracefs */
 };
 
 /* One way in for a probe; a probe's candidates are tried in order. */
@@ -44,11 +44,11 @@ struct ptw_cand {
 	enum ptw_attach kind;
 	enum ptw_via via;
 	const char *target; /* function, raw tracepoint, or "system/event" */
-	const char *shown;  /* the target as reported: "pagetable:zap_pte_batch" */
-	const char *prog;   /* program in the object */
-	const char *prog2;  /* its exit half (fexit/kretprobe), or NULL */
-	bool fallback;      /* a caller of the real target: coarser view */
-	uint32_t counters;  /* what it measures, bits of enum ptw_counter */
+	const char *shown; /* the target as reported: "pagetable:zap_pte_batch" */
+	const char *prog;  /* program in the object */
+	const char *prog2; /* its exit half (fexit/kretprobe), or NULL */
+	bool fallback;	   /* a caller of the real target: coarser view */
+	uint32_t counters; /* what it measures, bits of enum ptw_counter */
 };
 
 #define PTW_MAX_CANDS 10

@@ -77,7 +77,8 @@ static void refresh_comm(struct ptw_proc *p)
 	if (fgets(buf, sizeof(buf), f)) {
 		len = strcspn(buf, "\n");
 		memset(p->comm, 0, sizeof(p->comm));
-		memcpy(p->comm, buf, len < sizeof(p->comm) ? len : sizeof(p->comm));
+		memcpy(p->comm, buf,
+		       len < sizeof(p->comm) ? len : sizeof(p->comm));
 	}
 	fclose(f);
 }

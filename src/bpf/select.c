@@ -16,11 +16,13 @@
 #include "probes_priv.h"
 
 #define BIT(c) (1u << (c))
-#define MADV_BITS                                                      \
+#define MADV_BITS                                                          \
 	(BIT(PTW_C_MADV_DONTNEED_CALLS) | BIT(PTW_C_MADV_DONTNEED_BYTES) | \
 	 BIT(PTW_C_MADV_FREE_CALLS) | BIT(PTW_C_MADV_FREE_BYTES))
 #define ZAP_RANGE_BITS (BIT(PTW_C_ZAP_CALLS) | BIT(PTW_C_ZAP_BYTES))
 
+/* The candidate tables read best one candidate per line: */
+/* clang-format off */
 #define FUNC(kind, fn, p, p2, fb, bits) \
 	{ PTW_ATTACH_##kind, PTW_VIA_FUNC, fn, fn, p, p2, fb, bits }
 #define RAWTP(name, shown, p, bits) \
@@ -73,6 +75,7 @@ static const struct ptw_cand proc_exit[] = {
 	RAWTP("sched_process_exit", "sched:sched_process_exit",
 	      "raw_sched_process_exit", 0),
 };
+/* clang-format on */
 
 static const struct {
 	const char *name;
@@ -132,13 +135,15 @@ static bool func_offered(const struct bpf_detect *d, const struct ptw_cand *c,
 	if (!in_btf && !in_syms) {
 		snprintf(missing, sizeof(missing), "%s:", c->target);
 		if (!strstr(why, missing))
-			why_add(why, size, "%s: not in kallsyms or BTF (inlined or absent)%s",
+			why_add(why, size,
+				"%s: not in kallsyms or BTF (inlined or absent)%s",
 				c->target, "");
 		return false;
 	}
 	if (c->kind == PTW_ATTACH_KPROBE) {
 		if (!d->kprobes) {
-			why_add(why, size, "kprobe %s: kernel has no kprobes (CONFIG_KPROBES off)%s",
+			why_add(why, size,
+				"kprobe %s: kernel has no kprobes (CONFIG_KPROBES off)%s",
 				c->target, "");
 			return false;
 		}
@@ -177,7 +182,8 @@ static bool cand_offered(const struct bpf_detect *d, const struct ptw_cand *c,
 		if (bpf_detect_raw_tp(d, c->target))
 			return true;
 		why_add(why, size, "tracepoint %s: %s", c->shown,
-			d->vmlinux ? "not in this kernel" : "no kernel BTF to find it");
+			d->vmlinux ? "not in this kernel" :
+				     "no kernel BTF to find it");
 		return false;
 	case PTW_VIA_TP: {
 		char sys[64], *ev;
@@ -235,10 +241,12 @@ static void select_one(const struct bpf_detect *d, struct ptw_selection *sel,
 		st->fallback = c[i].fallback;
 		st->verified = verified;
 		st->counters = c[i].counters;
-		if (p == PTW_PROBE_ZAP && !(c[i].counters & (1u << PTW_C_PTES_ZAPPED)))
+		if (p == PTW_PROBE_ZAP &&
+		    !(c[i].counters & (1u << PTW_C_PTES_ZAPPED)))
 			why_add(st->reason, sizeof(st->reason), "%s%s",
 				"coarser view: counts zap calls and the bytes they cover, "
-				"not PTEs zapped nor batch sizes", "");
+				"not PTEs zapped nor batch sizes",
+				"");
 		return;
 	}
 }
@@ -274,8 +282,8 @@ void ptw_select_fail(struct ptw_selection *sel, enum ptw_probe p,
 		return;
 	c = &probes[p].cands[i];
 	sel->failed[p][i] = true;
-	why_add(sel->failed_why[p], sizeof(sel->failed_why[p]), "%s %s: ",
-		ptw_attach_name(c->kind), c->shown);
+	why_add(sel->failed_why[p], sizeof(sel->failed_why[p]),
+		"%s %s: ", ptw_attach_name(c->kind), c->shown);
 	strncat(sel->failed_why[p], why,
 		sizeof(sel->failed_why[p]) - strlen(sel->failed_why[p]) - 1);
 }

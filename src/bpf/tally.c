@@ -52,7 +52,8 @@ static struct ptw_tally_entry *find_or_add(struct ptw_tally *t,
 		return e;
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 64;
-		struct ptw_tally_entry *grown = realloc(t->e, cap * sizeof(*grown));
+		struct ptw_tally_entry *grown =
+			realloc(t->e, cap * sizeof(*grown));
 
 		if (!grown)
 			return NULL;

@@ -12,9 +12,9 @@
 #include "ptwatch.h"
 
 struct cli_ctx {
-	const char *prog;        /* "ptwatch" */
+	const char *prog;	 /* "ptwatch" */
 	const char *socket_path; /* daemon socket; default PTW_SOCKET_PATH */
-	bool no_daemon;          /* --no-daemon: never ask the daemon */
+	bool no_daemon;		 /* --no-daemon: never ask the daemon */
 };
 
 typedef int (*cli_cmd_fn)(struct cli_ctx *ctx, int argc, char **argv);

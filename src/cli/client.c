@@ -26,7 +26,7 @@ static long long now_ms(void)
 /* Waits for fd to be ready for `events` until the deadline. */
 static int wait_fd(int fd, short events, long long deadline)
 {
-	struct pollfd p = {.fd = fd, .events = events};
+	struct pollfd p = { .fd = fd, .events = events };
 	long long left = deadline - now_ms();
 	int n;
 
@@ -40,7 +40,7 @@ static int wait_fd(int fd, short events, long long deadline)
 
 static int connect_to(const char *path, long long deadline)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd, err;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
@@ -100,9 +100,9 @@ static int recv_all(int fd, char **out, size_t *out_len, long long deadline)
 		ssize_t n;
 
 		if (len + 1 == cap) {
-			char *nb = cap >= CLIENT_MAX_ANSWER
-				       ? NULL
-				       : realloc(buf, cap * 2);
+			char *nb = cap >= CLIENT_MAX_ANSWER ?
+					   NULL :
+					   realloc(buf, cap * 2);
 
 			if (!nb) {
 				free(buf);
@@ -142,7 +142,7 @@ int client_request(const char *socket_path, json_object *req,
 {
 	long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 5000);
 	const char *text =
-	    json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+		json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
 	size_t len;
 	char *answer = NULL;
 	int fd, rc;

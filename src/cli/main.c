@@ -11,25 +11,30 @@ static const struct {
 	cli_cmd_fn fn;
 	const char *help;
 } commands[] = {
-	{ "snapshot", cmd_snapshot, "page-table waste of every process and cgroup, and the host" },
+	{ "snapshot", cmd_snapshot,
+	  "page-table waste of every process and cgroup, and the host" },
 	{ "top", cmd_top, "the same, refreshed, with rates of change" },
 	{ "show", cmd_show, "one process; --exact counts its PTE tables" },
-	{ "status", cmd_status, "kernel features and how each BPF probe attached" },
-	{ "record", cmd_record, "attach the BPF probes and count page-table events" },
+	{ "status", cmd_status,
+	  "kernel features and how each BPF probe attached" },
+	{ "record", cmd_record,
+	  "attach the BPF probes and count page-table events" },
 	{ "reclaim", cmd_reclaim, "PTE-table reclaim: on | off | status" },
 };
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: ptwatch [--socket PATH] [--no-daemon] COMMAND [OPTIONS]\n"
-		     "       ptwatch COMMAND --help\n\ncommands:\n");
+	fprintf(out,
+		"usage: ptwatch [--socket PATH] [--no-daemon] COMMAND [OPTIONS]\n"
+		"       ptwatch COMMAND --help\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].help);
-	fprintf(out, "\nexit codes:\n"
-		     "  0 success             1 runtime failure\n"
-		     "  2 bad command line    3 no such process (or it exited)\n"
-		     "  4 permission denied   5 not supported by this kernel/host\n"
-		     "  6 daemon required but not reachable\n");
+	fprintf(out,
+		"\nexit codes:\n"
+		"  0 success             1 runtime failure\n"
+		"  2 bad command line    3 no such process (or it exited)\n"
+		"  4 permission denied   5 not supported by this kernel/host\n"
+		"  6 daemon required but not reachable\n");
 }
 
 int main(int argc, char **argv)
@@ -41,7 +46,8 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
-	struct cli_ctx ctx = { .prog = "ptwatch", .socket_path = PTW_SOCKET_PATH };
+	struct cli_ctx ctx = { .prog = "ptwatch",
+			       .socket_path = PTW_SOCKET_PATH };
 	int c;
 
 	/* '+': stop at the first non-option, the command name. */
@@ -61,7 +67,8 @@ int main(int argc, char **argv)
 			printf("ptwatch %s\n", PTW_VERSION);
 			return PTW_OK;
 		default:
-			return cli_error(PTW_USAGE, "unknown or incomplete "
+			return cli_error(PTW_USAGE,
+					 "unknown or incomplete "
 					 "option '%s' (try --help)",
 					 argv[optind - 1]);
 		}

@@ -49,8 +49,9 @@ static const char *str(json_object *o, const char *key)
 {
 	json_object *v;
 
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v)
-						     : "";
+	return json_object_object_get_ex(o, key, &v) ?
+		       json_object_get_string(v) :
+		       "";
 }
 
 static json_object *reclaim_knob(json_object *status)
@@ -111,7 +112,7 @@ static int via_daemon(struct cli_ctx *ctx, const char *action, bool json)
 		return rc; /* negative: caller decides about the fallback */
 	if (json) {
 		printf("%s\n", json_object_to_json_string_ext(
-				   resp, JSON_C_TO_STRING_PRETTY));
+				       resp, JSON_C_TO_STRING_PRETTY));
 	} else if (!strcmp(str(resp, "ok"), "true")) {
 		if (!strcmp(action, "status"))
 			print_knob(resp, reclaim_knob(resp));
@@ -139,13 +140,13 @@ static int local_status(const char *root, bool json)
 		json_object_object_add(o, "kernel",
 				       json_object_new_string(kf.release));
 		json_object_object_add(
-		    o, "pt_reclaim",
-		    json_object_new_string(
-			pt_reclaim_mode_name(kf.pt_reclaim)));
+			o, "pt_reclaim",
+			json_object_new_string(
+				pt_reclaim_mode_name(kf.pt_reclaim)));
 		json_object_object_add(
-		    o, "value", json_object_new_int(kf.pt_reclaim_value));
+			o, "value", json_object_new_int(kf.pt_reclaim_value));
 		printf("%s\n", json_object_to_json_string_ext(
-				   o, JSON_C_TO_STRING_PRETTY));
+				       o, JSON_C_TO_STRING_PRETTY));
 		json_object_put(o);
 		return PTW_OK;
 	}
@@ -165,14 +166,14 @@ static int local_set(const char *root, const char *action)
 
 	if (!strcmp(action, "auto"))
 		return cli_error(
-		    PTW_NODAEMON,
-		    "'auto' hands the knob to ptwatchd, which is not running");
+			PTW_NODAEMON,
+			"'auto' hands the knob to ptwatchd, which is not running");
 	kfeatures_probe(&kf, root);
 	if (kf.pt_reclaim != PT_RECLAIM_SYSCTL)
 		return cli_error(
-		    PTW_UNSUPPORTED,
-		    "%s is not present: this kernel's PTE-table reclaim is %s",
-		    KNOB, pt_reclaim_mode_name(kf.pt_reclaim));
+			PTW_UNSUPPORTED,
+			"%s is not present: this kernel's PTE-table reclaim is %s",
+			KNOB, pt_reclaim_mode_name(kf.pt_reclaim));
 	snprintf(path, sizeof(path), "%s/vm/pt_reclaim", root);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0 || write(fd, want ? "1\n" : "0\n", 2) != 2) {
@@ -192,10 +193,10 @@ static int local_set(const char *root, const char *action)
 int cmd_reclaim(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"json", no_argument, NULL, 'j'},
-	    {"sysctl-root", required_argument, NULL, 'r'},
-	    {"help", no_argument, NULL, 'h'},
-	    {0},
+		{ "json", no_argument, NULL, 'j' },
+		{ "sysctl-root", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
 	};
 	const char *root = "/proc/sys", *action;
 	bool json = false;
@@ -225,9 +226,9 @@ int cmd_reclaim(struct cli_ctx *ctx, int argc, char **argv)
 	if (strcmp(action, "on") && strcmp(action, "off") &&
 	    strcmp(action, "auto") && strcmp(action, "status"))
 		return cli_error(
-		    PTW_USAGE,
-		    "reclaim: unknown action '%s' (on, off, auto, status)",
-		    action);
+			PTW_USAGE,
+			"reclaim: unknown action '%s' (on, off, auto, status)",
+			action);
 	if (!ctx->no_daemon) {
 		rc = via_daemon(ctx, action, json);
 		if (rc >= 0)

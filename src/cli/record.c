@@ -25,7 +25,7 @@ struct record_opts {
 	double duration; /* seconds; 0: until interrupted */
 	bool json;
 	uint32_t pid;
-	size_t limit;    /* rows in the table */
+	size_t limit; /* rows in the table */
 };
 
 struct record_result {
@@ -55,9 +55,10 @@ static double now_s(void)
 
 static int usage(FILE *out, int code)
 {
-	fprintf(out, "usage: ptwatch record [-d SECONDS] [--json] [-p PID] [-n ROWS]\n"
-		     "Attaches the BPF probes (needs root) and counts page-table events\n"
-		     "per process for SECONDS, or until Ctrl-C.\n");
+	fprintf(out,
+		"usage: ptwatch record [-d SECONDS] [--json] [-p PID] [-n ROWS]\n"
+		"Attaches the BPF probes (needs root) and counts page-table events\n"
+		"per process for SECONDS, or until Ctrl-C.\n");
 	return code;
 }
 
@@ -80,8 +81,11 @@ static int parse(int argc, char **argv, struct record_opts *o)
 		switch (c) {
 		case 'd':
 			o->duration = strtod(optarg, &end);
-			if (*end || errno || o->duration <= 0 || o->duration > 1e7)
-				return cli_error(PTW_USAGE, "record: bad duration '%s'", optarg);
+			if (*end || errno || o->duration <= 0 ||
+			    o->duration > 1e7)
+				return cli_error(PTW_USAGE,
+						 "record: bad duration '%s'",
+						 optarg);
 			break;
 		case 'j':
 			o->json = true;
@@ -90,7 +94,9 @@ static int parse(int argc, char **argv, struct record_opts *o)
 			long v = strtol(optarg, &end, 10);
 
 			if (*end || errno || v <= 0 || v > INT32_MAX)
-				return cli_error(PTW_USAGE, "record: bad pid '%s'", optarg);
+				return cli_error(PTW_USAGE,
+						 "record: bad pid '%s'",
+						 optarg);
 			o->pid = (uint32_t)v;
 			break;
 		}
@@ -98,7 +104,9 @@ static int parse(int argc, char **argv, struct record_opts *o)
 			long v = strtol(optarg, &end, 10);
 
 			if (*end || errno || v <= 0)
-				return cli_error(PTW_USAGE, "record: bad row count '%s'", optarg);
+				return cli_error(PTW_USAGE,
+						 "record: bad row count '%s'",
+						 optarg);
 			o->limit = (size_t)v;
 			break;
 		}
@@ -109,13 +117,16 @@ static int parse(int argc, char **argv, struct record_opts *o)
 		}
 	}
 	if (optind < argc)
-		return cli_error(PTW_USAGE, "record: unexpected argument '%s'", argv[optind]);
+		return cli_error(PTW_USAGE, "record: unexpected argument '%s'",
+				 argv[optind]);
 	if (o->pid && kill((pid_t)o->pid, 0) < 0 && errno == ESRCH)
-		return cli_error(PTW_NOPROC, "record: no process %" PRIu32, o->pid);
+		return cli_error(PTW_NOPROC, "record: no process %" PRIu32,
+				 o->pid);
 	return PTW_OK;
 }
 
-static void announce(const struct record_opts *o, const struct ptw_probe_status *st)
+static void announce(const struct record_opts *o,
+		     const struct ptw_probe_status *st)
 {
 	int missing = 0;
 
@@ -125,7 +136,8 @@ static void announce(const struct record_opts *o, const struct ptw_probe_status 
 	fprintf(stderr, " (Ctrl-C stops)");
 	for (int p = 0; p < PTW_PROBE_NR; p++) {
 		if (st[p].attach == PTW_ATTACH_NONE)
-			fprintf(stderr, "%s%s", missing++ ? ", " : "; not attached: ",
+			fprintf(stderr, "%s%s",
+				missing++ ? ", " : "; not attached: ",
 				st[p].name);
 	}
 	fprintf(stderr, "\n");
@@ -176,28 +188,35 @@ static int collect(struct ptw_tally *t, struct record_result *r)
 	for (size_t i = 0; i < r->n; i++) {
 		for (size_t k = 0; k < t->n; k++) {
 			if (t->e[k].live.pid == r->procs[i].pid)
-				r->ended[i] = t->e[k].ended && !t->e[k].has_live;
+				r->ended[i] = t->e[k].ended &&
+					      !t->e[k].has_live;
 		}
 	}
 	return 0;
 }
 
-static void print_json_result(const struct record_result *r, const struct record_opts *o)
+static void print_json_result(const struct record_result *r,
+			      const struct record_opts *o)
 {
-	json_object *root = json_object_new_object(), *a = json_object_new_array();
+	json_object *root = json_object_new_object(),
+		    *a = json_object_new_array();
 	struct utsname u;
 
 	uname(&u);
-	json_object_object_add(root, "kernel", json_object_new_string(u.release));
-	json_object_object_add(root, "duration_s", json_object_new_double(r->seconds));
+	json_object_object_add(root, "kernel",
+			       json_object_new_string(u.release));
+	json_object_object_add(root, "duration_s",
+			       json_object_new_double(r->seconds));
 	json_object_object_add(root, "pid_filter",
 			       o->pid ? json_object_new_int64(o->pid) : NULL);
 	json_object_object_add(root, "probes", ptw_probes_json(r->st));
-	json_object_object_add(root, "totals", ptw_totals_json(&r->totals, r->st));
+	json_object_object_add(root, "totals",
+			       ptw_totals_json(&r->totals, r->st));
 	for (size_t i = 0; i < r->n; i++) {
 		json_object *p = ptw_proc_json(&r->procs[i], r->st);
 
-		json_object_object_add(p, "ended", json_object_new_boolean(r->ended[i]));
+		json_object_object_add(p, "ended",
+				       json_object_new_boolean(r->ended[i]));
 		json_object_array_add(a, p);
 	}
 	json_object_object_add(root, "processes", a);
@@ -221,10 +240,11 @@ static void print_row(const struct record_result *r, const struct ptw_proc *p,
 		      const char *pid, const char *comm)
 {
 	static const enum ptw_counter cols[] = {
-		PTW_C_PTE_INSTALLED, PTW_C_PTE_FREED, PTW_C_PTE_RECLAIMED,
-		PTW_C_PTES_ZAPPED, PTW_C_ZAP_CALLS, PTW_C_ZAP_BYTES,
+		PTW_C_PTE_INSTALLED,	   PTW_C_PTE_FREED,
+		PTW_C_PTE_RECLAIMED,	   PTW_C_PTES_ZAPPED,
+		PTW_C_ZAP_CALLS,	   PTW_C_ZAP_BYTES,
 		PTW_C_MADV_DONTNEED_CALLS, PTW_C_MADV_DONTNEED_BYTES,
-		PTW_C_MADV_FREE_CALLS, PTW_C_MADV_FREE_BYTES,
+		PTW_C_MADV_FREE_CALLS,	   PTW_C_MADV_FREE_BYTES,
 	};
 	static const int width[] = { 7, 7, 7, 9, 7, 10, 9, 10, 7, 10 };
 	char buf[32];
@@ -244,11 +264,13 @@ static void print_hist(const __u64 *hist)
 {
 	printf("zap batches (PTEs per batch: count):");
 	for (unsigned int s = 0; s < PTW_HIST_SLOTS; s++)
-		printf(" %s:%" PRIu64, ptw_hist_slot_name(s), (uint64_t)hist[s]);
+		printf(" %s:%" PRIu64, ptw_hist_slot_name(s),
+		       (uint64_t)hist[s]);
 	printf("\n");
 }
 
-static void print_table(const struct record_result *r, const struct record_opts *o)
+static void print_table(const struct record_result *r,
+			const struct record_opts *o)
 {
 	struct ptw_proc total = { 0 };
 	char pid[16], comm[PTW_COMM_BYTES + 2];
@@ -257,11 +279,12 @@ static void print_table(const struct record_result *r, const struct record_opts 
 	printf("recorded %.1f s, %zu processes; '-': this kernel cannot count it "
 	       "(see ptwatch status)\n",
 	       r->seconds, r->n);
-	printf("%-8s %-16s %7s %7s %7s %9s %7s %10s %9s %10s %7s %10s\n", "PID", "COMM",
-	       "TBL+", "TBL-", "TBLRECL", "PTESZAP", "ZAPS", "ZAPBYTES", "DONTNEED",
-	       "DN-BYTES", "FREE", "FR-BYTES");
+	printf("%-8s %-16s %7s %7s %7s %9s %7s %10s %9s %10s %7s %10s\n", "PID",
+	       "COMM", "TBL+", "TBL-", "TBLRECL", "PTESZAP", "ZAPS", "ZAPBYTES",
+	       "DONTNEED", "DN-BYTES", "FREE", "FR-BYTES");
 	for (size_t i = 0; i < shown; i++) {
-		snprintf(pid, sizeof(pid), "%" PRIu32, (uint32_t)r->procs[i].pid);
+		snprintf(pid, sizeof(pid), "%" PRIu32,
+			 (uint32_t)r->procs[i].pid);
 		snprintf(comm, sizeof(comm), "%.16s%s", r->procs[i].comm,
 			 r->ended[i] ? "*" : "");
 		print_row(r, &r->procs[i], pid, comm);
@@ -282,11 +305,13 @@ static void print_table(const struct record_result *r, const struct record_opts 
 static int open_error(int err)
 {
 	if (err == -EPERM || err == -EACCES)
-		return cli_error(PTW_PERM, "record: loading BPF needs root (%s)",
+		return cli_error(PTW_PERM,
+				 "record: loading BPF needs root (%s)",
 				 strerror(-err));
 	if (err == -ENOENT)
-		return cli_error(PTW_UNSUPPORTED,
-				 "record: no probe could attach on this kernel (see ptwatch status)");
+		return cli_error(
+			PTW_UNSUPPORTED,
+			"record: no probe could attach on this kernel (see ptwatch status)");
 	return cli_error(PTW_ERR, "record: cannot load the BPF probes (%s)",
 			 strerror(-err));
 }
@@ -321,7 +346,8 @@ int cmd_record(struct cli_ctx *ctx, int argc, char **argv)
 	run(bp, &t, o.duration);
 	r.seconds = now_s() - start;
 	bpf_probes_totals(bp, &r.totals);
-	rc = collect(&t, &r) ? cli_error(PTW_ERR, "record: out of memory") : PTW_OK;
+	rc = collect(&t, &r) ? cli_error(PTW_ERR, "record: out of memory") :
+			       PTW_OK;
 	if (!rc && o.json)
 		print_json_result(&r, &o);
 	else if (!rc)

@@ -48,8 +48,9 @@ void report_host(FILE *out, const struct host_sample *h, size_t nr_procs,
 		fmt_bytes(h->mem_total, mem), fmt_bytes(h->waste_bytes, waste),
 		nr_procs, source);
 	if (h->unreadable)
-		fprintf(out, "note: smaps_rollup of %u processes was not "
-			     "readable: estimated from status without THP\n",
+		fprintf(out,
+			"note: smaps_rollup of %u processes was not "
+			"readable: estimated from status without THP\n",
 			h->unreadable);
 }
 
@@ -58,8 +59,8 @@ void report_procs(FILE *out, const struct proc_sample *p, size_t n,
 {
 	char b[8][16], r[2][24];
 
-	fprintf(out, "\n%7s %-16s %10s %10s %10s %10s %10s %10s %10s",
-		"PID", "COMM", "RSS", "ANON", "FILE", "SWAP", "PTE", "NEEDED",
+	fprintf(out, "\n%7s %-16s %10s %10s %10s %10s %10s %10s %10s", "PID",
+		"COMM", "RSS", "ANON", "FILE", "SWAP", "PTE", "NEEDED",
 		"WASTE");
 	if (rates)
 		fprintf(out, " %14s %14s", "PTE RATE", "WASTE RATE");

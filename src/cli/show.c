@@ -81,8 +81,10 @@ static int read_sample(pid_t pid, struct proc_sample *p)
 	err = snapshot_read_proc(fd, pid, layout.version == 2, 0, p);
 	close(fd);
 	if (err == -ENODATA)
-		return cli_error(PTW_NOPROC, "pid %d is a kernel thread: it "
-				 "has no page tables of its own", pid);
+		return cli_error(PTW_NOPROC,
+				 "pid %d is a kernel thread: it "
+				 "has no page tables of its own",
+				 pid);
 	if (err && err != -EACCES)
 		return cli_error(PTW_NOPROC, "no process with pid %d", pid);
 	return PTW_OK;
@@ -102,17 +104,21 @@ static int take_census(const struct show_opts *o, struct pte_census *c)
 		return cli_error(PTW_NOPROC, "pid %d exited", o->pid);
 	case -EACCES:
 	case -EPERM:
-		return cli_error(PTW_PERM, "--exact: no right to read "
+		return cli_error(PTW_PERM,
+				 "--exact: no right to read "
 				 "/proc/%d/pagemap (run as its user or root)",
 				 o->pid);
 	case -EAGAIN:
-		return cli_error(PTW_ERR, "pid %d changed its page tables "
-				 "during %d censuses; try again", o->pid,
-				 CENSUS_TRIES);
+		return cli_error(PTW_ERR,
+				 "pid %d changed its page tables "
+				 "during %d censuses; try again",
+				 o->pid, CENSUS_TRIES);
 	case -E2BIG:
-		return cli_error(PTW_UNSUPPORTED, "pid %d maps too much for a "
+		return cli_error(PTW_UNSUPPORTED,
+				 "pid %d maps too much for a "
 				 "/proc/PID/pagemap census; PAGEMAP_SCAN "
-				 "(Linux 6.7+) has no such limit", o->pid);
+				 "(Linux 6.7+) has no such limit",
+				 o->pid);
 	default:
 		return cli_error(PTW_ERR, "census of pid %d: %s", o->pid,
 				 strerror(-err));
@@ -136,7 +142,8 @@ static void print_json_show(const struct proc_sample *p,
 		json_put_u64(o, "pte_tables", c->pte_tables);
 		json_put_u64(o, "used_pte_tables", c->used_pte_tables);
 		json_put_u64(o, "empty_pte_tables", c->empty_pte_tables);
-		json_put_u64(o, "empty_pte_table_bytes", c->empty_pte_tables * 4096);
+		json_put_u64(o, "empty_pte_table_bytes",
+			     c->empty_pte_tables * 4096);
 		json_object_object_add(o, "census", x);
 	}
 	print_json(o);

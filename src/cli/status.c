@@ -31,8 +31,9 @@ static void probe_status(struct status *s)
 
 	err = bpf_probes_open(&bp, &o);
 	if (err == -EPERM || err == -EACCES) {
-		snprintf(s->why_not_loaded, sizeof(s->why_not_loaded),
-			 "not root: the plan from BTF and kallsyms, not verified");
+		snprintf(
+			s->why_not_loaded, sizeof(s->why_not_loaded),
+			"not root: the plan from BTF and kallsyms, not verified");
 		bpf_probes_plan(s->st);
 		return;
 	}
@@ -53,21 +54,33 @@ static json_object *kernel_json(const struct kfeatures *kf)
 	json_object *k = json_object_new_object(), *r, *h;
 	bool sysctl = kf->pt_reclaim == PT_RECLAIM_SYSCTL;
 
-	json_object_object_add(k, "release", json_object_new_string(kf->release));
+	json_object_object_add(k, "release",
+			       json_object_new_string(kf->release));
 	json_object_object_add(k, "btf", json_object_new_boolean(kf->btf));
 	r = json_object_new_object();
-	json_object_object_add(r, "mode", json_object_new_string(
-					  pt_reclaim_mode_name(kf->pt_reclaim)));
-	json_object_object_add(r, "sysctl", sysctl ?
-				json_object_new_string("vm.pt_reclaim") : NULL);
-	json_object_object_add(r, "value", sysctl && kf->pt_reclaim_value >= 0 ?
-				json_object_new_int(kf->pt_reclaim_value) : NULL);
+	json_object_object_add(
+		r, "mode",
+		json_object_new_string(pt_reclaim_mode_name(kf->pt_reclaim)));
+	json_object_object_add(
+		r, "sysctl",
+		sysctl ? json_object_new_string("vm.pt_reclaim") : NULL);
+	json_object_object_add(
+		r, "value",
+		sysctl && kf->pt_reclaim_value >= 0 ?
+			json_object_new_int(kf->pt_reclaim_value) :
+			NULL);
 	json_object_object_add(k, "pt_reclaim", r);
 	h = json_object_new_object();
-	json_object_object_add(h, "sysctl", kf->hugetlb_vmemmap_sysctl ?
-				json_object_new_string("vm.hugetlb_optimize_vmemmap") : NULL);
-	json_object_object_add(h, "value", kf->hugetlb_vmemmap_value >= 0 ?
-				json_object_new_int(kf->hugetlb_vmemmap_value) : NULL);
+	json_object_object_add(
+		h, "sysctl",
+		kf->hugetlb_vmemmap_sysctl ?
+			json_object_new_string("vm.hugetlb_optimize_vmemmap") :
+			NULL);
+	json_object_object_add(
+		h, "value",
+		kf->hugetlb_vmemmap_value >= 0 ?
+			json_object_new_int(kf->hugetlb_vmemmap_value) :
+			NULL);
 	json_object_object_add(k, "hugetlb_vmemmap", h);
 	json_object_object_add(k, "pagemap_scan",
 			       json_object_new_boolean(kf->pagemap_scan));
@@ -79,10 +92,12 @@ static void print_status_json(const struct status *s)
 	json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "kernel", kernel_json(&s->kf));
-	json_object_object_add(o, "probes_loaded", json_object_new_boolean(s->loaded));
+	json_object_object_add(o, "probes_loaded",
+			       json_object_new_boolean(s->loaded));
 	if (!s->loaded)
-		json_object_object_add(o, "probes_note",
-				       json_object_new_string(s->why_not_loaded));
+		json_object_object_add(
+			o, "probes_note",
+			json_object_new_string(s->why_not_loaded));
 	json_object_object_add(o, "probes", ptw_probes_json(s->st));
 	print_json(o);
 	json_object_put(o);
@@ -101,7 +116,8 @@ static void print_kernel(const struct kfeatures *kf)
 		printf("absent\n");
 	printf("%-19s ", "HugeTLB vmemmap");
 	if (kf->hugetlb_vmemmap_sysctl)
-		printf("vm.hugetlb_optimize_vmemmap = %d\n", kf->hugetlb_vmemmap_value);
+		printf("vm.hugetlb_optimize_vmemmap = %d\n",
+		       kf->hugetlb_vmemmap_value);
 	else
 		printf("no sysctl\n");
 	printf("%-19s %s\n", "PAGEMAP_SCAN", kf->pagemap_scan ? "yes" : "no");
@@ -111,16 +127,19 @@ static void print_status_text(const struct status *s)
 {
 	print_kernel(&s->kf);
 	printf("%-19s %s\n\n", "probes",
-	       s->loaded ? "loaded and attached, then removed" : s->why_not_loaded);
+	       s->loaded ? "loaded and attached, then removed" :
+			   s->why_not_loaded);
 	printf("%-19s %-10s %s\n", "PROBE", "ATTACH", "TARGET");
 	for (int p = 0; p < PTW_PROBE_NR; p++) {
 		const struct ptw_probe_status *st = &s->st[p];
 		bool none = st->attach == PTW_ATTACH_NONE;
 
-		printf("%-19s %-10s %s%s\n", st->name, ptw_attach_name(st->attach),
-		       none ? "-" : st->target, st->fallback ? " (fallback: a caller)" : "");
+		printf("%-19s %-10s %s%s\n", st->name,
+		       ptw_attach_name(st->attach), none ? "-" : st->target,
+		       st->fallback ? " (fallback: a caller)" : "");
 		if (st->reason[0])
-			printf("%-19s %s%s\n", "", none ? "why: " : "note: ", st->reason);
+			printf("%-19s %s%s\n", "",
+			       none ? "why: " : "note: ", st->reason);
 	}
 }
 
@@ -147,7 +166,8 @@ int cmd_status(struct cli_ctx *ctx, int argc, char **argv)
 			       "(verified when run as root).\n");
 			return PTW_OK;
 		default:
-			return cli_error(PTW_USAGE, "usage: ptwatch status [--json]");
+			return cli_error(PTW_USAGE,
+					 "usage: ptwatch status [--json]");
 		}
 	}
 	if (optind < argc)

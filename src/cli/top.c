@@ -33,21 +33,22 @@ static void compute_rates(const struct snapshot *prev,
 {
 	/* realtime: a daemon's samples carry no monotonic clock of ours */
 	double dt = ((double)cur->host.realtime_ns -
-		     (double)prev->host.realtime_ns) / 1e9;
+		     (double)prev->host.realtime_ns) /
+		    1e9;
 
 	for (size_t i = 0; i < cur->nr_procs; i++) {
 		const struct proc_sample *p = &cur->procs[i];
-		const struct proc_sample *q = bsearch(p, prev->procs,
-						      prev->nr_procs,
-						      sizeof(*p), by_pid);
+		const struct proc_sample *q = bsearch(
+			p, prev->procs, prev->nr_procs, sizeof(*p), by_pid);
 
 		rates[i].valid = q && dt > 0 && strcmp(q->comm, p->comm) == 0;
 		if (!rates[i].valid)
 			continue;
 		rates[i].pte_per_s = ((double)p->page_table_bytes -
-				      (double)q->page_table_bytes) / dt;
-		rates[i].waste_per_s = ((double)p->waste_bytes -
-					(double)q->waste_bytes) / dt;
+				      (double)q->page_table_bytes) /
+				     dt;
+		rates[i].waste_per_s =
+			((double)p->waste_bytes - (double)q->waste_bytes) / dt;
 	}
 }
 
@@ -63,17 +64,19 @@ static void print_json_frame(const struct view_sample *vs,
 
 		if (!rates[i].valid)
 			continue;
-		json_object_object_add(p, "page_table_bytes_per_second",
+		json_object_object_add(
+			p, "page_table_bytes_per_second",
 			json_object_new_double(round(rates[i].pte_per_s)));
-		json_object_object_add(p, "waste_bytes_per_second",
+		json_object_object_add(
+			p, "waste_bytes_per_second",
 			json_object_new_double(round(rates[i].waste_per_s)));
 	}
 	if (vs->daemon)
 		json_object_object_add(o, "source",
 				       json_object_new_string("daemon"));
 	/* One compact object per line: a stream scripts can read. */
-	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-						       JSON_C_TO_STRING_NOSLASHESCAPE));
+	puts(json_object_to_json_string_ext(
+		o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 }
 

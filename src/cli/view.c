@@ -36,8 +36,10 @@ static int parse_sort(const char *s, enum snapshot_sort *out)
 	else if (strcmp(s, "rss") == 0)
 		*out = SORT_RSS;
 	else
-		return cli_error(PTW_USAGE, "--sort: '%s' is not one of "
-					    "waste, pte, rss", s);
+		return cli_error(PTW_USAGE,
+				 "--sort: '%s' is not one of "
+				 "waste, pte, rss",
+				 s);
 	return PTW_OK;
 }
 
@@ -58,8 +60,10 @@ static int parse_interval(const char *s, double *out)
 
 	*out = strtod(s, &end);
 	if (*end || end == s || !(*out >= 0.1 && *out <= 86400))
-		return cli_error(PTW_USAGE, "-d: '%s' is not a number of "
-					    "seconds between 0.1 and 86400", s);
+		return cli_error(PTW_USAGE,
+				 "-d: '%s' is not a number of "
+				 "seconds between 0.1 and 86400",
+				 s);
 	return PTW_OK;
 }
 
@@ -76,7 +80,8 @@ int view_parse(int argc, char **argv, bool is_top, struct view_opts *v)
 	long n = -1;
 	int c, rc = PTW_OK;
 
-	*v = (struct view_opts){ .limit = SIZE_MAX, .cgroup_limit = 10,
+	*v = (struct view_opts){ .limit = SIZE_MAX,
+				 .cgroup_limit = 10,
 				 .interval = 2 };
 	while (rc == PTW_OK &&
 	       (c = getopt_long(argc, argv, is_top ? "n:d:h" : "n:h", opts,
@@ -98,7 +103,8 @@ int view_parse(int argc, char **argv, bool is_top, struct view_opts *v)
 			v->once = true;
 			break;
 		case 'i':
-			rc = parse_count("--iterations", optarg, &v->iterations);
+			rc = parse_count("--iterations", optarg,
+					 &v->iterations);
 			break;
 		case 'h':
 			view_help(is_top);
@@ -137,8 +143,9 @@ static int take_from_daemon(const struct cli_ctx *ctx, struct view_sample *vs)
 		vs->daemon = json_object_get(v);
 	json_object_put(resp);
 	if (err && err != -ENOENT && err != -ECONNREFUSED)
-		fprintf(stderr, "ptwatch: the daemon at %s did not answer "
-				"(%s); reading procfs instead\n",
+		fprintf(stderr,
+			"ptwatch: the daemon at %s did not answer "
+			"(%s); reading procfs instead\n",
 			ctx->socket_path, strerror(-err));
 	return err;
 }
@@ -176,8 +183,8 @@ int view_take(const struct cli_ctx *ctx, struct view_sample *vs,
 
 void print_json(json_object *o)
 {
-	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-						       JSON_C_TO_STRING_NOSLASHESCAPE));
+	puts(json_object_to_json_string_ext(
+		o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
 struct proc_rate *view_daemon_rates(const struct view_sample *vs)
@@ -193,7 +200,8 @@ struct proc_rate *view_daemon_rates(const struct view_sample *vs)
 	for (size_t i = 0; r && i < json_object_array_length(procs); i++) {
 		json_object *p = json_object_array_get_idx(procs, i), *x;
 		pid_t pid = json_object_object_get_ex(p, "pid", &x) ?
-				    json_object_get_int(x) : 0;
+				    json_object_get_int(x) :
+				    0;
 
 		for (size_t j = 0; j < vs->s.nr_procs; j++) {
 			if (vs->s.procs[j].pid != pid ||
@@ -214,7 +222,8 @@ void view_print_json(const struct view_sample *vs, const struct view_opts *v)
 	if (vs->daemon) {
 		json_object_object_add(o, "source",
 				       json_object_new_string("daemon"));
-		json_object_object_add(o, "daemon", json_object_get(vs->daemon));
+		json_object_object_add(o, "daemon",
+				       json_object_get(vs->daemon));
 	}
 	print_json(o);
 	json_object_put(o);

@@ -12,12 +12,12 @@
 
 struct view_opts {
 	bool json;
-	size_t limit;           /* processes shown; SIZE_MAX for all */
-	size_t cgroup_limit;    /* cgroups shown in the table */
+	size_t limit;	     /* processes shown; SIZE_MAX for all */
+	size_t cgroup_limit; /* cgroups shown in the table */
 	enum snapshot_sort sort;
-	double interval;        /* top: seconds between frames */
-	bool once;              /* top: one frame */
-	long iterations;        /* top: frames, 0 = until interrupted */
+	double interval; /* top: seconds between frames */
+	bool once;	 /* top: one frame */
+	long iterations; /* top: frames, 0 = until interrupted */
 };
 
 /*

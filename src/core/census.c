@@ -76,8 +76,8 @@ static int scan_vma_ioctl(struct walk *w, uint64_t start, uint64_t end)
 			return -errno;
 		for (int i = 0; i < n; i++) {
 			if (vec[i].categories & PAGE_IS_HUGE)
-				w->huge_blocks +=
-					(vec[i].end - vec[i].start) >> PMD_SHIFT;
+				w->huge_blocks += (vec[i].end - vec[i].start) >>
+						  PMD_SHIFT;
 			else
 				count_range(&w->used, vec[i].start, vec[i].end);
 		}
@@ -98,8 +98,8 @@ static int scan_vma_pagemap(struct walk *w, uint64_t start, uint64_t end)
 		uint64_t block_end = ((a >> PMD_SHIFT) + 1) << PMD_SHIFT;
 		uint64_t stop = block_end < end ? block_end : end;
 		size_t n = (stop - a) >> PAGE_SHIFT;
-		ssize_t got = pread(w->pagemap_fd, buf, n * 8,
-				    (a >> PAGE_SHIFT) * 8);
+		ssize_t got =
+			pread(w->pagemap_fd, buf, n * 8, (a >> PAGE_SHIFT) * 8);
 
 		if (got < 0)
 			return -errno;
@@ -198,7 +198,8 @@ static int census_walk(int dirfd, bool force_pagemap, struct walk *w,
 int census_take(const char *proc_root, pid_t pid, bool force_pagemap,
 		struct pte_census *out)
 {
-	struct walk w = { .used.shift = PMD_SHIFT, .pmd.shift = PUD_SHIFT,
+	struct walk w = { .used.shift = PMD_SHIFT,
+			  .pmd.shift = PUD_SHIFT,
 			  .pud.shift = P4D_SHIFT };
 	char path[64];
 	uint64_t before, after, pages;
@@ -227,10 +228,12 @@ int census_take(const char *proc_root, pid_t pid, bool force_pagemap,
 	out->pmd_tables = w.pmd.count;
 	out->pud_tables = w.pud.count;
 	out->pte_tables = pages > w.pmd.count + w.pud.count ?
-				  pages - w.pmd.count - w.pud.count : 0;
+				  pages - w.pmd.count - w.pud.count :
+				  0;
 	out->used_pte_tables = w.used.count;
 	out->empty_pte_tables = out->pte_tables > w.used.count ?
-					out->pte_tables - w.used.count : 0;
+					out->pte_tables - w.used.count :
+					0;
 	out->huge_blocks = w.huge_blocks;
 	out->scanned_bytes = w.scanned;
 	return 0;

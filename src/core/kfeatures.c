@@ -47,7 +47,8 @@ static bool config_has(const char *path, const char *line)
 	if (!f)
 		return false;
 	while (!found && gzgets(f, buf, sizeof(buf)))
-		found = strncmp(buf, line, n) == 0 && (buf[n] == '\n' || !buf[n]);
+		found = strncmp(buf, line, n) == 0 &&
+			(buf[n] == '\n' || !buf[n]);
 	gzclose(f);
 	return found;
 }
@@ -89,8 +90,8 @@ static bool pagemap_scan_works(void)
 	return rc != -2;
 }
 
-static enum pt_reclaim_mode probe_pt_reclaim(const char *release,
-					     const char *sysctl_root, int *value)
+static enum pt_reclaim_mode
+probe_pt_reclaim(const char *release, const char *sysctl_root, int *value)
 {
 	bool exists;
 
@@ -116,9 +117,9 @@ void kfeatures_probe(struct kfeatures *kf, const char *sysctl_root)
 	kf->btf = access("/sys/kernel/btf/vmlinux", R_OK) == 0;
 	kf->pt_reclaim = probe_pt_reclaim(kf->release, sysctl_root,
 					  &kf->pt_reclaim_value);
-	kf->hugetlb_vmemmap_value = read_sysctl_int(
-		sysctl_root, "vm/hugetlb_optimize_vmemmap",
-		&kf->hugetlb_vmemmap_sysctl);
+	kf->hugetlb_vmemmap_value =
+		read_sysctl_int(sysctl_root, "vm/hugetlb_optimize_vmemmap",
+				&kf->hugetlb_vmemmap_sysctl);
 	kf->pagemap_scan = pagemap_scan_works();
 }
 

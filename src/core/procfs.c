@@ -185,9 +185,11 @@ int procfs_parse_cgroup(const char *text, bool v2_memory, char *path,
 		size_t end = nl ? (size_t)(nl - line) : strlen(line);
 
 		if (c2 && (size_t)(c2 - line) < end) {
-			bool unified = c2 == c1 + 1 && strncmp(line, "0:", 2) == 0;
-			bool match = v2_memory ? unified :
-				names_memory(c1 + 1, c2 - c1 - 1);
+			bool unified = c2 == c1 + 1 &&
+				       strncmp(line, "0:", 2) == 0;
+			bool match = v2_memory ?
+					     unified :
+					     names_memory(c1 + 1, c2 - c1 - 1);
 
 			if (match) {
 				size_t n = end - (c2 + 1 - line);

@@ -33,8 +33,8 @@ static uint64_t now_ns(clockid_t clk)
  * cannot be read (another user's process). THP is then unknown and counted
  * as PTE-mapped, which makes the waste estimate smaller, not larger.
  * Returns false only when rollup was wanted and refused. */
-static bool read_memory(int dirfd, const struct proc_status *st,
-			bool rollup, struct proc_sample *out)
+static bool read_memory(int dirfd, const struct proc_status *st, bool rollup,
+			struct proc_sample *out)
 {
 	struct waste_input in = {
 		.pte_mapped_bytes = st->vm_rss,
@@ -49,12 +49,12 @@ static bool read_memory(int dirfd, const struct proc_status *st,
 	if (!rollup) {
 		full = true; /* skipped by choice, not refused */
 	} else if (procfs_read(dirfd, "smaps_rollup", buf, sizeof(buf)) > 0 &&
-	    procfs_parse_smaps_rollup(buf, &r) == 0) {
-		out->thp_bytes = r.anon_huge + r.shmem_pmd_mapped +
-				 r.file_pmd_mapped;
+		   procfs_parse_smaps_rollup(buf, &r) == 0) {
+		out->thp_bytes =
+			r.anon_huge + r.shmem_pmd_mapped + r.file_pmd_mapped;
 		in.pmd_mapped_bytes = out->thp_bytes;
-		in.pte_mapped_bytes = r.rss > out->thp_bytes ?
-					      r.rss - out->thp_bytes : 0;
+		in.pte_mapped_bytes =
+			r.rss > out->thp_bytes ? r.rss - out->thp_bytes : 0;
 		in.swap_bytes = r.swap;
 		full = true;
 	}
@@ -173,7 +173,8 @@ static int take_procs(struct snapshot *s, const struct snapshot_opts *o,
 	struct dirent *de;
 
 	if (o->only_pid) {
-		proc_fd = open(o->proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		proc_fd =
+			open(o->proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (proc_fd < 0)
 			return -errno;
 		err = take_one(s, &cap, proc_fd, o->only_pid, v2,

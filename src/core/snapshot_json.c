@@ -17,12 +17,12 @@
 #define PTW_SCHEMA_VERSION 1
 
 enum field_kind {
-	FK_U64,    /* uint64_t */
+	FK_U64,	   /* uint64_t */
 	FK_UINT,   /* unsigned int */
-	FK_PID,    /* pid_t */
-	FK_STR,    /* char[size], NUL-terminated */
+	FK_PID,	   /* pid_t */
+	FK_STR,	   /* char[size], NUL-terminated */
 	FK_SOURCE, /* const char *, one of cgroup_sources[] */
-	FK_RSS,    /* written only: rss_anon + rss_file + rss_shmem */
+	FK_RSS,	   /* written only: rss_anon + rss_file + rss_shmem */
 };
 
 struct field {
@@ -33,27 +33,27 @@ struct field {
 
 /*
  * FIELD(kind, "key", struct, member). The member's C type is checked
- * against the kind at compile time: a mismatch makes an array of negative
- * size.
+ * against the kind at compile time: KIND_CHECK is 0, or an array of
+ * negative size when they differ.
  */
-#define KIND_CTYPE_OK(kind, v)                                                 \
-	_Generic((v), uint64_t: (kind) == FK_U64,                              \
-		 unsigned int: (kind) == FK_UINT,                              \
-		 pid_t: (kind) == FK_PID,                                      \
-		 char *: (kind) == FK_STR,                                     \
-		 const char *: (kind) == FK_SOURCE,                            \
+/* clang-format off */
+#define KIND_CTYPE_OK(kind, v)                          \
+	_Generic((v),                                   \
+		 uint64_t: (kind) == FK_U64,            \
+		 unsigned int: (kind) == FK_UINT,       \
+		 pid_t: (kind) == FK_PID,               \
+		 char *: (kind) == FK_STR,              \
+		 const char *: (kind) == FK_SOURCE,     \
 		 default: 0)
-#define FIELD(kind, key, type, m)                                              \
-	{                                                                      \
-		key, kind, offsetof(type, m),                                  \
-		    sizeof(((type *)0)->m) +                                   \
-			0 * sizeof(char[KIND_CTYPE_OK(kind, ((type *)0)->m)    \
-						? 1                            \
-						: -1])                         \
-	}
+#define KIND_CHECK(kind, type, m) \
+	(0 * sizeof(char[KIND_CTYPE_OK(kind, ((type *)0)->m) ? 1 : -1]))
+#define FIELD(kind, key, type, m)                       \
+	{ key, kind, offsetof(type, m),                 \
+	  sizeof(((type *)0)->m) + KIND_CHECK(kind, type, m) }
+/* clang-format on */
 
 /* The first is what a reader assumes for an unknown value. */
-static const char *const cgroup_sources[] = {"processes", "memory.stat"};
+static const char *const cgroup_sources[] = { "processes", "memory.stat" };
 
 static const struct field host_fields[] = {
 	FIELD(FK_STR, "kernel", struct host_sample, kernel),
@@ -71,14 +71,13 @@ static const struct field proc_fields[] = {
 	FIELD(FK_PID, "pid", struct proc_sample, pid),
 	FIELD(FK_STR, "comm", struct proc_sample, comm),
 	FIELD(FK_STR, "cgroup", struct proc_sample, cgroup),
-	{"rss_bytes", FK_RSS, 0, 0},
+	{ "rss_bytes", FK_RSS, 0, 0 },
 	FIELD(FK_U64, "rss_anon_bytes", struct proc_sample, rss_anon),
 	FIELD(FK_U64, "rss_file_bytes", struct proc_sample, rss_file),
 	FIELD(FK_U64, "rss_shmem_bytes", struct proc_sample, rss_shmem),
 	FIELD(FK_U64, "swap_bytes", struct proc_sample, swap),
 	FIELD(FK_U64, "thp_bytes", struct proc_sample, thp_bytes),
-	FIELD(FK_U64, "page_table_bytes", struct proc_sample,
-	      page_table_bytes),
+	FIELD(FK_U64, "page_table_bytes", struct proc_sample, page_table_bytes),
 	FIELD(FK_U64, "needed_page_table_bytes", struct proc_sample,
 	      needed_bytes),
 	FIELD(FK_U64, "waste_bytes", struct proc_sample, waste_bytes),

@@ -19,15 +19,16 @@ static uint64_t div_up(uint64_t a, uint64_t b)
 
 void waste_estimate(const struct waste_input *in, struct waste_estimate *out)
 {
-	uint64_t pte_pages = div_up(in->pte_mapped_bytes + in->swap_bytes,
-				    PAGE_SZ);
+	uint64_t pte_pages =
+		div_up(in->pte_mapped_bytes + in->swap_bytes, PAGE_SZ);
 	uint64_t pte_tables = div_up(pte_pages, PER_TABLE);
-	uint64_t pmd_entries = pte_tables +
-			       div_up(in->pmd_mapped_bytes, PAGE_SZ * PER_TABLE);
+	uint64_t pmd_entries =
+		pte_tables + div_up(in->pmd_mapped_bytes, PAGE_SZ * PER_TABLE);
 	uint64_t pmd_tables = div_up(pmd_entries, PER_TABLE);
 	uint64_t pud_tables = div_up(pmd_tables, PER_TABLE);
 
 	out->needed_bytes = (pte_tables + pmd_tables + pud_tables) * PAGE_SZ;
 	out->waste_bytes = in->page_table_bytes > out->needed_bytes ?
-				   in->page_table_bytes - out->needed_bytes : 0;
+				   in->page_table_bytes - out->needed_bytes :
+				   0;
 }

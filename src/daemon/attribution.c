@@ -34,9 +34,9 @@ struct d_bpf *d_bpf_open(void)
 		b->bp = NULL;
 		snprintf(b->reason, sizeof(b->reason),
 			 "BPF probes not loaded: %s%s", strerror(-rc),
-			 rc == -EPERM
-			     ? " (needs root, or CAP_BPF and CAP_PERFMON)"
-			     : "");
+			 rc == -EPERM ?
+				 " (needs root, or CAP_BPF and CAP_PERFMON)" :
+				 "");
 		d_log(LOG_WARNING, "%s; reporting from procfs only", b->reason);
 		return b;
 	}
@@ -115,7 +115,7 @@ void d_bpf_sample(struct d_bpf *b)
 
 static const struct ptw_proc *find(const struct d_bpf *b, pid_t pid)
 {
-	struct ptw_proc key = {.pid = (__u32)pid};
+	struct ptw_proc key = { .pid = (__u32)pid };
 
 	if (!b->nr_live)
 		return NULL;
@@ -131,9 +131,10 @@ json_object *d_bpf_to_json(const struct d_bpf *b, const pid_t *pids, size_t n)
 			       json_object_new_boolean(b && b->bp));
 	if (!b || !b->bp) {
 		json_object_object_add(
-		    o, "reason",
-		    json_object_new_string(
-			b ? b->reason : "disabled in the config (bpf = no)"));
+			o, "reason",
+			json_object_new_string(
+				b ? b->reason :
+				    "disabled in the config (bpf = no)"));
 		return o;
 	}
 	st = bpf_probes_status(b->bp);
@@ -170,11 +171,10 @@ void d_bpf_metrics(const struct d_bpf *b, FILE *out)
 	      "# TYPE ptwatch_probe_attached gauge\n",
 	      out);
 	for (int i = 0; i < PTW_PROBE_NR; i++)
-		fprintf(
-		    out,
-		    "ptwatch_probe_attached{probe=\"%s\",attach=\"%s\"} %d\n",
-		    st[i].name, ptw_attach_name(st[i].attach),
-		    st[i].attach != PTW_ATTACH_NONE);
+		fprintf(out,
+			"ptwatch_probe_attached{probe=\"%s\",attach=\"%s\"} %d\n",
+			st[i].name, ptw_attach_name(st[i].attach),
+			st[i].attach != PTW_ATTACH_NONE);
 	if (!b->have_totals)
 		return;
 	fputs("# HELP ptwatch_bpf_events_total Page-table events counted by "
@@ -184,11 +184,10 @@ void d_bpf_metrics(const struct d_bpf *b, FILE *out)
 	      out);
 	for (int c = 0; c < PTW_C_NR; c++)
 		if (ptw_counter_known(st, c))
-			fprintf(
-			    out,
-			    "ptwatch_bpf_events_total{counter=\"%s\"} %llu\n",
-			    ptw_counter_name(c),
-			    (unsigned long long)b->totals.c[c]);
+			fprintf(out,
+				"ptwatch_bpf_events_total{counter=\"%s\"} %llu\n",
+				ptw_counter_name(c),
+				(unsigned long long)b->totals.c[c]);
 	fprintf(out,
 		"# HELP ptwatch_bpf_dropped_events_total Events the probes "
 		"could not attribute (process map or ring buffer full).\n"

@@ -32,44 +32,40 @@ struct key {
 	double min, max;  /* for numbers */
 };
 
-/* clang-format off: one key per line reads best as a table */
-#define F(field)                                                               \
+/* One key per line reads best as a table: */
+/* clang-format off */
+#define F(field) \
 	offsetof(struct d_config, field), sizeof(((struct d_config *)0)->field)
-#define POLICY(sec, p)                                                         \
-	{sec, "mode", K_MODE, F(p.mode), 0, 0},                                \
-	    {sec, "dry_run", K_BOOL, F(p.dry_run), 0, 0},                      \
-	    {sec, "samples", K_UINT, F(p.samples), 1, 10000},                  \
-	    {sec, "min_interval", K_SECONDS, F(p.min_interval), 0, 7 * 86400}, \
-	{                                                                      \
-		sec, "backoff", K_SECONDS, F(p.backoff), 0, 30 * 86400         \
-	}
+#define POLICY(sec, p) \
+	{ sec, "mode",         K_MODE,    F(p.mode),         0, 0 }, \
+	{ sec, "dry_run",      K_BOOL,    F(p.dry_run),      0, 0 }, \
+	{ sec, "samples",      K_UINT,    F(p.samples),      1, 10000 }, \
+	{ sec, "min_interval", K_SECONDS, F(p.min_interval), 0, 7 * 86400 }, \
+	{ sec, "backoff",      K_SECONDS, F(p.backoff),      0, 30 * 86400 }
 
 static const struct key keys[] = {
-    {"daemon", "interval", K_DURATION_MS, F(interval_ms), 100, 3600000},
-    {"daemon", "socket", K_STR, F(socket), 0, 0},
-    {"daemon", "state_dir", K_STR, F(state_dir), 0, 0},
-    {"daemon", "sysctl_root", K_STR, F(sysctl_root), 0, 0},
-    {"daemon", "proc_root", K_STR, F(proc_root), 0, 0},
-    {"daemon", "cgroup_root", K_STR, F(cgroup_root), 0, 0},
-    {"daemon", "sysfs_root", K_STR, F(sysfs_root), 0, 0},
-    {"daemon", "log", K_LOG, F(log), 0, 0},
-    {"daemon", "history", K_UINT, F(history), 1, 100000},
-    {"daemon", "reads_per_sample", K_UINT, F(reads_per_sample), 0, 10000000},
-    {"daemon", "bpf", K_BOOL, F(bpf), 0, 0},
-    {"daemon", "rollback_on_exit", K_BOOL, F(rollback_on_exit), 0, 0},
-    {"metrics", "textfile_dir", K_STR, F(textfile_dir), 0, 0},
-    {"metrics", "listen", K_LISTEN, F(listen), 0, 0},
-    {"metrics", "top_processes", K_UINT, F(top_processes), 0, 1000},
-    {"metrics", "top_cgroups", K_UINT, F(top_cgroups), 0, 10000},
-    POLICY("reclaim", reclaim),
-    {"reclaim", "on_waste_percent", K_PERCENT, F(reclaim.on_threshold), 0, 100},
-    {"reclaim", "off_waste_percent", K_PERCENT, F(reclaim.off_threshold), 0,
-     100},
-    POLICY("hugetlb_vmemmap", vmemmap),
-    {"hugetlb_vmemmap", "on_saving_mib", K_DOUBLE, F(vmemmap.on_threshold), 0,
-     1e9},
-    {"hugetlb_vmemmap", "off_saving_mib", K_DOUBLE, F(vmemmap.off_threshold), 0,
-     1e9},
+	{ "daemon",          "interval",          K_DURATION_MS, F(interval_ms),            100, 3600000 },
+	{ "daemon",          "socket",            K_STR,         F(socket),                 0, 0 },
+	{ "daemon",          "state_dir",         K_STR,         F(state_dir),              0, 0 },
+	{ "daemon",          "sysctl_root",       K_STR,         F(sysctl_root),            0, 0 },
+	{ "daemon",          "proc_root",         K_STR,         F(proc_root),              0, 0 },
+	{ "daemon",          "cgroup_root",       K_STR,         F(cgroup_root),            0, 0 },
+	{ "daemon",          "sysfs_root",        K_STR,         F(sysfs_root),             0, 0 },
+	{ "daemon",          "log",               K_LOG,         F(log),                    0, 0 },
+	{ "daemon",          "history",           K_UINT,        F(history),                1, 100000 },
+	{ "daemon",          "reads_per_sample",  K_UINT,        F(reads_per_sample),       0, 10000000 },
+	{ "daemon",          "bpf",               K_BOOL,        F(bpf),                    0, 0 },
+	{ "daemon",          "rollback_on_exit",  K_BOOL,        F(rollback_on_exit),       0, 0 },
+	{ "metrics",         "textfile_dir",      K_STR,         F(textfile_dir),           0, 0 },
+	{ "metrics",         "listen",            K_LISTEN,      F(listen),                 0, 0 },
+	{ "metrics",         "top_processes",     K_UINT,        F(top_processes),          0, 1000 },
+	{ "metrics",         "top_cgroups",       K_UINT,        F(top_cgroups),            0, 10000 },
+	POLICY("reclaim", reclaim),
+	{ "reclaim",         "on_waste_percent",  K_PERCENT,     F(reclaim.on_threshold),   0, 100 },
+	{ "reclaim",         "off_waste_percent", K_PERCENT,     F(reclaim.off_threshold),  0, 100 },
+	POLICY("hugetlb_vmemmap", vmemmap),
+	{ "hugetlb_vmemmap", "on_saving_mib",     K_DOUBLE,      F(vmemmap.on_threshold),   0, 1e9 },
+	{ "hugetlb_vmemmap", "off_saving_mib",    K_DOUBLE,      F(vmemmap.off_threshold),  0, 1e9 },
 };
 /* clang-format on */
 
@@ -92,26 +88,26 @@ void d_config_defaults(struct d_config *cfg)
 	cfg->top_processes = 10;
 	cfg->top_cgroups = 50;
 	cfg->reclaim = (struct d_policy_cfg){
-	    .mode = D_MODE_AUTO,
-	    .dry_run = true,
-	    .on_threshold = 1.0,
-	    .off_threshold = 0.25,
-	    .samples = 6,
-	    .min_interval = 600,
-	    .backoff = 0,
+		.mode = D_MODE_AUTO,
+		.dry_run = true,
+		.on_threshold = 1.0,
+		.off_threshold = 0.25,
+		.samples = 6,
+		.min_interval = 600,
+		.backoff = 0,
 	};
 	cfg->vmemmap = (struct d_policy_cfg){
-	    .mode = D_MODE_REPORT,
-	    .dry_run = true,
-	    .on_threshold = 64,
-	    .off_threshold = 0,
-	    .samples = 6,
-	    .min_interval = 600,
-	    .backoff = 0,
+		.mode = D_MODE_REPORT,
+		.dry_run = true,
+		.on_threshold = 64,
+		.off_threshold = 0,
+		.samples = 6,
+		.min_interval = 600,
+		.backoff = 0,
 	};
 }
 
-static const char *const mode_names[] = {"report", "auto", "on", "off"};
+static const char *const mode_names[] = { "report", "auto", "on", "off" };
 
 const char *d_knob_mode_name(enum d_knob_mode m)
 {
@@ -131,8 +127,8 @@ int d_knob_mode_parse(const char *s, enum d_knob_mode *out)
 
 static int parse_bool(const char *s, bool *out)
 {
-	static const char *const yes[] = {"yes", "true", "on", "1"};
-	static const char *const no[] = {"no", "false", "off", "0"};
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
 
 	for (int i = 0; i < 4; i++) {
 		if (strcasecmp(s, yes[i]) == 0)
@@ -161,7 +157,8 @@ static int parse_duration_ms(const char *s, double *ms)
 		const char *suffix;
 		double scale;
 	} units[] = {
-	    {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"", 1000},
+		{ "ms", 1 },	  { "s", 1000 }, { "m", 60000 },
+		{ "h", 3600000 }, { "", 1000 },
 	};
 	char *end;
 	double v;
@@ -262,9 +259,9 @@ static const char *set_value(const struct key *k, void *field, const char *v)
 			return "expected auto, journal or stderr";
 		return NULL;
 	case K_MODE:
-		return d_knob_mode_parse(v, field)
-			   ? "expected report, auto, on or off"
-			   : NULL;
+		return d_knob_mode_parse(v, field) ?
+			       "expected report, auto, on or off" :
+			       NULL;
 	case K_DURATION_MS:
 		if (parse_duration_ms(v, &d) || set_number(k, field, d))
 			return "expected a duration from 100ms to 1h (e.g. "
@@ -348,7 +345,7 @@ static const char *check_policy(const struct d_policy_cfg *p)
 int d_config_load(const char *path, struct d_config *cfg, char *err,
 		  size_t errlen)
 {
-	struct parse_ctx ctx = {.path = path, .err = err, .errlen = errlen};
+	struct parse_ctx ctx = { .path = path, .err = err, .errlen = errlen };
 	struct d_config next = *cfg;
 	const char *problem;
 	int rc;
@@ -366,9 +363,9 @@ int d_config_load(const char *path, struct d_config *cfg, char *err,
 		return -1;
 	if (rc) {
 		snprintf(
-		    err, errlen,
-		    "%s:%d: syntax error (expected [section] or key = value)",
-		    path, rc);
+			err, errlen,
+			"%s:%d: syntax error (expected [section] or key = value)",
+			path, rc);
 		return -1;
 	}
 	if ((problem = check_policy(&next.reclaim))) {

@@ -48,22 +48,23 @@ static json_object *knob_json(const struct d_state *st, enum d_knob_id id)
 			       json_object_new_boolean(k->value >= 0));
 	json_object_object_add(o, "value", json_object_new_int(k->value));
 	json_object_object_add(
-	    o, "mode", json_object_new_string(d_knob_mode_name(p->cfg.mode)));
+		o, "mode",
+		json_object_new_string(d_knob_mode_name(p->cfg.mode)));
 	json_object_object_add(o, "manual",
 			       json_object_new_boolean(st->manual[id]));
 	json_object_object_add(o, "dry_run",
 			       json_object_new_boolean(p->cfg.dry_run));
 	/* without the knob the policy has nothing to act on */
 	json_object_object_add(
-	    o, "state",
-	    json_object_new_string(k->value < 0 ? "unavailable"
-						: d_policy_state_name(p)));
+		o, "state",
+		json_object_new_string(k->value < 0 ? "unavailable" :
+						      d_policy_state_name(p)));
 	add_double(o, "metric", d_state_metric(st, id));
 	json_object_object_add(o, "metric_name",
 			       json_object_new_string(d_state_metric_name(id)));
 	json_object_object_add(
-	    o, "metric_unit",
-	    json_object_new_string(id == D_KNOB_VMEMMAP ? "MiB" : "%"));
+		o, "metric_unit",
+		json_object_new_string(id == D_KNOB_VMEMMAP ? "MiB" : "%"));
 	add_double(o, "on_threshold", p->cfg.on_threshold);
 	add_double(o, "off_threshold", p->cfg.off_threshold);
 	json_object_object_add(o, "samples",
@@ -82,13 +83,14 @@ static json_object *hugetlb_json(const struct d_hugetlb *h)
 		json_object *p = json_object_new_object();
 
 		json_object_object_add(
-		    p, "page_bytes",
-		    json_object_new_uint64(h->pools[i].page_bytes));
+			p, "page_bytes",
+			json_object_new_uint64(h->pools[i].page_bytes));
 		json_object_object_add(
-		    p, "pages", json_object_new_uint64(h->pools[i].nr_pages));
+			p, "pages",
+			json_object_new_uint64(h->pools[i].nr_pages));
 		json_object_object_add(
-		    p, "vmemmap_saving_bytes",
-		    json_object_new_uint64(h->pools[i].saving_bytes));
+			p, "vmemmap_saving_bytes",
+			json_object_new_uint64(h->pools[i].saving_bytes));
 		json_object_array_add(a, p);
 	}
 	json_object_object_add(o, "pools", a);
@@ -107,8 +109,8 @@ static json_object *status(const struct d_state *st)
 	json_object_object_add(o, "pid", json_object_new_int(getpid()));
 	add_double(o, "uptime_s", d_state_uptime(st));
 	json_object_object_add(
-	    o, "config",
-	    json_object_new_string(st->config_path ? st->config_path : ""));
+		o, "config",
+		json_object_new_string(st->config_path ? st->config_path : ""));
 	add_double(o, "interval_s", st->cfg.interval_ms / 1000.0);
 	json_object_object_add(o, "samples",
 			       json_object_new_uint64(s->samples));
@@ -116,9 +118,9 @@ static json_object *status(const struct d_state *st)
 	add_double(o, "last_sample_cpu_s", s->last_sample_cpu_s);
 	json_object_object_add(o, "kernel",
 			       json_object_new_string(st->kf.release));
-	json_object_object_add(
-	    o, "pt_reclaim",
-	    json_object_new_string(pt_reclaim_mode_name(st->kf.pt_reclaim)));
+	json_object_object_add(o, "pt_reclaim",
+			       json_object_new_string(pt_reclaim_mode_name(
+				       st->kf.pt_reclaim)));
 	for (int id = 0; id < D_NR_KNOBS; id++)
 		json_object_array_add(knobs, knob_json(st, id));
 	json_object_object_add(o, "knobs", knobs);
@@ -148,8 +150,8 @@ static json_object *rates_json(const struct d_state *st, size_t n)
 			continue;
 		p = json_object_new_object();
 		json_object_object_add(
-		    p, "pid",
-		    json_object_new_int(st->scan.snap.procs[idx].pid));
+			p, "pid",
+			json_object_new_int(st->scan.snap.procs[idx].pid));
 		add_double(p, "page_tables_bytes_per_second", r);
 		json_object_array_add(a, p);
 	}
@@ -192,7 +194,7 @@ static json_object *daemon_extras(const struct d_state *st, size_t n,
 static char *finish(json_object *o, size_t *len)
 {
 	const char *t =
-	    json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+		json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	char *out;
 
 	*len = strlen(t) + 1;
@@ -215,8 +217,8 @@ static char *snapshot(const struct d_state *st, const struct d_request *r,
 		      size_t *len)
 {
 	const struct snapshot *s = &st->scan.snap;
-	size_t n = r->max_procs && r->max_procs < s->nr_procs ? r->max_procs
-							      : s->nr_procs;
+	size_t n = r->max_procs && r->max_procs < s->nr_procs ? r->max_procs :
+								s->nr_procs;
 	json_object *o = snapshot_to_json(s, 0);
 	static const char hole[] = "\"processes\":[]";
 	const char *text, *at;
@@ -295,13 +297,13 @@ static json_object *history(const struct d_state *st, size_t n)
 static json_object *knob(struct d_state *st, const struct d_request *r,
 			 const struct ucred *peer)
 {
-	struct d_actor who = {peer->uid, peer->pid};
+	struct d_actor who = { peer->uid, peer->pid };
 	char msg[256];
 	json_object *o;
 	int rc;
 
 	if (peer->uid != 0) {
-		static struct d_fault denied = {.what = "knob-denied"};
+		static struct d_fault denied = { .what = "knob-denied" };
 
 		st->stats.denied++;
 		d_fault_fail(&denied,

@@ -30,7 +30,7 @@ int d_history_resize(struct d_history *h, size_t cap)
 void d_history_free(struct d_history *h)
 {
 	free(h->ring);
-	*h = (struct d_history){0};
+	*h = (struct d_history){ 0 };
 }
 
 void d_history_push(struct d_history *h, const struct host_sample *s)

@@ -23,7 +23,7 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int code,
 			     enum MHD_ResponseMemoryMode mode)
 {
 	struct MHD_Response *r =
-	    MHD_create_response_from_buffer(len, body, mode);
+		MHD_create_response_from_buffer(len, body, mode);
 	enum MHD_Result ret;
 
 	if (!r)
@@ -64,7 +64,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn,
 
 static void log_mhd(void *cls, const char *fmt, va_list ap)
 {
-	static struct d_fault f = {.what = "http"};
+	static struct d_fault f = { .what = "http" };
 	char msg[256];
 
 	(void)cls;
@@ -75,11 +75,11 @@ static void log_mhd(void *cls, const char *fmt, va_list ap)
 
 struct d_http *d_http_start(const char *listen, struct d_state *st, int epfd)
 {
-	struct sockaddr_storage ss = {0};
+	struct sockaddr_storage ss = { 0 };
 	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
 	unsigned int flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
-	struct epoll_event e = {.events = EPOLLIN};
+	struct epoll_event e = { .events = EPOLLIN };
 	const union MHD_DaemonInfo *info;
 	unsigned short port;
 	struct d_http *h;
@@ -101,17 +101,18 @@ struct d_http *d_http_start(const char *listen, struct d_state *st, int epfd)
 		return NULL;
 	h->st = st;
 	h->epfd = epfd;
-	h->mhd = MHD_start_daemon(
-	    flags, port, NULL, NULL, handler, h, MHD_OPTION_EXTERNAL_LOGGER,
-	    log_mhd, NULL, MHD_OPTION_SOCK_ADDR, &ss,
-	    MHD_OPTION_CONNECTION_LIMIT, 16U, MHD_OPTION_CONNECTION_TIMEOUT, 5U,
-	    MHD_OPTION_END);
+	h->mhd = MHD_start_daemon(flags, port, NULL, NULL, handler, h,
+				  MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
+				  MHD_OPTION_SOCK_ADDR, &ss,
+				  MHD_OPTION_CONNECTION_LIMIT, 16U,
+				  MHD_OPTION_CONNECTION_TIMEOUT, 5U,
+				  MHD_OPTION_END);
 	if (!h->mhd)
 		goto fail;
 	info = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_EPOLL_FD);
 	if (!info)
 		goto fail;
-	h->ev = (struct d_ev){D_EV_HTTP, info->epoll_fd};
+	h->ev = (struct d_ev){ D_EV_HTTP, info->epoll_fd };
 	e.data.ptr = &h->ev;
 	if (epoll_ctl(epfd, EPOLL_CTL_ADD, h->ev.fd, &e))
 		goto fail;

@@ -38,7 +38,7 @@ static int read_pool(const char *dir, const char *name,
 	p->page_bytes = kb * 1024;
 	p->nr_pages = strtoull(buf, NULL, 10);
 	p->saving_bytes =
-	    p->nr_pages * d_hugetlb_saving_per_page(p->page_bytes);
+		p->nr_pages * d_hugetlb_saving_per_page(p->page_bytes);
 	return 0;
 }
 

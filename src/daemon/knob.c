@@ -160,10 +160,13 @@ static void log_change(const char *name, int prio, int old, int new,
 {
 	char o[16], n[16], cmd[128];
 	struct d_log_field f[] = {
-	    {"PTWATCH_KNOB", name},   {"PTWATCH_OLD", o},
-	    {"PTWATCH_NEW", n},	      {"PTWATCH_REASON", reason},
-	    {"PTWATCH_ACTOR", actor}, {"PTWATCH_DRY_RUN", dry ? "1" : "0"},
-	    {"PTWATCH_SYSCTL", cmd},
+		{ "PTWATCH_KNOB", name },
+		{ "PTWATCH_OLD", o },
+		{ "PTWATCH_NEW", n },
+		{ "PTWATCH_REASON", reason },
+		{ "PTWATCH_ACTOR", actor },
+		{ "PTWATCH_DRY_RUN", dry ? "1" : "0" },
+		{ "PTWATCH_SYSCTL", cmd },
 	};
 
 	snprintf(o, sizeof(o), "%d", old);
@@ -231,8 +234,8 @@ void d_knob_log_would(const struct d_knob *k, int value, const char *reason)
 
 void d_knob_log_backoff(const struct d_knob *k, const char *reason)
 {
-	struct d_log_field f[] = {{"PTWATCH_KNOB", k->name},
-				  {"PTWATCH_REASON", reason}};
+	struct d_log_field f[] = { { "PTWATCH_KNOB", k->name },
+				   { "PTWATCH_REASON", reason } };
 
 	d_log_fields(LOG_NOTICE, f, 2, "%s: backing off: %s", k->name, reason);
 }
@@ -274,8 +277,8 @@ int d_knob_rollback_saved(const char *state_dir)
 	json_object *o = state_load(state_dir), *empty;
 	int n = 0;
 
-	json_object_object_foreach(o, name, entry) n +=
-	    rollback_one(name, entry);
+	json_object_object_foreach(o, name, entry)
+		n += rollback_one(name, entry);
 	json_object_put(o);
 	empty = json_object_new_object();
 	state_store(state_dir, empty);

@@ -32,7 +32,7 @@ struct d_actor {
 	uid_t uid;
 	pid_t pid;
 };
-#define D_ACTOR_POLICY ((struct d_actor){(uid_t)-1, 0})
+#define D_ACTOR_POLICY ((struct d_actor){ (uid_t)-1, 0 })
 
 void d_knob_init(struct d_knob *k, const char *name, const char *sysctl_root);
 

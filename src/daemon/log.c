@@ -47,9 +47,9 @@ bool d_log_to_journal(void)
 
 static const char *prio_name(int prio)
 {
-	static const char *const names[] = {"emerg", "alert",	"crit",
-					    "err",   "warning", "notice",
-					    "info",  "debug"};
+	static const char *const names[] = { "emerg", "alert",	 "crit",
+					     "err",   "warning", "notice",
+					     "info",  "debug" };
 
 	return prio >= 0 && prio <= LOG_DEBUG ? names[prio] : "info";
 }
@@ -71,7 +71,7 @@ static void send_journal(int prio, const struct d_log_field *fields, int nr,
 		snprintf(bufs[n++], sizeof(bufs[0]), "%s=%s", fields[i].key,
 			 fields[i].value);
 	for (int i = 0; i < n; i++)
-		iov[i] = (struct iovec){bufs[i], strlen(bufs[i])};
+		iov[i] = (struct iovec){ bufs[i], strlen(bufs[i]) };
 	sd_journal_sendv(iov, n);
 }
 
@@ -126,7 +126,7 @@ void d_log(int prio, const char *fmt, ...)
 
 void d_fault_fail(struct d_fault *f, const char *fmt, ...)
 {
-	struct d_log_field field = {"PTWATCH_FAULT", f->what};
+	struct d_log_field field = { "PTWATCH_FAULT", f->what };
 	va_list ap;
 
 	f->total++;
@@ -143,7 +143,7 @@ void d_fault_fail(struct d_fault *f, const char *fmt, ...)
 
 void d_fault_ok(struct d_fault *f)
 {
-	struct d_log_field field = {"PTWATCH_FAULT", f->what};
+	struct d_log_field field = { "PTWATCH_FAULT", f->what };
 
 	if (!f->active)
 		return;

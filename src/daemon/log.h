@@ -28,7 +28,7 @@ struct d_log_field {
 void d_log_fields(int prio, const struct d_log_field *fields, int nr,
 		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void d_log(int prio, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+	__attribute__((format(printf, 2, 3)));
 
 /* A failure that may repeat every sample. */
 struct d_fault {
@@ -40,7 +40,7 @@ struct d_fault {
 
 /* Logs the first failure of a run of failures; later ones are counted. */
 void d_fault_fail(struct d_fault *f, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+	__attribute__((format(printf, 2, 3)));
 /* Ends a run of failures: logs once how many were suppressed. */
 void d_fault_ok(struct d_fault *f);
 

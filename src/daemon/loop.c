@@ -65,11 +65,11 @@ static void update_status(struct d_state *st)
 		 "of memory); vm.pt_reclaim %s, policy %s",
 		 st->scan.snap.nr_procs, h->page_tables / 1048576.0,
 		 h->waste_bytes / 1048576.0, d_state_metric(st, D_KNOB_RECLAIM),
-		 k->value < 0 ? pt_reclaim_mode_name(st->kf.pt_reclaim)
-		 : k->value   ? "on"
-			      : "off",
-		 k->value < 0 ? "unavailable"
-			      : d_policy_state_name(&st->pol[D_KNOB_RECLAIM]));
+		 k->value < 0 ? pt_reclaim_mode_name(st->kf.pt_reclaim) :
+		 k->value     ? "on" :
+				"off",
+		 k->value < 0 ? "unavailable" :
+				d_policy_state_name(&st->pol[D_KNOB_RECLAIM]));
 	sd_notifyf(0, "STATUS=%s", st->status_line);
 }
 
@@ -87,9 +87,10 @@ static void write_metrics(struct d_state *st)
 		free(text);
 	}
 	if (rc) {
-		d_fault_fail(
-		    &st->textfile_fault, "metrics: cannot write %s/%s: %s",
-		    st->cfg.textfile_dir, D_METRICS_FILE, strerror(-rc));
+		d_fault_fail(&st->textfile_fault,
+			     "metrics: cannot write %s/%s: %s",
+			     st->cfg.textfile_dir, D_METRICS_FILE,
+			     strerror(-rc));
 		return;
 	}
 	d_fault_ok(&st->textfile_fault);
@@ -100,9 +101,9 @@ static void write_metrics(struct d_state *st)
  * policies, the metrics file, the status line. */
 static void sample(struct d_state *st)
 {
-	struct d_scan_opts so = {.proc_root = st->cfg.proc_root,
-				 .cgroup_root = st->cfg.cgroup_root,
-				 .budget = st->cfg.reads_per_sample};
+	struct d_scan_opts so = { .proc_root = st->cfg.proc_root,
+				  .cgroup_root = st->cfg.cgroup_root,
+				  .budget = st->cfg.reads_per_sample };
 	double t0 = clock_s(CLOCK_MONOTONIC);
 	double c0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
 	int rc;
@@ -135,8 +136,8 @@ static void sample(struct d_state *st)
 static int arm_timer(int fd, unsigned int ms)
 {
 	struct itimerspec its = {
-	    .it_interval = {ms / 1000, (ms % 1000) * 1000000L},
-	    .it_value = {ms / 1000, (ms % 1000) * 1000000L},
+		.it_interval = { ms / 1000, (ms % 1000) * 1000000L },
+		.it_value = { ms / 1000, (ms % 1000) * 1000000L },
 	};
 
 	return timerfd_settime(fd, 0, &its, NULL) ? -errno : 0;
@@ -202,8 +203,8 @@ static void reload(struct d_loop *l)
 	l->reloaded = true;
 	l->st.stats.reloads++;
 	d_log(LOG_NOTICE, "reloaded %s",
-	      l->opts.config_path ? l->opts.config_path
-				  : "(built-in defaults)");
+	      l->opts.config_path ? l->opts.config_path :
+				    "(built-in defaults)");
 	sd_notify(0, "READY=1");
 }
 
@@ -277,7 +278,7 @@ static void dispatch(struct d_loop *l, struct epoll_event *e)
 
 static int add_fd(struct d_loop *l, struct d_ev *ev)
 {
-	struct epoll_event e = {.events = EPOLLIN, .data.ptr = ev};
+	struct epoll_event e = { .events = EPOLLIN, .data.ptr = ev };
 
 	return epoll_ctl(l->epfd, EPOLL_CTL_ADD, ev->fd, &e) ? -errno : 0;
 }
@@ -293,11 +294,12 @@ static int setup_fds(struct d_loop *l)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN); /* a client that hangs up mid-answer */
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
-	l->sig = (struct d_ev){D_EV_SIGNAL,
-			       signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)};
-	l->timer = (struct d_ev){
-	    D_EV_TIMER,
-	    timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)};
+	l->sig = (struct d_ev){
+		D_EV_SIGNAL, signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)
+	};
+	l->timer = (struct d_ev){ D_EV_TIMER,
+				  timerfd_create(CLOCK_MONOTONIC,
+						 TFD_NONBLOCK | TFD_CLOEXEC) };
 	if (l->epfd < 0 || l->sig.fd < 0 || l->timer.fd < 0)
 		return -errno;
 	if (add_fd(l, &l->sig) || add_fd(l, &l->timer))

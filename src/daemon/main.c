@@ -12,17 +12,17 @@
 
 static void usage(FILE *out)
 {
-	fprintf(
-	    out,
-	    "usage: ptwatchd [--config FILE] [--socket PATH]\n"
-	    "       ptwatchd --check-config [FILE]\n\n"
-	    "  -c, --config FILE     config file (default " D_CONFIG_PATH ")\n"
-	    "  -s, --socket PATH     query socket (overrides [daemon] socket)\n"
-	    "  -t, --check-config    validate the config and exit\n"
-	    "  -h, --help            this help\n"
-	    "  -V, --version         print the version\n\n"
-	    "exit codes: 0 success, 1 runtime failure, 2 bad command line or "
-	    "config\n");
+	fprintf(out,
+		"usage: ptwatchd [--config FILE] [--socket PATH]\n"
+		"       ptwatchd --check-config [FILE]\n\n"
+		"  -c, --config FILE     config file (default " D_CONFIG_PATH
+		")\n"
+		"  -s, --socket PATH     query socket (overrides [daemon] socket)\n"
+		"  -t, --check-config    validate the config and exit\n"
+		"  -h, --help            this help\n"
+		"  -V, --version         print the version\n\n"
+		"exit codes: 0 success, 1 runtime failure, 2 bad command line or "
+		"config\n");
 }
 
 /* The default path may be missing (built-in defaults apply); an explicit
@@ -48,14 +48,14 @@ static int load(const char *path, bool explicit, struct d_config *cfg,
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"config", required_argument, NULL, 'c'},
-	    {"socket", required_argument, NULL, 's'},
-	    {"check-config", no_argument, NULL, 't'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {0},
+		{ "config", required_argument, NULL, 'c' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "check-config", no_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 },
 	};
-	struct d_options o = {0};
+	struct d_options o = { 0 };
 	const char *path = D_CONFIG_PATH;
 	bool explicit = false, check = false;
 	static struct d_config cfg;

@@ -81,9 +81,9 @@ static void cgroup_series(FILE *o, const char *name,
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct cgroup_sample *c = cg[i];
-		double v = field == 0	? (double)c->page_table_bytes
-			   : field == 1 ? (double)c->waste_bytes
-					: (double)c->nr_procs;
+		double v = field == 0 ? (double)c->page_table_bytes :
+			   field == 1 ? (double)c->waste_bytes :
+					(double)c->nr_procs;
 
 		fprintf(o, "%s{cgroup=", name);
 		d_metrics_label(o, c->path[0] ? c->path : "/");
@@ -131,18 +131,18 @@ static void proc_labels(FILE *o, const struct proc_sample *p)
 /* Only the top N by waste: bounded label cardinality. */
 static void process_metrics(FILE *o, const struct d_state *st)
 {
-	size_t n = st->scan.snap.nr_procs < st->cfg.top_processes
-		       ? st->scan.snap.nr_procs
-		       : st->cfg.top_processes;
+	size_t n = st->scan.snap.nr_procs < st->cfg.top_processes ?
+			   st->scan.snap.nr_procs :
+			   st->cfg.top_processes;
 
 	head(o, "ptwatch_process_page_table_waste_bytes", "gauge",
 	     "Page-table waste of one of the top processes by waste.");
 	for (size_t i = 0; i < n; i++) {
 		fputs("ptwatch_process_page_table_waste_bytes", o);
 		proc_labels(o, d_scan_nth(&st->scan, i));
-		fprintf(
-		    o, " %llu\n",
-		    (unsigned long long)d_scan_nth(&st->scan, i)->waste_bytes);
+		fprintf(o, " %llu\n",
+			(unsigned long long)d_scan_nth(&st->scan, i)
+				->waste_bytes);
 	}
 	head(o, "ptwatch_process_page_tables_bytes", "gauge",
 	     "VmPTE of one of the top processes by waste.");
@@ -151,7 +151,7 @@ static void process_metrics(FILE *o, const struct d_state *st)
 		proc_labels(o, d_scan_nth(&st->scan, i));
 		fprintf(o, " %llu\n",
 			(unsigned long long)d_scan_nth(&st->scan, i)
-			    ->page_table_bytes);
+				->page_table_bytes);
 	}
 }
 

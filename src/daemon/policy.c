@@ -126,9 +126,10 @@ void d_policy_step(struct d_policy *p, double metric, int current, int64_t now,
 	if (p->cfg.dry_run) {
 		/* repeated at most every 10 minutes even with
 		 * min_interval 0: a dry run must not flood the journal */
-		unsigned int repeat = p->cfg.min_interval > D_POLICY_DRY_REPEAT
-					  ? p->cfg.min_interval
-					  : D_POLICY_DRY_REPEAT;
+		unsigned int repeat = p->cfg.min_interval >
+						      D_POLICY_DRY_REPEAT ?
+					      p->cfg.min_interval :
+					      D_POLICY_DRY_REPEAT;
 
 		if (want == p->wished &&
 		    !interval_passed(p->last_wish, now, repeat))

@@ -8,8 +8,8 @@
 #include "proto.h"
 
 static const char *const knob_names[D_NR_KNOBS] = {
-    [D_KNOB_RECLAIM] = "vm.pt_reclaim",
-    [D_KNOB_VMEMMAP] = "vm.hugetlb_optimize_vmemmap",
+	[D_KNOB_RECLAIM] = "vm.pt_reclaim",
+	[D_KNOB_VMEMMAP] = "vm.hugetlb_optimize_vmemmap",
 };
 
 int d_knob_id_parse(const char *name)
@@ -29,9 +29,9 @@ static const struct {
 	const char *name;
 	enum d_cmd cmd;
 } cmds[] = {
-    {"status", D_CMD_STATUS},	{"snapshot", D_CMD_SNAPSHOT},
-    {"process", D_CMD_PROCESS}, {"history", D_CMD_HISTORY},
-    {"knob", D_CMD_KNOB},
+	{ "status", D_CMD_STATUS },   { "snapshot", D_CMD_SNAPSHOT },
+	{ "process", D_CMD_PROCESS }, { "history", D_CMD_HISTORY },
+	{ "knob", D_CMD_KNOB },
 };
 
 /* An optional non-negative integer member, at most max. */
@@ -67,8 +67,7 @@ static const char *get_str(json_object *o, const char *key)
 static int check_keys(json_object *o, const char *const *allowed, char *err,
 		      size_t errlen)
 {
-	json_object_object_foreach(o, key, val)
-	{
+	json_object_object_foreach(o, key, val) {
 		const char *const *a = allowed;
 
 		(void)val;
@@ -105,8 +104,9 @@ static int parse_knob(json_object *o, struct d_request *r, char *err,
 static int parse_object(json_object *o, struct d_request *r, char *err,
 			size_t errlen)
 {
-	static const char *const allowed[] = {
-	    "cmd", "max_procs", "history", "pid", "n", "knob", "mode", NULL};
+	static const char *const allowed[] = { "cmd",  "max_procs", "history",
+					       "pid",  "n",	    "knob",
+					       "mode", NULL };
 	const char *cmd = get_str(o, "cmd");
 	long long v = 0;
 	size_t i;

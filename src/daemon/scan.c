@@ -102,7 +102,7 @@ static bool read_one(struct d_scan *sc, int proc_fd, pid_t pid,
 		m->prev_ns = m->read_ns;
 		m->prev_pte = p->page_table_bytes;
 	} else {
-		*m = (struct d_proc_meta){0};
+		*m = (struct d_proc_meta){ 0 };
 	}
 	*p = s;
 	m->read_ns = now_ns(CLOCK_MONOTONIC);
@@ -250,7 +250,7 @@ static int finish(struct d_scan *sc)
 
 int d_scan_sample(struct d_scan *sc, const struct d_scan_opts *o)
 {
-	struct host_sample h = {0};
+	struct host_sample h = { 0 };
 	pid_t *l = NULL, *f = NULL;
 	size_t nl = 0, nf = 0;
 	int proc_fd, err;
@@ -327,5 +327,5 @@ void d_scan_free(struct d_scan *sc)
 	snapshot_free(&sc->snap);
 	free(sc->meta);
 	free(sc->order);
-	*sc = (struct d_scan){0};
+	*sc = (struct d_scan){ 0 };
 }

@@ -35,8 +35,8 @@ static int64_t now_ms(void)
 
 int d_server_open(struct d_server *srv, const char *path, int epfd)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct epoll_event e = {.events = EPOLLIN};
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct epoll_event e = { .events = EPOLLIN };
 	int fd;
 
 	memset(srv, 0, sizeof(*srv));
@@ -57,7 +57,7 @@ int d_server_open(struct d_server *srv, const char *path, int epfd)
 		close(fd);
 		return err;
 	}
-	srv->listen = (struct d_ev){D_EV_LISTEN, fd};
+	srv->listen = (struct d_ev){ D_EV_LISTEN, fd };
 	e.data.ptr = &srv->listen;
 	if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &e)) {
 		int err = -errno;
@@ -99,7 +99,7 @@ void d_server_close(struct d_server *srv)
 static void client_send(struct d_server *srv, struct d_client *c, char *text,
 			size_t len)
 {
-	struct epoll_event e = {.events = EPOLLOUT, .data.ptr = &c->ev};
+	struct epoll_event e = { .events = EPOLLOUT, .data.ptr = &c->ev };
 
 	c->out = text;
 	c->out_len = text ? len : 0;
@@ -112,7 +112,7 @@ static void client_answer(struct d_server *srv, struct d_client *c,
 			  json_object *o)
 {
 	const char *t =
-	    json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+		json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	size_t len = strlen(t);
 	char *text = malloc(len + 2);
 
@@ -146,11 +146,11 @@ static void refuse(struct d_server *srv, struct d_state *st, struct d_client *c,
 
 static void accept_one(struct d_server *srv, struct d_state *st)
 {
-	struct epoll_event e = {.events = EPOLLIN};
+	struct epoll_event e = { .events = EPOLLIN };
 	socklen_t len = sizeof(struct ucred);
 	struct d_client *c;
-	int fd =
-	    accept4(srv->listen.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	int fd = accept4(srv->listen.fd, NULL, NULL,
+			 SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 	if (fd < 0)
 		return;
@@ -165,7 +165,7 @@ static void accept_one(struct d_server *srv, struct d_state *st)
 		close(fd);
 		return;
 	}
-	c->ev = (struct d_ev){D_EV_CLIENT, fd};
+	c->ev = (struct d_ev){ D_EV_CLIENT, fd };
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->peer, &len))
 		c->peer.uid = (uid_t)-1; /* unknown: treated as unprivileged */
 	c->deadline_ms = now_ms() + D_SERVER_READ_MS;

@@ -27,8 +27,8 @@ double d_state_uptime(const struct d_state *st)
 struct d_policy_cfg d_state_policy_cfg(const struct d_state *st,
 				       enum d_knob_id id)
 {
-	struct d_policy_cfg c =
-	    id == D_KNOB_RECLAIM ? st->cfg.reclaim : st->cfg.vmemmap;
+	struct d_policy_cfg c = id == D_KNOB_RECLAIM ? st->cfg.reclaim :
+						       st->cfg.vmemmap;
 
 	if (st->manual[id]) {
 		c.mode = st->manual_mode[id];
@@ -57,8 +57,8 @@ const char *d_state_metric_unit(enum d_knob_id id)
 
 const char *d_state_metric_name(enum d_knob_id id)
 {
-	return id == D_KNOB_VMEMMAP ? "HugeTLB vmemmap saving"
-				    : "page-table waste (of MemTotal)";
+	return id == D_KNOB_VMEMMAP ? "HugeTLB vmemmap saving" :
+				      "page-table waste (of MemTotal)";
 }
 
 static void act(struct d_state *st, enum d_knob_id id,
@@ -110,9 +110,9 @@ int d_state_set_mode(struct d_state *st, enum d_knob_id id,
 	if (d_knob_read(k) < 0) {
 		snprintf(msg, len, "%s is not available on this kernel (%s)",
 			 k->name,
-			 id == D_KNOB_RECLAIM
-			     ? pt_reclaim_mode_name(st->kf.pt_reclaim)
-			     : "no sysctl");
+			 id == D_KNOB_RECLAIM ?
+				 pt_reclaim_mode_name(st->kf.pt_reclaim) :
+				 "no sysctl");
 		return -EOPNOTSUPP;
 	}
 	st->manual[id] = mode != D_MODE_AUTO;
@@ -124,8 +124,8 @@ int d_state_set_mode(struct d_state *st, enum d_knob_id id,
 	if (mode != D_MODE_ON && mode != D_MODE_OFF) {
 		snprintf(msg, len, "%s: policy mode %s%s (knob is %d)", k->name,
 			 d_knob_mode_name(cfg.mode),
-			 cfg.dry_run && cfg.mode == D_MODE_AUTO ? ", dry run"
-								: "",
+			 cfg.dry_run && cfg.mode == D_MODE_AUTO ? ", dry run" :
+								  "",
 			 k->value);
 		d_log(LOG_NOTICE, "%s: mode set to %s by uid=%u pid=%d",
 		      k->name, d_knob_mode_name(mode), (unsigned int)who.uid,

@@ -55,10 +55,10 @@ static void values_and_units_parse(void **state)
 	struct d_config c;
 	char err[512];
 	const char *p =
-	    write_conf("[daemon]\ninterval = 250ms\nbpf = no\n"
-		       "[metrics]\nlisten = [::1]:9417\n"
-		       "[reclaim]\nmin_interval = 5m\ndry_run = off\n"
-		       "on_waste_percent = 2.5 ; inline comment\n");
+		write_conf("[daemon]\ninterval = 250ms\nbpf = no\n"
+			   "[metrics]\nlisten = [::1]:9417\n"
+			   "[reclaim]\nmin_interval = 5m\ndry_run = off\n"
+			   "on_waste_percent = 2.5 ; inline comment\n");
 
 	(void)state;
 	d_config_defaults(&c);
@@ -113,20 +113,20 @@ static void missing_file_is_an_error(void **state)
 
 	(void)state;
 	d_config_defaults(&c);
-	assert_int_equal(
-	    d_config_load("/nonexistent/ptwatchd.conf", &c, err, sizeof(err)),
-	    -1);
+	assert_int_equal(d_config_load("/nonexistent/ptwatchd.conf", &c, err,
+				       sizeof(err)),
+			 -1);
 	assert_non_null(
-	    strstr(err, "/nonexistent/ptwatchd.conf: No such file"));
+		strstr(err, "/nonexistent/ptwatchd.conf: No such file"));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(shipped_config_equals_the_defaults),
-	    cmocka_unit_test(values_and_units_parse),
-	    cmocka_unit_test(errors_name_file_line_and_key),
-	    cmocka_unit_test(missing_file_is_an_error),
+		cmocka_unit_test(shipped_config_equals_the_defaults),
+		cmocka_unit_test(values_and_units_parse),
+		cmocka_unit_test(errors_name_file_line_and_key),
+		cmocka_unit_test(missing_file_is_an_error),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -11,13 +11,13 @@
 #include "fixture.h"
 
 static const struct d_policy_cfg base = {
-    .mode = D_MODE_AUTO,
-    .dry_run = false,
-    .on_threshold = 1.0,
-    .off_threshold = 0.25,
-    .samples = 3,
-    .min_interval = 600,
-    .backoff = 0,
+	.mode = D_MODE_AUTO,
+	.dry_run = false,
+	.on_threshold = 1.0,
+	.off_threshold = 0.25,
+	.samples = 3,
+	.min_interval = 600,
+	.backoff = 0,
 };
 
 /* Feeds one sample; returns the action. */
@@ -294,23 +294,24 @@ static void clean_exit_rolls_back_only_if_asked(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(switches_on_only_after_n_samples),
-	    cmocka_unit_test(a_dip_restarts_the_count),
-	    cmocka_unit_test(between_thresholds_nothing_changes),
-	    cmocka_unit_test(switches_off_below_off_threshold),
-	    cmocka_unit_test(min_interval_limits_changes),
-	    cmocka_unit_test(dry_run_reports_once_and_writes_nothing),
-	    cmocka_unit_test(backs_off_when_an_admin_changes_the_knob),
-	    cmocka_unit_test(timed_backoff_expires),
-	    cmocka_unit_test(report_mode_never_acts),
-	    cmocka_unit_test(on_mode_holds_the_value),
-	    cmocka_unit_test(unreadable_knob_decides_nothing),
-	    cmocka_unit_test_setup_teardown(crash_then_start_rolls_back,
-					    setup_dir, teardown_dir),
-	    cmocka_unit_test_setup_teardown(rollback_leaves_an_admins_value,
-					    setup_dir, teardown_dir),
-	    cmocka_unit_test_setup_teardown(clean_exit_rolls_back_only_if_asked,
-					    setup_dir, teardown_dir),
+		cmocka_unit_test(switches_on_only_after_n_samples),
+		cmocka_unit_test(a_dip_restarts_the_count),
+		cmocka_unit_test(between_thresholds_nothing_changes),
+		cmocka_unit_test(switches_off_below_off_threshold),
+		cmocka_unit_test(min_interval_limits_changes),
+		cmocka_unit_test(dry_run_reports_once_and_writes_nothing),
+		cmocka_unit_test(backs_off_when_an_admin_changes_the_knob),
+		cmocka_unit_test(timed_backoff_expires),
+		cmocka_unit_test(report_mode_never_acts),
+		cmocka_unit_test(on_mode_holds_the_value),
+		cmocka_unit_test(unreadable_knob_decides_nothing),
+		cmocka_unit_test_setup_teardown(crash_then_start_rolls_back,
+						setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(rollback_leaves_an_admins_value,
+						setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(
+			clean_exit_rolls_back_only_if_asked, setup_dir,
+			teardown_dir),
 	};
 
 	d_log_init(D_LOG_STDERR);

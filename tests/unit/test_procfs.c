@@ -16,7 +16,8 @@ static void status_of_a_user_process(void **state)
 	struct proc_status st;
 
 	(void)state;
-	assert_int_equal(procfs_parse_status(fixture("status-cat.txt"), &st), 0);
+	assert_int_equal(procfs_parse_status(fixture("status-cat.txt"), &st),
+			 0);
 	assert_string_equal(st.comm, "cat");
 	assert_true(st.has_mm);
 	assert_int_equal(st.vm_pte, 44 * KB);
@@ -32,8 +33,8 @@ static void status_of_a_kernel_thread_has_no_mm(void **state)
 	struct proc_status st;
 
 	(void)state;
-	assert_int_equal(procfs_parse_status(fixture("status-kthread.txt"), &st),
-			 0);
+	assert_int_equal(
+		procfs_parse_status(fixture("status-kthread.txt"), &st), 0);
 	assert_string_equal(st.comm, "kthreadd");
 	assert_false(st.has_mm);
 	assert_int_equal(st.vm_pte, 0);
@@ -45,7 +46,9 @@ static void status_comm_keeps_spaces(void **state)
 
 	(void)state;
 	assert_int_equal(procfs_parse_status("Name:\tWeb Content\nTgid:\t7\n"
-					     "VmPTE:\t  12 kB\n", &st), 0);
+					     "VmPTE:\t  12 kB\n",
+					     &st),
+			 0);
 	assert_string_equal(st.comm, "Web Content");
 	assert_int_equal(st.tgid, 7);
 	assert_int_equal(st.vm_pte, 12 * KB);
@@ -67,8 +70,9 @@ static void smaps_rollup_of_cat(void **state)
 	struct smaps_rollup r;
 
 	(void)state;
-	assert_int_equal(procfs_parse_smaps_rollup(fixture("smaps_rollup-cat.txt"),
-						   &r), 0);
+	assert_int_equal(
+		procfs_parse_smaps_rollup(fixture("smaps_rollup-cat.txt"), &r),
+		0);
 	assert_int_equal(r.rss, 1744 * KB);
 	assert_int_equal(r.anon_huge, 0);
 	assert_int_equal(r.swap, 0);
@@ -85,7 +89,8 @@ static void meminfo_page_tables(void **state)
 	assert_int_equal(mi.mem_total, 24683656ULL * KB);
 	assert_int_equal(mi.page_tables, 3788 * KB);
 	assert_int_equal(mi.sec_page_tables, 0);
-	assert_int_equal(procfs_parse_meminfo("MemTotal: 1 kB\n", &mi), -EINVAL);
+	assert_int_equal(procfs_parse_meminfo("MemTotal: 1 kB\n", &mi),
+			 -EINVAL);
 }
 
 static void memstat_by_key(void **state)
@@ -98,7 +103,8 @@ static void memstat_by_key(void **state)
 	assert_int_equal(procfs_memstat_value(v1, "swap", &v), 0);
 	/* a prefix of a longer key is not the key */
 	assert_int_equal(procfs_memstat_value("pagetables_x 5\npagetables 7\n",
-					      "pagetables", &v), 0);
+					      "pagetables", &v),
+			 0);
 	assert_int_equal(v, 7);
 }
 
@@ -124,21 +130,26 @@ static void cgroup_v1_and_v2_lines(void **state)
 	(void)state;
 	assert_int_equal(procfs_parse_cgroup(hybrid, false, path, sizeof(path)),
 			 0);
-	assert_string_equal(path, "/process_api/ebf4c1b4204f541d06d5f6c60de7fe2b");
+	assert_string_equal(path,
+			    "/process_api/ebf4c1b4204f541d06d5f6c60de7fe2b");
 	assert_int_equal(procfs_parse_cgroup(hybrid, true, path, sizeof(path)),
 			 0);
 	assert_string_equal(path, "/");
 	assert_int_equal(procfs_parse_cgroup(fixture("cgroup-v2.txt"), true,
-					     path, sizeof(path)), 0);
+					     path, sizeof(path)),
+			 0);
 	assert_string_equal(path, "/app.slice");
 	assert_int_equal(procfs_parse_cgroup("0::/a/b.slice\n", true, path,
-					     sizeof(path)), 0);
+					     sizeof(path)),
+			 0);
 	assert_string_equal(path, "/a/b.slice");
 	assert_int_equal(procfs_parse_cgroup("3:cpu,memory:/x\n", false, path,
-					     sizeof(path)), 0);
+					     sizeof(path)),
+			 0);
 	assert_string_equal(path, "/x");
 	assert_int_equal(procfs_parse_cgroup("3:cpu:/x\n", false, path,
-					     sizeof(path)), -ENOENT);
+					     sizeof(path)),
+			 -ENOENT);
 	assert_int_equal(procfs_parse_cgroup("0::/long\n", true, path, 4),
 			 -ENAMETOOLONG);
 }

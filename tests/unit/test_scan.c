@@ -20,10 +20,10 @@ static void proc(int pid, unsigned int pte_kb, unsigned int rss_kb)
 	snprintf(d, sizeof(d), "%d", pid);
 	fixture_mkdirs(root, d);
 	snprintf(
-	    text, sizeof(text),
-	    "Name:\tp%d\nTgid:\t%d\nVmRSS:\t%u kB\nRssAnon:\t%u kB\n"
-	    "RssFile:\t0 kB\nRssShmem:\t0 kB\nVmSwap:\t0 kB\nVmPTE:\t%u kB\n",
-	    pid, pid, rss_kb, rss_kb, pte_kb);
+		text, sizeof(text),
+		"Name:\tp%d\nTgid:\t%d\nVmRSS:\t%u kB\nRssAnon:\t%u kB\n"
+		"RssFile:\t0 kB\nRssShmem:\t0 kB\nVmSwap:\t0 kB\nVmPTE:\t%u kB\n",
+		pid, pid, rss_kb, rss_kb, pte_kb);
 	snprintf(d, sizeof(d), "%d/status", pid);
 	fixture_write(root, d, text);
 	snprintf(d, sizeof(d), "%d/cgroup", pid);
@@ -56,7 +56,7 @@ static int teardown(void **state)
 
 static void sample(struct d_scan *sc, unsigned int budget)
 {
-	struct d_scan_opts o = {root, "/nonexistent", budget};
+	struct d_scan_opts o = { root, "/nonexistent", budget };
 
 	assert_int_equal(d_scan_sample(sc, &o), 0);
 }
@@ -70,25 +70,25 @@ static void pids_in_order(const struct d_scan *sc, const int *want, size_t n)
 
 static void new_and_gone_processes(void **state)
 {
-	struct d_scan sc = {0};
+	struct d_scan sc = { 0 };
 
 	(void)state;
 	proc(100, 64, 1024);
 	proc(200, 64, 1024);
 	sample(&sc, 1);
-	pids_in_order(&sc, (int[]){100, 200}, 2);
+	pids_in_order(&sc, (int[]){ 100, 200 }, 2);
 	assert_int_equal(sc.last_new, 2);
 	/* a new one is read at once, whatever the budget */
 	proc(300, 64, 1024);
 	gone(100);
 	sample(&sc, 1);
-	pids_in_order(&sc, (int[]){200, 300}, 2);
+	pids_in_order(&sc, (int[]){ 200, 300 }, 2);
 	assert_int_equal(sc.last_new, 1);
 	/* PID wrap: a new PID below the others keeps the table sorted */
 	proc(50, 64, 1024);
 	proc(250, 64, 1024);
 	sample(&sc, 1);
-	pids_in_order(&sc, (int[]){50, 200, 250, 300}, 4);
+	pids_in_order(&sc, (int[]){ 50, 200, 250, 300 }, 4);
 	assert_int_equal(d_scan_find(&sc, 250), 2);
 	assert_int_equal(d_scan_find(&sc, 100), -1);
 	d_scan_free(&sc);
@@ -96,8 +96,8 @@ static void new_and_gone_processes(void **state)
 
 static void budget_refreshes_round_robin(void **state)
 {
-	struct d_scan sc = {0};
-	int pids[] = {10, 20, 30, 40, 50};
+	struct d_scan sc = { 0 };
+	int pids[] = { 10, 20, 30, 40, 50 };
 
 	(void)state;
 	for (int i = 0; i < 5; i++)
@@ -134,7 +134,7 @@ static void budget_refreshes_round_robin(void **state)
 
 static void order_is_by_waste(void **state)
 {
-	struct d_scan sc = {0};
+	struct d_scan sc = { 0 };
 	uint64_t sum = 0;
 
 	(void)state;
@@ -154,11 +154,12 @@ static void order_is_by_waste(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(new_and_gone_processes, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(budget_refreshes_round_robin, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(order_is_by_waste, setup, teardown),
+		cmocka_unit_test_setup_teardown(new_and_gone_processes, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(budget_refreshes_round_robin,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(order_is_by_waste, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

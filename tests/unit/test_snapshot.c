@@ -22,7 +22,8 @@ static int setup(void **state)
 	fixture_mkdirs(proc, "100");
 	fixture_mkdirs(proc, "2");
 	fixture_mkdirs(proc, "self"); /* not a PID: ignored */
-	fixture_mkdirs(cg, "memory/process_api/ebf4c1b4204f541d06d5f6c60de7fe2b");
+	fixture_mkdirs(cg,
+		       "memory/process_api/ebf4c1b4204f541d06d5f6c60de7fe2b");
 	fixture_mkdirs(cg, "memory/other");
 	fixture_write(proc, "meminfo", fixture("meminfo-6.18.txt"));
 	snprintf(dir, sizeof(dir), "%s/100", proc);
@@ -79,7 +80,8 @@ static void v1_cgroups_sum_their_processes_hierarchically(void **state)
 	(void)state;
 	assert_int_equal(snapshot_take(&s, &o), 0);
 	assert_int_equal(s.nr_cgroups, 4);
-	for (const char *p = "/process_api/ebf4c1b4204f541d06d5f6c60de7fe2b";;) {
+	for (const char *p = "/process_api/ebf4c1b4204f541d06d5f6c60de7fe2b";
+	     ;) {
 		c = find(&s, p);
 		assert_non_null(c);
 		assert_int_equal(c->nr_procs, 1);
@@ -98,7 +100,8 @@ static void v1_cgroups_sum_their_processes_hierarchically(void **state)
 
 static void only_pid_reports_a_missing_process(void **state)
 {
-	struct snapshot_opts o = { .proc_root = proc, .cgroup_root = cg,
+	struct snapshot_opts o = { .proc_root = proc,
+				   .cgroup_root = cg,
 				   .only_pid = 4242 };
 	struct snapshot s;
 
@@ -148,11 +151,10 @@ static void json_round_trip_keeps_every_figure(void **state)
 /* No member of o (recursively) is 0 or "": every field was filled. */
 static void assert_all_set(json_object *o, const char *where)
 {
-	json_object_object_foreach(o, key, v)
-	{
-		bool zero = json_object_is_type(v, json_type_string)
-				? !*json_object_get_string(v)
-				: json_object_get_uint64(v) == 0;
+	json_object_object_foreach(o, key, v) {
+		bool zero = json_object_is_type(v, json_type_string) ?
+				    !*json_object_get_string(v) :
+				    json_object_get_uint64(v) == 0;
 
 		if (zero) {
 			print_error("%s.%s is empty\n", where, key);
@@ -168,21 +170,38 @@ static void assert_all_set(json_object *o, const char *where)
 static void json_reader_reads_every_field_the_writer_writes(void **state)
 {
 	struct proc_sample p = {
-		.pid = 4242, .comm = "java", .cgroup = "/a.slice",
-		.rss_anon = 1, .rss_file = 2, .rss_shmem = 3, .swap = 4,
-		.thp_bytes = 5, .page_table_bytes = 6, .needed_bytes = 7,
+		.pid = 4242,
+		.comm = "java",
+		.cgroup = "/a.slice",
+		.rss_anon = 1,
+		.rss_file = 2,
+		.rss_shmem = 3,
+		.swap = 4,
+		.thp_bytes = 5,
+		.page_table_bytes = 6,
+		.needed_bytes = 7,
 		.waste_bytes = 8,
 	};
 	struct cgroup_sample c = {
-		.path = "/a.slice", .page_table_bytes = 9, .waste_bytes = 10,
-		.nr_procs = 11, .source = "memory.stat",
+		.path = "/a.slice",
+		.page_table_bytes = 9,
+		.waste_bytes = 10,
+		.nr_procs = 11,
+		.source = "memory.stat",
 	};
 	struct snapshot s = {
-		.host = { .kernel = "6.12.0", .realtime_ns = 12, .mem_total = 13,
-			  .page_tables = 14, .sec_page_tables = 15,
-			  .waste_bytes = 16, .cgroup_version = 2,
+		.host = { .kernel = "6.12.0",
+			  .realtime_ns = 12,
+			  .mem_total = 13,
+			  .page_tables = 14,
+			  .sec_page_tables = 15,
+			  .waste_bytes = 16,
+			  .cgroup_version = 2,
 			  .unreadable = 17 },
-		.procs = &p, .nr_procs = 1, .cgroups = &c, .nr_cgroups = 1,
+		.procs = &p,
+		.nr_procs = 1,
+		.cgroups = &c,
+		.nr_cgroups = 1,
 	};
 	struct snapshot back;
 	json_object *j, *j2;
@@ -191,10 +210,10 @@ static void json_reader_reads_every_field_the_writer_writes(void **state)
 	j = snapshot_to_json(&s, 1);
 	assert_all_set(json_object_object_get(j, "host"), "host");
 	assert_all_set(json_object_array_get_idx(
-			   json_object_object_get(j, "processes"), 0),
+			       json_object_object_get(j, "processes"), 0),
 		       "processes[0]");
 	assert_all_set(json_object_array_get_idx(
-			   json_object_object_get(j, "cgroups"), 0),
+			       json_object_object_get(j, "cgroups"), 0),
 		       "cgroups[0]");
 	assert_int_equal(snapshot_from_json(j, &back), 0);
 	j2 = snapshot_to_json(&back, 1);
@@ -219,7 +238,8 @@ int main(void)
 		cmocka_unit_test(only_pid_reports_a_missing_process),
 		cmocka_unit_test(no_memory_cgroup_is_version_0),
 		cmocka_unit_test(json_round_trip_keeps_every_figure),
-		cmocka_unit_test(json_reader_reads_every_field_the_writer_writes),
+		cmocka_unit_test(
+			json_reader_reads_every_field_the_writer_writes),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

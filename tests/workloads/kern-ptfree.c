@@ -276,7 +276,8 @@ int main(int argc, char **argv)
 	       before, vmpte_kb());
 	printf("upper_tables_kb=%lu\n",
 	       (tables_spanned(p, blocks * BLOCK, PMD_SPAN) +
-		tables_spanned(p, blocks * BLOCK, PUD_SPAN)) * (PAGE >> 10));
+		tables_spanned(p, blocks * BLOCK, PUD_SPAN)) *
+		       (PAGE >> 10));
 	if (mode == M_KEEP1) {
 		data_ok = check_keep1(p, blocks) == 0;
 		printf("data_ok=%d\n", data_ok);

@@ -39,7 +39,7 @@ struct heap {
 	unsigned long pages;
 	unsigned long *obj_start; /* first page of each object */
 	unsigned long nobj;
-	unsigned char *live;	  /* per page: 1 when its object is live */
+	unsigned char *live; /* per page: 1 when its object is live */
 };
 
 static long status_kb(const char *key)
@@ -172,7 +172,8 @@ static unsigned long ranges_empty(struct heap *h)
 	unsigned long n = 0, r, i;
 
 	for (r = 0; r < h->pages / RANGE_PAGES; r++) {
-		for (i = 0; i < RANGE_PAGES && !h->live[r * RANGE_PAGES + i]; i++)
+		for (i = 0; i < RANGE_PAGES && !h->live[r * RANGE_PAGES + i];
+		     i++)
 			;
 		n += i == RANGE_PAGES;
 	}
@@ -192,7 +193,8 @@ static int heap_verify(struct heap *h, unsigned long *live_pages)
 			(*live_pages)++;
 			if (!page_ok(h, pg, o)) {
 				if (ok)
-					fprintf(stderr, "pt-heap: page %lu of object %lu lost its data\n",
+					fprintf(stderr,
+						"pt-heap: page %lu of object %lu lost its data\n",
 						pg, o);
 				ok = 0;
 			}
@@ -225,7 +227,8 @@ int main(int argc, char **argv)
 	if (npos > 3)
 		mib = 0;
 	if (mib < 2 || mib % 2 || mib > (1UL << 20) || pct > 100) {
-		fprintf(stderr, "usage: pt-heap HEAP_MIB [FREE_PCT] [SEED] [--pause]"
+		fprintf(stderr,
+			"usage: pt-heap HEAP_MIB [FREE_PCT] [SEED] [--pause]"
 			" (HEAP_MIB even, >= 2; FREE_PCT 0..100)\n");
 		return 2;
 	}
@@ -242,9 +245,9 @@ int main(int argc, char **argv)
 	       "ranges=%lu\nranges_empty=%lu\nlive_kb=%lu\n"
 	       "vmpte_touched_kb=%ld\nvmpte_purged_kb=%ld\nrss_purged_kb=%ld\n"
 	       "data_ok=%d\n",
-	       mib, h.nobj, freed, calls, h.pages / RANGE_PAGES, ranges_empty(&h),
-	       live_pages * PAGE / 1024, touched_kb, status_kb("VmPTE"),
-	       status_kb("VmRSS"), data_ok);
+	       mib, h.nobj, freed, calls, h.pages / RANGE_PAGES,
+	       ranges_empty(&h), live_pages * PAGE / 1024, touched_kb,
+	       status_kb("VmPTE"), status_kb("VmRSS"), data_ok);
 	fflush(stdout);
 	if (pause_after) {
 		char line[16];

@@ -55,12 +55,14 @@ struct mode {
 
 static const struct mode modes[] = {
 	{ "fault", run_fault, { "writes", "blocks_used" } },
-	{ "gup", run_gup,
+	{ "gup",
+	  run_gup,
 	  { "vm_readv_reads", "vmsplice_reads", "proc_mem_reads",
 	    "no_process_vm_readv", "torn_pages" } },
 	{ "fork", run_fork, { "forks", "child_zaps", "child_failures" } },
 	{ "mremap", run_mremap, { "moves", "remaps" } },
-	{ "thp", run_thp,
+	{ "thp",
+	  run_thp,
 	  { "collapses", "splits", "shmem_collapses", "shmem_unsupported" } },
 };
 #define NMODES (sizeof(modes) / sizeof(modes[0]))
@@ -145,7 +147,8 @@ int main(int argc, char **argv)
 		else
 			return usage();
 	}
-	if (getenv("PT_RACE_CORRUPT") && !strcmp(getenv("PT_RACE_CORRUPT"), "1"))
+	if (getenv("PT_RACE_CORRUPT") &&
+	    !strcmp(getenv("PT_RACE_CORRUPT"), "1"))
 		corrupt_wanted = 1;
 	if (nargs < 2 || (v = number(args[1], 1, 86400)) < 0)
 		return usage();

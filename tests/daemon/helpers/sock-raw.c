@@ -15,7 +15,7 @@
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int delay = 0, hold = 0, do_shutdown = 1, fd, got = 0;
 	static char buf[1 << 16];
 	ssize_t n;

@@ -32,9 +32,9 @@
 #define WORDS (PAGE / 8) /* 8-byte words per page */
 #define BLOCK_PAGES (BLOCK / PAGE)
 #define PMD_SPAN (1UL << 30) /* range one PMD page maps */
-#define KEEP_GEN 0xffffffUL /* generation of "kept" pages, written once */
+#define KEEP_GEN 0xffffffUL  /* generation of "kept" pages, written once */
 #define MAX_THREADS 64
-#define NEXTRA 5 /* mode-specific counters */
+#define NEXTRA 5	  /* mode-specific counters */
 #define MISMATCH_LINES 10 /* stderr lines before only counting */
 /*
  * Zappers touch every TOUCH_STRIDE-th page of a block before emptying it:
@@ -53,12 +53,13 @@ typedef volatile uint64_t vword;
 /* Figures of one mode run; the threads add to them. */
 struct stats {
 	atomic_ulong iterations, zaps, checks, mismatches, legit_errors, errors;
-	atomic_ulong extra[NEXTRA]; /* mode-specific counters, named by the mode */
+	atomic_ulong
+		extra[NEXTRA]; /* mode-specific counters, named by the mode */
 };
 
 extern struct stats S;
 extern atomic_int stop_flag;
-extern int corrupt_wanted;	   /* --self-test-corrupt */
+extern int corrupt_wanted;	/* --self-test-corrupt */
 extern atomic_int corrupt_done; /* the byte was flipped */
 extern const char *mode_name;
 extern unsigned int seconds; /* how long each mode races */
@@ -104,7 +105,7 @@ static inline int pword_ok(uint64_t v, unsigned long idx, unsigned long w,
  * released in the child.
  */
 __attribute__((format(printf, 1, 2))) static inline void say(const char *fmt,
-							    ...)
+							     ...)
 {
 	char buf[512];
 	va_list ap;

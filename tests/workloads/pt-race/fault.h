@@ -109,8 +109,9 @@ static void *fault_writer(void *arg)
 		atomic_fetch_add(&S.extra[0], 1);
 		if (v != val && (v || quiet(e1, e2)))
 			mismatch(p, val, v,
-				 quiet(e1, e2) ? "write read back, no zap"
-					       : "write read back during a zap");
+				 quiet(e1, e2) ?
+					 "write read back, no zap" :
+					 "write read back during a zap");
 		last = quiet(e1, e2) && v == val ? p : NULL;
 		last_val = val;
 		last_epoch = e1;
@@ -136,9 +137,9 @@ static int run_fault(int threads)
 	}
 	run_jobs(jobs, threads);
 	/* blocks_used: blocks that had tables to reclaim (advances + 1) */
-	atomic_store(&S.extra[1], atomic_load(&S.extra[1]) + 1 > FAULT_BLOCKS
-					  ? FAULT_BLOCKS
-					  : atomic_load(&S.extra[1]) + 1);
+	atomic_store(&S.extra[1], atomic_load(&S.extra[1]) + 1 > FAULT_BLOCKS ?
+					  FAULT_BLOCKS :
+					  atomic_load(&S.extra[1]) + 1);
 	finish_region(c.base, FAULT_BLOCKS * BLOCK);
 	return 0;
 }

@@ -64,8 +64,8 @@ static void *fork_zapper(void *arg)
 						     i * PAGE);
 
 				q[0] = pword(b * BLOCK_PAGES + i, 0, g);
-				q[WORDS - 1] =
-					pword(b * BLOCK_PAGES + i, WORDS - 1, g);
+				q[WORDS - 1] = pword(b * BLOCK_PAGES + i,
+						     WORDS - 1, g);
 			}
 			zap_block(c->base + b * BLOCK, 0);
 		}
@@ -138,9 +138,8 @@ static void *fork_forker(void *arg)
 			continue;
 		}
 		/* checks a child makes: see fork_child() */
-		atomic_fetch_add(&S.checks,
-				 2 * nkeep +
-					 2 * nzap * BLOCK_PAGES / TOUCH_STRIDE);
+		atomic_fetch_add(&S.checks, 2 * nkeep + 2 * nzap * BLOCK_PAGES /
+								TOUCH_STRIDE);
 		atomic_fetch_add(&S.extra[1], nzap);
 		atomic_fetch_add(&S.mismatches, WEXITSTATUS(status));
 		atomic_fetch_add(&S.extra[2], WEXITSTATUS(status) != 0);

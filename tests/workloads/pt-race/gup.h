@@ -210,11 +210,10 @@ static void *gup_reader(void *arg)
 		first = (rnd >> 8) % (BLOCK_PAGES - GUP_PAGES + 1);
 		addr = c->base + b * BLOCK + first * PAGE;
 		e1 = atomic_load(&c->epoch[b]);
-		n = kind == GUP_VMSPLICE
-			    ? gup_vmsplice_read(pipe_fd, buf, addr,
-						GUP_PAGES * PAGE)
-			    : gup_remote_read(c, kind, buf, addr,
-					      GUP_PAGES * PAGE);
+		n = kind == GUP_VMSPLICE ? gup_vmsplice_read(pipe_fd, buf, addr,
+							     GUP_PAGES * PAGE) :
+					   gup_remote_read(c, kind, buf, addr,
+							   GUP_PAGES * PAGE);
 		e2 = atomic_load(&c->epoch[b]);
 		if (n < 0) {
 			fail(gup_kind_name[kind], errno);

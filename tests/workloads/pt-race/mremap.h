@@ -75,8 +75,7 @@ static void mr_touch(char *p, unsigned long pages)
 		((vword *)(p + i * PAGE))[1] = i + 1;
 }
 
-static void mr_check_kept(int b, char *at,
-			  const char *what)
+static void mr_check_kept(int b, char *at, const char *what)
 {
 	check_page(at + BLOCK - PAGE, (b + 1) * BLOCK_PAGES - 1, KEEP_GEN,
 		   what);

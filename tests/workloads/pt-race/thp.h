@@ -63,7 +63,8 @@ static void thp_check(char *p, int b, unsigned long gen, long zero_page,
 		vword *q = (vword *)(p + i * PAGE);
 
 		if ((long)i != zero_page) {
-			check_page(p + i * PAGE, b * BLOCK_PAGES + i, gen, what);
+			check_page(p + i * PAGE, b * BLOCK_PAGES + i, gen,
+				   what);
 			continue;
 		}
 		atomic_fetch_add(&S.checks, 1);
@@ -122,8 +123,8 @@ static void thp_anon_round(struct thp_ctx *c, unsigned long gen)
 	}
 	atomic_fetch_add(&S.extra[1], 1);
 	thp_check(h, THP_H, gen, gen & 1 ? -1 : j,
-		  gen & 1 ? "anonymous block after mprotect split"
-			  : "anonymous block after DONTNEED split");
+		  gen & 1 ? "anonymous block after mprotect split" :
+			    "anonymous block after DONTNEED split");
 }
 
 static void thp_shmem_round(struct thp_ctx *c, unsigned long gen)
