@@ -92,12 +92,12 @@ static const struct field cgroup_fields[] = {
 	FIELD(FK_SOURCE, "source", struct cgroup_sample, source),
 };
 
-#define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
+#define ARRAY_SIZE(t) (sizeof(t) / sizeof((t)[0]))
 
 static json_object *field_value(const struct field *f, const void *obj)
 {
 	const char *p = (const char *)obj + f->off;
-	const struct proc_sample *ps = obj;
+	const struct proc_sample *ps;
 
 	switch (f->kind) {
 	case FK_U64:
@@ -111,6 +111,7 @@ static json_object *field_value(const struct field *f, const void *obj)
 	case FK_SOURCE:
 		return json_object_new_string(*(const char *const *)p);
 	case FK_RSS:
+		ps = obj;
 		return json_object_new_uint64(ps->rss_anon + ps->rss_file +
 					      ps->rss_shmem);
 	}
@@ -129,7 +130,7 @@ static json_object *fields_to_json(const struct field *t, size_t n,
 
 static const char *source_from(const char *s)
 {
-	for (size_t i = 0; s && i < NFIELDS(cgroup_sources); i++) {
+	for (size_t i = 0; s && i < ARRAY_SIZE(cgroup_sources); i++) {
 		if (!strcmp(s, cgroup_sources[i]))
 			return cgroup_sources[i];
 	}
@@ -175,12 +176,12 @@ static void fields_from_json(json_object *o, const struct field *t, size_t n,
 
 json_object *host_sample_to_json(const struct host_sample *h)
 {
-	return fields_to_json(host_fields, NFIELDS(host_fields), h);
+	return fields_to_json(host_fields, ARRAY_SIZE(host_fields), h);
 }
 
 json_object *proc_sample_to_json(const struct proc_sample *p)
 {
-	return fields_to_json(proc_fields, NFIELDS(proc_fields), p);
+	return fields_to_json(proc_fields, ARRAY_SIZE(proc_fields), p);
 }
 
 json_object *snapshot_to_json(const struct snapshot *s, size_t max_procs)
@@ -194,7 +195,7 @@ json_object *snapshot_to_json(const struct snapshot *s, size_t max_procs)
 	for (size_t i = 0; i < s->nr_cgroups; i++)
 		json_object_array_add(cgs,
 				      fields_to_json(cgroup_fields,
-						     NFIELDS(cgroup_fields),
+						     ARRAY_SIZE(cgroup_fields),
 						     &s->cgroups[i]));
 	json_put_int(o, "schema_version", PTW_SCHEMA_VERSION);
 	json_object_object_add(o, "source", json_object_new_string("procfs"));
@@ -215,7 +216,7 @@ int snapshot_from_json(json_object *o, struct snapshot *s)
 	    !json_object_is_type(procs, json_type_array) ||
 	    !json_object_is_type(cgs, json_type_array))
 		return -EPROTO;
-	fields_from_json(host, host_fields, NFIELDS(host_fields), &s->host);
+	fields_from_json(host, host_fields, ARRAY_SIZE(host_fields), &s->host);
 	s->nr_procs = json_object_array_length(procs);
 	s->nr_cgroups = json_object_array_length(cgs);
 	s->procs = calloc(s->nr_procs + 1, sizeof(*s->procs));
@@ -226,11 +227,11 @@ int snapshot_from_json(json_object *o, struct snapshot *s)
 	}
 	for (size_t i = 0; i < s->nr_procs; i++)
 		fields_from_json(json_object_array_get_idx(procs, i),
-				 proc_fields, NFIELDS(proc_fields),
+				 proc_fields, ARRAY_SIZE(proc_fields),
 				 &s->procs[i]);
 	for (size_t i = 0; i < s->nr_cgroups; i++)
 		fields_from_json(json_object_array_get_idx(cgs, i),
-				 cgroup_fields, NFIELDS(cgroup_fields),
+				 cgroup_fields, ARRAY_SIZE(cgroup_fields),
 				 &s->cgroups[i]);
 	return 0;
 }

@@ -148,7 +148,7 @@ static void json_round_trip_keeps_every_figure(void **state)
 	json_object_put(j);
 }
 
-/* No member of o (recursively) is 0 or "": every field was filled. */
+/* No member of o is 0 or "": every field was filled. */
 static void assert_all_set(json_object *o, const char *where)
 {
 	json_object_object_foreach(o, key, v) {
