@@ -3,7 +3,7 @@
 # version + the patches listed in kernel-patches/series, configured from
 # tinyconfig + kernel-patches/ptwatch.config, bzImage built with ccache.
 #
-#   kernel-patches/build-kernel.sh [--print] [--force] [--no-patches] [--debug]
+#   kernel-patches/build-kernel.sh [--print] [--force] [--no-patches] [--debug|--off]
 #
 # Prints the path of the bzImage on stdout (everything else goes to
 # stderr). The result is cached under $PTWATCH_CACHE/kernel/<key>/ where
@@ -16,6 +16,9 @@
 #   --debug       add kernel-patches/debug.config (KASAN, lockdep,
 #                 DEBUG_VM, PAGE_TABLE_CHECK): the stress tests' kernel,
 #                 built in its own object tree, cached under its own key
+#   --off         add kernel-patches/off.config (CONFIG_PT_RECLAIM=n): the
+#                 compile and link check of the series with its option
+#                 off; its own object tree and key, like --debug
 # Environment: PTWATCH_CACHE (/var/cache/ptwatch), BUILD (build),
 # JOBS (2), KERNEL_SRC_VERSION (pinned below).
 # Exit codes: 0 ok, 1 build failed, 2 bad usage, 3 --print and not built.
@@ -29,7 +32,7 @@ build=${BUILD:-build}
 case $build in /*) ;; *) build=$root/$build ;; esac
 work=$build/kernel
 jobs=${JOBS:-2}
-print_only=0 force=0 patches=1 debug=0
+print_only=0 force=0 patches=1 debug=0 off=0
 
 for arg; do
 	case $arg in
@@ -37,6 +40,7 @@ for arg; do
 	--force) force=1 ;;
 	--no-patches) patches=0 ;;
 	--debug) debug=1 ;;
+	--off) off=1 ;;
 	*) echo "build-kernel.sh: unknown argument '$arg'" >&2; exit 2 ;;
 	esac
 done
@@ -46,9 +50,19 @@ log() { echo "build-kernel: $*" >&2; }
 fragments() { # the config fragments, in merge order
 	echo "$here/ptwatch.config"
 	[ "$debug" = 0 ] || echo "$here/debug.config"
+	[ "$off" = 0 ] || echo "$here/off.config"
+}
+variant() {
+	if [ "$debug" = 1 ]; then echo debug
+	elif [ "$off" = 1 ]; then echo off
+	else echo plain; fi
 }
 obj_dir() { # one object tree per variant: switching does not rebuild all
-	if [ "$debug" = 1 ]; then echo "$work/obj-debug"; else echo "$work/obj"; fi
+	case $(variant) in
+	debug) echo "$work/obj-debug" ;;
+	off) echo "$work/obj-off" ;;
+	*) echo "$work/obj" ;;
+	esac
 }
 
 series_files() { # the patches in series order, one path a line
@@ -62,6 +76,7 @@ cache_key() {
 		# the debug fragment only keys the debug variant, so that adding
 		# it did not invalidate the cached plain kernel
 		[ "$debug" = 0 ] || echo "debug=1"
+		[ "$off" = 0 ] || echo "off=1"
 		fragments | xargs cat "$here/build-kernel.sh"
 		# the code of each patch, not its message: rewording a commit
 		# message does not rebuild the kernel
@@ -150,13 +165,20 @@ configure() {
 		$(fragments) >/dev/null
 	make -s -C "$src" O="$obj" olddefconfig >&2
 	for opt in $(fragments | xargs grep -ho '^CONFIG_[A-Z0-9_]*=[^ ]*'); do
-		# the unpatched source has no PT_RECLAIM on 6.12
-		[ "$patches" = 0 ] && [ "$opt" = CONFIG_PT_RECLAIM=y ] && continue
+		# the unpatched source has no PT_RECLAIM on 6.12, and --off
+		# switches it off
+		[ "$patches" = 0 ] || [ "$off" = 1 ] &&
+			[ "$opt" = CONFIG_PT_RECLAIM=y ] && continue
 		grep -qx "$opt" "$obj/.config" || {
 			log "config: $opt did not stick (check dependencies)"
 			exit 1
 		}
 	done
+	if [ "$off" = 1 ] &&
+	   ! grep -qx '# CONFIG_PT_RECLAIM is not set' "$obj/.config"; then
+		log "config: CONFIG_PT_RECLAIM is still on in the --off variant"
+		exit 1
+	fi
 }
 
 compile() {
@@ -195,7 +217,7 @@ obj=$(obj_dir)
 cp "$obj/arch/x86/boot/bzImage" "$obj/.config" "$obj/System.map" "$out.tmp/"
 {
 	echo "source=linux-source-6.12=$version"
-	echo "variant=$([ "$debug" = 1 ] && echo debug || echo plain)"
+	echo "variant=$(variant)"
 	echo "patches=$(series_files | wc -l)"
 	echo "build_seconds=$(($(date +%s) - start))"
 	echo "built=$(date -u +%FT%TZ)"
