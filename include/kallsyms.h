@@ -12,14 +12,20 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/*
- * found[i] = whether names[i] is a text symbol ('t' or 'T'), for all n
- * names in one pass over the file. 0, or -errno when it cannot be read
- * (then every found[i] is false).
- */
-int kallsyms_find_text(const char *const *names, size_t n, bool *found);
+#define KALLSYMS_PATH "/proc/kallsyms"
 
-/* One name; false when absent or unreadable. */
+/*
+ * counts[i] = how many text symbols ('t' or 'T') named exactly names[i]
+ * the file at path (NULL: /proc/kallsyms) lists, modules' included, for
+ * all n names in one pass. More than one means several functions share
+ * the name (static ones in different files): attaching by name (fentry
+ * through BTF, a kprobe through kallsyms) cannot say which one it gets.
+ * 0, or -errno when the file cannot be read (then every count is 0).
+ */
+int kallsyms_count_text(const char *path, const char *const *names, size_t n,
+			unsigned int *counts);
+
+/* One name in /proc/kallsyms; false when absent or unreadable. */
 bool kallsyms_has_text(const char *name);
 
 #endif

@@ -23,11 +23,14 @@ enum ptw_counter {
 	PTW_C_MADV_DONTNEED_BYTES,
 	PTW_C_MADV_FREE_CALLS,
 	PTW_C_MADV_FREE_BYTES,
+	PTW_C_ZAP_PTE_TABLES,	/* PTE tables zap_pte_range went through */
+	PTW_C_PTE_RECLAIM_BUSY, /* tables reclaim found in use (kept, refilled) */
 	PTW_C_NR,
 };
 
 /* Zap batch sizes: slot i counts batches of 2^i .. 2^(i+1)-1 PTEs; the
- * last slot is 512 (a whole PTE table, the most one batch can hold). */
+ * last slot is 512 (a whole PTE table, the most one batch can hold). The
+ * same slots as the kernel's zap_pte_stats.batch_hist (our series). */
 #define PTW_HIST_SLOTS 10
 
 #define PTW_COMM_BYTES 16 /* TASK_COMM_LEN */

@@ -75,16 +75,25 @@ void bpf_detect_kallsyms_prefetch(struct bpf_detect *d, const char *const *fns,
 	for (int i = 0; i < n; i++)
 		d->sym_name[i] = fns[i];
 	d->nsyms = n;
-	kallsyms_find_text(fns, n, d->sym_found);
+	kallsyms_count_text(d->kallsyms, fns, n, d->sym_count);
+}
+
+unsigned int bpf_detect_kallsyms_count(const struct bpf_detect *d,
+				       const char *fn)
+{
+	unsigned int count;
+
+	for (int i = 0; i < d->nsyms; i++) {
+		if (!strcmp(d->sym_name[i], fn))
+			return d->sym_count[i];
+	}
+	kallsyms_count_text(d->kallsyms, &fn, 1, &count);
+	return count;
 }
 
 bool bpf_detect_kallsyms(const struct bpf_detect *d, const char *fn)
 {
-	for (int i = 0; i < d->nsyms; i++) {
-		if (!strcmp(d->sym_name[i], fn))
-			return d->sym_found[i];
-	}
-	return kallsyms_has_text(fn);
+	return bpf_detect_kallsyms_count(d, fn) > 0;
 }
 
 bool bpf_detect_kprobe_blacklisted(const char *fn)

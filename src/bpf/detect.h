@@ -17,9 +17,10 @@ struct bpf_detect {
 	bool kprobes;	     /* the kprobe PMU exists (CONFIG_KPROBES) */
 	bool can_load;	     /* privileged enough to try loads (root/CAP_BPF) */
 	/* kallsyms answers, filled by one scan (bpf_detect_kallsyms_prefetch) */
+	const char *kallsyms; /* the file read; NULL: /proc/kallsyms */
 	int nsyms;
 	const char *sym_name[32];
-	bool sym_found[32];
+	unsigned int sym_count[32]; /* text symbols of that name */
 };
 
 /* Never fails: what cannot be read counts as absent. */
@@ -33,6 +34,10 @@ bool bpf_detect_raw_tp(const struct bpf_detect *d, const char *name);
 /* A text symbol of that exact name in /proc/kallsyms (not inlined).
  * Each call not answered by the prefetch reads the whole file. */
 bool bpf_detect_kallsyms(const struct bpf_detect *d, const char *fn);
+/* How many text symbols have that name: more than one and fentry or a
+ * kprobe by name may land on the wrong function (see kallsyms.h). */
+unsigned int bpf_detect_kallsyms_count(const struct bpf_detect *d,
+				       const char *fn);
 /* Looks up many names in one pass (at most 32; the strings must live as
  * long as d). */
 void bpf_detect_kallsyms_prefetch(struct bpf_detect *d, const char *const *fns,

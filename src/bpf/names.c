@@ -30,6 +30,8 @@ const char *ptw_counter_name(enum ptw_counter c)
 		[PTW_C_MADV_DONTNEED_BYTES] = "madvise_dontneed_bytes",
 		[PTW_C_MADV_FREE_CALLS] = "madvise_free_calls",
 		[PTW_C_MADV_FREE_BYTES] = "madvise_free_bytes",
+		[PTW_C_ZAP_PTE_TABLES] = "zap_pte_tables",
+		[PTW_C_PTE_RECLAIM_BUSY] = "pte_reclaim_busy",
 	};
 
 	return (unsigned int)c < PTW_C_NR ? names[c] : "?";

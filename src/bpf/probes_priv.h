@@ -44,11 +44,15 @@ struct ptw_cand {
 	enum ptw_attach kind;
 	enum ptw_via via;
 	const char *target; /* function, raw tracepoint, or "system/event" */
-	const char *shown; /* the target as reported: "pagetable:zap_pte_batch" */
+	const char *shown; /* the target as reported: "pagetable:zap_pte_table" */
 	const char *prog;  /* program in the object */
 	const char *prog2; /* its exit half (fexit/kretprobe), or NULL */
 	bool fallback;	   /* a caller of the real target: coarser view */
 	uint32_t counters; /* what it measures, bits of enum ptw_counter */
+	/* A text symbol that must be in kallsyms too, or NULL: where the
+	 * target's name alone is not enough to know it is the function
+	 * meant (mainline's free_pte vs x86 ident_map.c's). */
+	const char *requires_sym;
 };
 
 #define PTW_MAX_CANDS 10

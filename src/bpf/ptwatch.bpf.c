@@ -200,26 +200,36 @@ int BPF_KRETPROBE(kretprobe_free_pgtables)
 	return fpt_exit();
 }
 
-/* Our series: pte_table_free(mm, addr, reason); reason 0 = unmap/exit. */
+/*
+ * Our series: pte_table_free(mm, addr, reason). Freed, not reclaimed:
+ * reason 0 (unmap, exit) and 2 (a file/shmem THP collapse retracted the
+ * table: it was not empty, its pages became one huge mapping).
+ */
 SEC("raw_tp/pte_table_free")
 int raw_pte_table_free_unmap(struct bpf_raw_tracepoint_args *ctx)
 {
-	if ((int)ctx->args[2] == 0)
+	int reason = (int)ctx->args[2];
+
+	if (reason == 0 || reason == 2)
 		count(PTW_C_PTE_FREED, 1);
 	return 0;
 }
 
-/* --- PTE-table reclaim: empty tables freed (6.14+ free_pte, our series) */
+/* --- PTE-table reclaim: empty tables freed ---
+ * One call per table: our series' pt_reclaim_free_pte or mainline's
+ * (6.14+) free_pte, which user space points these programs at. The
+ * arguments are not read: a wrong prototype in BTF cannot mislead them.
+ */
 
-SEC("fentry/free_pte")
-int BPF_PROG(fentry_free_pte)
+SEC("fentry/pt_reclaim_free_pte")
+int BPF_PROG(fentry_pte_reclaim)
 {
 	count(PTW_C_PTE_RECLAIMED, 1);
 	return 0;
 }
 
-SEC("kprobe/free_pte")
-int BPF_KPROBE(kprobe_free_pte)
+SEC("kprobe/pt_reclaim_free_pte")
+int BPF_KPROBE(kprobe_pte_reclaim)
 {
 	count(PTW_C_PTE_RECLAIMED, 1);
 	return 0;
@@ -236,54 +246,79 @@ int raw_pte_table_free_reclaim(struct bpf_raw_tracepoint_args *ctx)
 
 /* --- zap: PTEs cleared, and how well large folios are batched --- */
 
-/* floor(log2(v)) for v <= 512; clang-14's BPF backend has no clz. */
-static __always_inline unsigned int log2_small(__u32 v)
-{
-	unsigned int r = 0;
-
-	if (v >= 1 << 8) { v >>= 8; r += 8; }
-	if (v >= 1 << 4) { v >>= 4; r += 4; }
-	if (v >= 1 << 2) { v >>= 2; r += 2; }
-	if (v >= 1 << 1) r += 1;
-	return r;
-}
-
-static __always_inline void hist_add(__u64 *hist, unsigned int slot)
-{
-	if (slot >= PTW_HIST_SLOTS)
-		slot = PTW_HIST_SLOTS - 1;
-	__sync_fetch_and_add(&hist[slot], 1);
-}
-
 /*
- * Our series: zap_pte_batch(mm, nr, order): the full view. It fires once
- * per folio zapped, i.e. once per PTE of order-0 memory, which makes it the
- * hottest program by far: one lookup of each map, not the three that
- * count() + proc_get() + totals_get() would make.
+ * Our series: zap_pte_table(mm, addr, st), once per PTE table that
+ * zap_pte_range() is done with: the full view. The kernel has already
+ * counted the batches (one per folio run of present PTEs) into the same
+ * slots as ours, so a table costs one event, not one per folio as the
+ * first version's zap_pte_batch did (once per PTE of order-0 memory).
+ *
+ * The stats struct is read CO-RE: only the fields named here, found by
+ * name in the running kernel's BTF. On kernels without the type this
+ * program is never loaded, and libbpf leaves its relocations alone.
  */
-SEC("raw_tp/zap_pte_batch")
-int raw_zap_pte_batch(struct bpf_raw_tracepoint_args *ctx)
+struct zap_pte_stats___ptw {
+	unsigned int cleared;
+	unsigned short batch_hist[PTW_HIST_SLOTS];
+	unsigned char fate;
+} __attribute__((preserve_access_index));
+
+/* zap_pte_stats.fate: reclaim was asked for and found the table kept
+ * non-empty (2) or refilled (3); what /proc/vmstat counts as
+ * pte_table_reclaim_busy. 1 (freed) is the reclaim probe's to count. */
+#define ZAP_PTE_KEPT_ 2
+#define ZAP_PTE_BUSY_ 3
+
+static __always_inline void zap_add(__u64 *c, __u64 *hist, bool atomic,
+				    __u32 cleared, __u32 busy,
+				    const __u16 *h)
 {
-	int nr = (int)ctx->args[1];
+	if (atomic) {
+		__sync_fetch_and_add(&c[PTW_C_PTES_ZAPPED], cleared);
+		__sync_fetch_and_add(&c[PTW_C_ZAP_PTE_TABLES], 1);
+		if (busy)
+			__sync_fetch_and_add(&c[PTW_C_PTE_RECLAIM_BUSY], 1);
+	} else {
+		c[PTW_C_PTES_ZAPPED] += cleared;
+		c[PTW_C_ZAP_PTE_TABLES]++;
+		c[PTW_C_PTE_RECLAIM_BUSY] += busy;
+	}
+	/* Most slots are 0 (one folio size per table is usual): skip them
+	 * rather than pay an atomic add of nothing. */
+	for (int i = 0; i < PTW_HIST_SLOTS; i++) {
+		if (!h[i])
+			continue;
+		if (atomic)
+			__sync_fetch_and_add(&hist[i], h[i]);
+		else
+			hist[i] += h[i];
+	}
+}
+
+/* One lookup of each map, not the three that count() + proc_get() +
+ * totals_get() would make per counter. */
+SEC("raw_tp/zap_pte_table")
+int raw_zap_pte_table(struct bpf_raw_tracepoint_args *ctx)
+{
+	const struct zap_pte_stats___ptw *st = (const void *)ctx->args[2];
+	__u16 h[PTW_HIST_SLOTS] = {};
+	__u32 cleared = 0, busy;
+	__u8 fate = 0;
 	struct ptw_totals *t;
 	struct ptw_proc *p;
-	unsigned int slot;
 
-	if (nr <= 0)
-		return 0;
 	p = proc_get();
 	if (filter_tgid && !p)
 		return 0;
-	slot = log2_small(nr > 512 ? 512 : nr);
+	BPF_CORE_READ_INTO(&cleared, st, cleared);
+	BPF_CORE_READ_INTO(&fate, st, fate);
+	BPF_CORE_READ_INTO(&h, st, batch_hist);
+	busy = fate == ZAP_PTE_KEPT_ || fate == ZAP_PTE_BUSY_;
 	t = totals_get();
-	if (t) {
-		t->c[PTW_C_PTES_ZAPPED] += nr;
-		hist_add(t->hist, slot);
-	}
-	if (p) {
-		__sync_fetch_and_add(&p->c[PTW_C_PTES_ZAPPED], nr);
-		hist_add(p->hist, slot);
-	}
+	if (t)
+		zap_add(t->c, t->hist, false, cleared, busy, h);
+	if (p)
+		zap_add(p->c, p->hist, true, cleared, busy, h);
 	return 0;
 }
 

@@ -6,6 +6,13 @@
  * of our 6.12 series comes first, because it is the only source that says
  * how many PTEs were zapped and in which batches, while zap_pte_range and
  * its callers can only show the address range they were asked to zap.
+ *
+ * A function listed more than once in kallsyms is never attached to by
+ * name: fentry takes the one BTF FUNC of that name, whose prototype may be
+ * the other function's (fentry on mainline's free_pte got x86 ident_map.c's
+ * two-argument one and crashed a kernel), and a kprobe takes whichever
+ * kallsyms gives first. Such candidates are passed over, before any trial
+ * load, with the reason.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,13 +27,18 @@
 	(BIT(PTW_C_MADV_DONTNEED_CALLS) | BIT(PTW_C_MADV_DONTNEED_BYTES) | \
 	 BIT(PTW_C_MADV_FREE_CALLS) | BIT(PTW_C_MADV_FREE_BYTES))
 #define ZAP_RANGE_BITS (BIT(PTW_C_ZAP_CALLS) | BIT(PTW_C_ZAP_BYTES))
+#define ZAP_TABLE_BITS                                        \
+	(BIT(PTW_C_PTES_ZAPPED) | BIT(PTW_C_ZAP_PTE_TABLES) | \
+	 BIT(PTW_C_PTE_RECLAIM_BUSY))
 
 /* The candidate tables read best one candidate per line: */
 /* clang-format off */
 #define FUNC(kind, fn, p, p2, fb, bits) \
-	{ PTW_ATTACH_##kind, PTW_VIA_FUNC, fn, fn, p, p2, fb, bits }
+	{ PTW_ATTACH_##kind, PTW_VIA_FUNC, fn, fn, p, p2, fb, bits, NULL }
+#define FUNC_IF(kind, fn, p, req, bits) \
+	{ PTW_ATTACH_##kind, PTW_VIA_FUNC, fn, fn, p, NULL, false, bits, req }
 #define RAWTP(name, shown, p, bits) \
-	{ PTW_ATTACH_TRACEPOINT, PTW_VIA_RAW_TP, name, shown, p, NULL, false, bits }
+	{ PTW_ATTACH_TRACEPOINT, PTW_VIA_RAW_TP, name, shown, p, NULL, false, bits, NULL }
 
 static const struct ptw_cand pmd_install[] = {
 	FUNC(FENTRY, "pmd_install", "fentry_pmd_install", NULL, false, BIT(PTW_C_PTE_INSTALLED)),
@@ -45,8 +57,8 @@ static const struct ptw_cand free_pgtables[] = {
 };
 
 static const struct ptw_cand zap[] = {
-	RAWTP("zap_pte_batch", "pagetable:zap_pte_batch", "raw_zap_pte_batch",
-	      BIT(PTW_C_PTES_ZAPPED)),
+	RAWTP("zap_pte_table", "pagetable:zap_pte_table", "raw_zap_pte_table",
+	      ZAP_TABLE_BITS),
 	FUNC(FENTRY, "zap_pte_range", "fentry_zap_a34", NULL, false, ZAP_RANGE_BITS),
 	FUNC(KPROBE, "zap_pte_range", "kprobe_zap_a34", NULL, false, ZAP_RANGE_BITS),
 	FUNC(FENTRY, "zap_pmd_range", "fentry_zap_a34", NULL, true, ZAP_RANGE_BITS),
@@ -57,17 +69,26 @@ static const struct ptw_cand zap[] = {
 	FUNC(KPROBE, "zap_page_range_single", "kprobe_zap_a12", NULL, true, ZAP_RANGE_BITS),
 };
 
+/*
+ * Our series' function and tracepoint first, then mainline's free_pte:
+ * where our series is, a free_pte is x86 ident_map.c's, never the reclaim
+ * one; and where mainline's is, the tracepoint is not. Mainline's free_pte
+ * counts only beside its try_to_free_pte (CONFIG_PT_RECLAIM), so that
+ * ident_map.c's alone (PT_RECLAIM off) is not taken for it.
+ */
 static const struct ptw_cand reclaim[] = {
-	FUNC(FENTRY, "free_pte", "fentry_free_pte", NULL, false, BIT(PTW_C_PTE_RECLAIMED)),
-	FUNC(KPROBE, "free_pte", "kprobe_free_pte", NULL, false, BIT(PTW_C_PTE_RECLAIMED)),
+	FUNC(FENTRY, "pt_reclaim_free_pte", "fentry_pte_reclaim", NULL, false, BIT(PTW_C_PTE_RECLAIMED)),
+	FUNC(KPROBE, "pt_reclaim_free_pte", "kprobe_pte_reclaim", NULL, false, BIT(PTW_C_PTE_RECLAIMED)),
 	RAWTP("pte_table_free", "pagetable:pte_table_free",
 	      "raw_pte_table_free_reclaim", BIT(PTW_C_PTE_RECLAIMED)),
+	FUNC_IF(FENTRY, "free_pte", "fentry_pte_reclaim", "try_to_free_pte", BIT(PTW_C_PTE_RECLAIMED)),
+	FUNC_IF(KPROBE, "free_pte", "kprobe_pte_reclaim", "try_to_free_pte", BIT(PTW_C_PTE_RECLAIMED)),
 };
 
 static const struct ptw_cand madvise[] = {
 	{ PTW_ATTACH_TRACEPOINT, PTW_VIA_TP, "syscalls/sys_enter_madvise",
 	  "syscalls:sys_enter_madvise", "tp_sys_enter_madvise", NULL, false,
-	  MADV_BITS },
+	  MADV_BITS, NULL },
 	RAWTP("sys_enter", "raw_syscalls:sys_enter", "raw_sys_enter", MADV_BITS),
 };
 
@@ -118,6 +139,49 @@ static void why_add(char *buf, size_t size, const char *fmt, const char *a,
 	snprintf(buf + len, size - len, fmt, a, b);
 }
 
+/* Whether the reason already has an item "name: ..." (of any kind). */
+static bool why_has(const char *why, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (const char *s = why; (s = strstr(s, name)); s += len) {
+		if ((s == why || (s - why >= 2 && !strncmp(s - 2, "; ", 2))) &&
+		    s[len] == ':')
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Whether the target's name fails to tell which function it is: more than
+ * one text symbol of that name, or its companion symbol missing. Says why
+ * once per name, not once per attach kind.
+ */
+static bool func_ambiguous(const struct bpf_detect *d, const struct ptw_cand *c,
+			   unsigned int nsyms, char *why, size_t size)
+{
+	char n[16];
+
+	if (nsyms > 1) {
+		snprintf(n, sizeof(n), "%u", nsyms);
+		if (!why_has(why, c->target))
+			why_add(why, size,
+				"%s: %s text symbols of that name in kallsyms "
+				"(fentry and kprobes by name cannot tell them apart)",
+				c->target, n);
+		return true;
+	}
+	if (c->requires_sym && !bpf_detect_kallsyms(d, c->requires_sym)) {
+		if (!why_has(why, c->target))
+			why_add(why, size,
+				"%s: no %s in kallsyms, so not the function meant "
+				"(another of that name)",
+				c->target, c->requires_sym);
+		return true;
+	}
+	return false;
+}
+
 /*
  * Does the kernel offer function candidate c? Says why not in `why`. A
  * function found neither in kallsyms nor in BTF is reported once, not once
@@ -126,20 +190,22 @@ static void why_add(char *buf, size_t size, const char *fmt, const char *a,
 static bool func_offered(const struct bpf_detect *d, const struct ptw_cand *c,
 			 char *why, size_t size, bool *verified)
 {
+	unsigned int nsyms = bpf_detect_kallsyms_count(d, c->target);
 	bool in_btf = bpf_detect_btf_func(d, c->target);
-	bool in_syms = bpf_detect_kallsyms(d, c->target);
-	char missing[128];
+	bool in_syms = nsyms > 0;
 	int err;
 
 	*verified = false;
 	if (!in_btf && !in_syms) {
-		snprintf(missing, sizeof(missing), "%s:", c->target);
-		if (!strstr(why, missing))
+		if (!why_has(why, c->target))
 			why_add(why, size,
 				"%s: not in kallsyms or BTF (inlined or absent)%s",
 				c->target, "");
 		return false;
 	}
+	/* Before the trial load below: that alone attaches a trampoline. */
+	if (func_ambiguous(d, c, nsyms, why, size))
+		return false;
 	if (c->kind == PTW_ATTACH_KPROBE) {
 		if (!d->kprobes) {
 			why_add(why, size,
@@ -257,9 +323,13 @@ void ptw_select_prefetch(struct bpf_detect *d)
 	int n = 0;
 
 	for (int p = 0; p < PTW_PROBE_NR; p++) {
-		for (int i = 0; i < probes[p].n && n < 32; i++) {
-			if (probes[p].cands[i].via == PTW_VIA_FUNC)
-				names[n++] = probes[p].cands[i].target;
+		for (int i = 0; i < probes[p].n; i++) {
+			const struct ptw_cand *c = &probes[p].cands[i];
+
+			if (c->via == PTW_VIA_FUNC && n < 32)
+				names[n++] = c->target;
+			if (c->requires_sym && n < 32)
+				names[n++] = c->requires_sym;
 		}
 	}
 	bpf_detect_kallsyms_prefetch(d, names, n);

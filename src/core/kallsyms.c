@@ -6,12 +6,13 @@
 
 #include "kallsyms.h"
 
-int kallsyms_find_text(const char *const *names, size_t n, bool *found)
+int kallsyms_count_text(const char *path, const char *const *names, size_t n,
+			unsigned int *counts)
 {
-	FILE *f = fopen("/proc/kallsyms", "re");
+	FILE *f = fopen(path ? path : KALLSYMS_PATH, "re");
 	char line[512], name[256], type;
 
-	memset(found, 0, n * sizeof(*found));
+	memset(counts, 0, n * sizeof(*counts));
 	if (!f)
 		return -errno;
 	/* "ffffffff81000000 T name [module]": 200k lines, one pass for all */
@@ -20,7 +21,7 @@ int kallsyms_find_text(const char *const *names, size_t n, bool *found)
 		    (type != 't' && type != 'T'))
 			continue;
 		for (size_t i = 0; i < n; i++)
-			found[i] |= !strcmp(name, names[i]);
+			counts[i] += !strcmp(name, names[i]);
 	}
 	fclose(f);
 	return 0;
@@ -28,8 +29,8 @@ int kallsyms_find_text(const char *const *names, size_t n, bool *found)
 
 bool kallsyms_has_text(const char *name)
 {
-	bool found;
+	unsigned int count;
 
-	kallsyms_find_text(&name, 1, &found);
-	return found;
+	kallsyms_count_text(NULL, &name, 1, &count);
+	return count > 0;
 }
