@@ -66,19 +66,28 @@ wait_for_line() {
 }
 
 # Starts `ptwatch record --json` in the background, waits until it has
-# attached, runs bpf-ptload N, stops the recorder with SIGINT (as Ctrl-C)
-# and leaves the JSON in OUT and the recorder's exit status in OUT.rc.
-bpf_record_workload() { # N OUT
-	rm -f "$2" "$2.err" "$2.rc"
-	ptwatch record --json >"$2" 2>"$2.err" &
+# attached, runs COMMAND (its output in OUT.workload, its exit status in
+# OUT.wrc), stops the recorder with SIGINT (as Ctrl-C) and leaves the JSON
+# in OUT and the recorder's exit status in OUT.rc.
+bpf_record_cmd() { # OUT COMMAND...
+	_out=$1
+	shift
+	rm -f "$_out" "$_out.err" "$_out.rc" "$_out.wrc"
+	ptwatch record --json >"$_out" 2>"$_out.err" &
 	_rec=$!
-	wait_for_line '^ptwatch: recording' "$2.err"
-	bpf-ptload "$1" >"$2.workload"
+	wait_for_line '^ptwatch: recording' "$_out.err"
+	"$@" >"$_out.workload"
+	echo $? >"$_out.wrc"
 	sleep 0.5
 	kill -INT $_rec 2>/dev/null
 	wait $_rec
-	echo $? >"$2.rc"
-	sed 's/^/# /' "$2.err"
+	echo $? >"$_out.rc"
+	sed 's/^/# /' "$_out.err"
+}
+
+# The same with bpf-ptload N.
+bpf_record_workload() { # N OUT
+	bpf_record_cmd "$2" bpf-ptload "$1"
 }
 
 # The workload's own counts: exact for what the syscall tracepoint sees,
@@ -116,6 +125,13 @@ bpf_check_record() { # OUT N [LABEL]
 	if [ "$(probe_field "$1" pte_reclaim attach)" = none ]; then
 		check "${_l}pte_tables_reclaimed is null without a reclaim probe" \
 			jqt "$1" "$_w | .pte_tables_reclaimed == null"
+	fi
+	if [ "$(probe_field "$1" zap_pte_range target)" = pagetable:zap_pte_table ]; then
+		check "${_l}workload: $_n PTE tables zapped at least (zap_pte_table)" \
+			jqt "$1" "$_w | .zap_pte_tables >= $_n and .pte_reclaim_busy >= 0"
+	else
+		check "${_l}zap_pte_tables and pte_reclaim_busy are null without pagetable:zap_pte_table" \
+			jqt "$1" "$_w | .zap_pte_tables == null and .pte_reclaim_busy == null"
 	fi
 	check "${_l}the system totals include the workload's madvise calls" \
 		jqt "$1" ".totals.madvise_dontneed_calls >= $_n"

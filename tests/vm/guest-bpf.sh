@@ -42,18 +42,22 @@ check "status text marks the zap fallback" \
 check "madvise uses the syscalls:sys_enter_madvise tracepoint" \
 	jqt $out/status.json '.probes[] | select(.name == "madvise") |
 		.target == "syscalls:sys_enter_madvise"'
-check "pte_reclaim is not attached, with a reason" \
+check "pte_reclaim is not attached, and says why for each candidate" \
 	jqt $out/status.json '.probes[] | select(.name == "pte_reclaim") |
-		.attach == "none" and (.reason | test("free_pte"))'
+		.attach == "none" and
+		(.reason | test("(^|; )pt_reclaim_free_pte: not in kallsyms or BTF")) and
+		(.reason | test("tracepoint pagetable:pte_table_free: not in this kernel")) and
+		(.reason | test("(^|; )free_pte: "))'
 
 bpf_record_workload $N $out/rec.json
 bpf_check_record $out/rec.json $N
 check "workload: zap calls and bytes cover its $N DONTNEED chunks" \
 	jqt $out/rec.json '.processes[] | select(.comm == "bpf-ptload") |
 		.zap_calls >= '$N' and .zap_bytes >= '$N' * 2097152'
-check "workload: PTEs zapped and batch sizes are null (not 0) in the coarse view" \
+check "workload: PTEs zapped, tables zapped, reclaim busy and batch sizes are null (not 0) in the coarse view" \
 	jqt $out/rec.json '.processes[] | select(.comm == "bpf-ptload") |
-		.ptes_zapped == null and .zap_batch_histogram == null'
+		.ptes_zapped == null and .zap_pte_tables == null and
+		.pte_reclaim_busy == null and .zap_batch_histogram == null'
 echo "# ptwatch record --json, the workload:"
 jq -c '.processes[] | select(.comm == "bpf-ptload")' $out/rec.json | sed 's/^/#   /'
 
