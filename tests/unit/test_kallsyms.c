@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "fixture.h"
+#include "bpf_json.h"
 #include "kallsyms.h"
 #include "bpf/detect.h"
 #include "bpf/probes_priv.h"
@@ -115,6 +116,7 @@ static void duplicate_name_is_refused_with_the_reason(void **state)
 {
 	struct ptw_probe_status st[PTW_PROBE_NR];
 	const struct ptw_probe_status *r = &st[PTW_PROBE_RECLAIM];
+	json_object *a, *reason;
 
 	(void)state;
 	plan(mainline_x86, st);
@@ -125,6 +127,14 @@ static void duplicate_name_is_refused_with_the_reason(void **state)
 		 "(fentry and kprobes by name cannot tell them apart)",
 		 1);
 	count_of(r->reason, "kprobe free_pte", 0);
+	/* what `ptwatch status --json` says: the reason of an unattached probe */
+	a = ptw_probes_json(st);
+	assert_true(json_object_object_get_ex(
+		json_object_array_get_idx(a, PTW_PROBE_RECLAIM), "reason",
+		&reason));
+	count_of(json_object_get_string(reason),
+		 "free_pte: 2 text symbols of that name in kallsyms", 1);
+	json_object_put(a);
 	/* the unique names next to it still attach */
 	assert_int_equal(st[PTW_PROBE_PMD_INSTALL].attach, PTW_ATTACH_KPROBE);
 	assert_string_equal(st[PTW_PROBE_PMD_INSTALL].target, "pmd_install");
