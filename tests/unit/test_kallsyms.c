@@ -102,6 +102,17 @@ static void plan(const char *text, struct ptw_probe_status st[PTW_PROBE_NR])
 	ptw_select(&d, &sel, st);
 }
 
+/* Probe p of the plan on kallsyms text attaches by kprobe to target. */
+static const struct ptw_probe_status *
+expect_kprobe(const char *text, enum ptw_probe p, const char *target,
+	      struct ptw_probe_status st[PTW_PROBE_NR])
+{
+	plan(text, st);
+	assert_int_equal(st[p].attach, PTW_ATTACH_KPROBE);
+	assert_string_equal(st[p].target, target);
+	return &st[p];
+}
+
 static void count_of(const char *hay, const char *needle, int want)
 {
 	int n = 0;
@@ -119,7 +130,7 @@ static void duplicate_name_is_refused_with_the_reason(void **state)
 	json_object *a, *reason;
 
 	(void)state;
-	plan(mainline_x86, st);
+	expect_kprobe(mainline_x86, PTW_PROBE_PMD_INSTALL, "pmd_install", st);
 	assert_int_equal(r->attach, PTW_ATTACH_NONE);
 	/* said once for both fentry and kprobe */
 	count_of(r->reason,
@@ -135,22 +146,18 @@ static void duplicate_name_is_refused_with_the_reason(void **state)
 	count_of(json_object_get_string(reason),
 		 "free_pte: 2 text symbols of that name in kallsyms", 1);
 	json_object_put(a);
-	/* the unique names next to it still attach */
-	assert_int_equal(st[PTW_PROBE_PMD_INSTALL].attach, PTW_ATTACH_KPROBE);
-	assert_string_equal(st[PTW_PROBE_PMD_INSTALL].target, "pmd_install");
+	/* the unique names next to it attach (pmd_install, above) */
 	assert_int_equal(st[PTW_PROBE_FREE_PGTABLES].attach, PTW_ATTACH_KPROBE);
 }
 
 static void unique_mainline_free_pte_is_taken(void **state)
 {
 	struct ptw_probe_status st[PTW_PROBE_NR];
-	const struct ptw_probe_status *r = &st[PTW_PROBE_RECLAIM];
 
 	(void)state;
-	plan("0 T free_pte\n0 T try_to_free_pte\n", st);
-	assert_int_equal(r->attach, PTW_ATTACH_KPROBE);
-	assert_string_equal(r->target, "free_pte");
-	assert_false(r->fallback);
+	assert_false(expect_kprobe("0 T free_pte\n0 T try_to_free_pte\n",
+				   PTW_PROBE_RECLAIM, "free_pte", st)
+			     ->fallback);
 }
 
 static void free_pte_without_pt_reclaim_is_not_taken(void **state)
@@ -171,24 +178,22 @@ static void free_pte_without_pt_reclaim_is_not_taken(void **state)
 static void our_series_takes_pt_reclaim_free_pte(void **state)
 {
 	struct ptw_probe_status st[PTW_PROBE_NR];
-	const struct ptw_probe_status *r = &st[PTW_PROBE_RECLAIM];
 
 	(void)state;
-	plan("0 t free_pte\n0 T pt_reclaim_free_pte\n0 T try_to_free_pte\n",
-	     st);
-	assert_int_equal(r->attach, PTW_ATTACH_KPROBE);
-	assert_string_equal(r->target, "pt_reclaim_free_pte");
+	expect_kprobe("0 t free_pte\n0 T pt_reclaim_free_pte\n"
+		      "0 T try_to_free_pte\n",
+		      PTW_PROBE_RECLAIM, "pt_reclaim_free_pte", st);
 }
 
 static void duplicate_falls_to_the_next_candidate(void **state)
 {
 	struct ptw_probe_status st[PTW_PROBE_NR];
-	const struct ptw_probe_status *z = &st[PTW_PROBE_ZAP];
+	const struct ptw_probe_status *z;
 
 	(void)state;
-	plan("0 t zap_pte_range\n0 t zap_pte_range\n0 T zap_pmd_range\n", st);
-	assert_int_equal(z->attach, PTW_ATTACH_KPROBE);
-	assert_string_equal(z->target, "zap_pmd_range");
+	z = expect_kprobe("0 t zap_pte_range\n0 t zap_pte_range\n"
+			  "0 T zap_pmd_range\n",
+			  PTW_PROBE_ZAP, "zap_pmd_range", st);
 	assert_true(z->fallback);
 	count_of(z->reason, "zap_pte_range: 2 text symbols of that name", 1);
 	/* pt_reclaim_free_pte's reason must not pass for free_pte's */
