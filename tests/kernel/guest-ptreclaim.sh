@@ -127,51 +127,113 @@ le "switched on: one MADV_DONTNEED over the range frees the kept tables" \
 
 # --- tracepoints agree with the workload ---
 # hist triggers count one process's events without filling the ring buffer
-trace_run() { # MODE BLOCKS: sets INSTALL, FREE_UNMAP, FREE_RECLAIM, ZAP_NR0
-	rm -f /tmp/trace.pid
-	sh -c '
-		echo $$ > /tmp/trace.pid
-		f="if common_pid == $$"
-		echo "hist:keys=common_pid:vals=hitcount $f" >> '$T'/pte_table_install/trigger &&
-		echo "hist:keys=reason:vals=hitcount $f" >> '$T'/pte_table_free/trigger &&
-		echo "hist:keys=order:vals=nr $f" >> '$T'/zap_pte_batch/trigger &&
-		exec kern-ptfree "$0" "$1" > /dev/null' "$1" "$2"
-	RC=$?
-	p=$(cat /tmp/trace.pid)
-	INSTALL=$(sed -n 's/^ *Hits: *//p' $T/pte_table_install/hist)
-	FREE_UNMAP=$(sed -n 's/^{ reason: *0 } hitcount: *\([0-9]*\).*/\1/p' $T/pte_table_free/hist)
-	FREE_RECLAIM=$(sed -n 's/^{ reason: *1 } hitcount: *\([0-9]*\).*/\1/p' $T/pte_table_free/hist)
-	ZAP_NR0=$(sed -n 's/^{ order: *0 } hitcount: *[0-9]* *nr: *\([0-9]*\).*/\1/p' $T/zap_pte_batch/hist)
-	echo "# trace $1 $2: install=$INSTALL free_unmap=${FREE_UNMAP:-0}" \
-		"free_reclaim=${FREE_RECLAIM:-0} zapped_order0=${ZAP_NR0:-0}"
-	f="if common_pid == $p"
-	echo "!hist:keys=common_pid:vals=hitcount $f" >> $T/pte_table_install/trigger
-	echo "!hist:keys=reason:vals=hitcount $f" >> $T/pte_table_free/trigger
-	echo "!hist:keys=order:vals=nr $f" >> $T/zap_pte_batch/trigger
+# (a hist has at most 3 values, hitcount included)
+# keyed by mm too: the workload is exec'd from a forked shell, whose old mm
+# (tables installed by the parent's fork) is torn down with the same pid
+TRIGGERS="pte_table_install:hist:keys=mm.hex:vals=hitcount
+pte_table_free:hist:keys=mm.hex,reason:vals=hitcount
+zap_pte_table:hist:keys=fate:vals=hitcount,cleared,batches"
+# triggers PREFIX PID: adds ("") or removes ("!") the triggers for PID
+triggers() {
+	echo "$TRIGGERS" | while IFS=: read -r e t; do
+		echo "$1$t if common_pid == $2" >> $T/$e/trigger || exit 1
+	done
 }
-for e in pte_table_install pte_table_free zap_pte_batch; do
+# hist_val EVENT KEY VALUE FIELD: FIELD of the hist line whose KEY is VALUE
+hist_val() {
+	sed -n "s/^{ $2: *$3 } .* $4: *\([0-9]*\).*/\1/p; s/^{ $2: *$3 } $4: *\([0-9]*\).*/\1/p" \
+		$T/$1/hist | head -1
+}
+# trace_run PROGRAM ARGS...: runs a workload with the triggers on its pid;
+# sets RC, OUT, INSTALL, FREE_UNMAP/RECLAIM/COLLAPSE (pte_table_free per
+# reason), ZAP_<FATE>_N / _CLEARED / _BATCHES (zap_pte_table per fate)
+trace_run() {
+	rm -f /tmp/trace.go
+	mkfifo /tmp/trace.go
+	# the workload waits for the triggers on its pid (exec keeps the pid)
+	sh -c 'read x < /tmp/trace.go; exec "$@"' sh "$@" > /tmp/trace.out &
+	p=$!
+	triggers "" $p
+	echo go > /tmp/trace.go
+	wait $p
+	RC=$?
+	OUT=$(cat /tmp/trace.out)
+	INSTALL=$(sed -n 's/^ *Hits: *//p' $T/pte_table_install/hist)
+	FREE_UNMAP=$(free_sum 0) FREE_RECLAIM=$(free_sum 1) FREE_COLLAPSE=$(free_sum 2)
+	# installs and frees of the mm that installed the most: the workload's
+	BAL=$(awk '/^\{ mm:/ { gsub(/[{},]/, " "); if (FILENAME ~ /install/) {
+			if ($4 > max) { max = $4; mm = $2 } }
+			else fr[$2] += $6 }
+		END { print max + 0 "/" fr[mm] + 0 }' \
+		$T/pte_table_install/hist $T/pte_table_free/hist)
+	for f in 0:NONE 1:FREED 2:KEPT 3:BUSY 4:GONE; do
+		n=${f%:*} name=${f#*:}
+		eval "ZAP_${name}_N=\$(hist_val zap_pte_table fate $n hitcount)"
+		eval "ZAP_${name}_CLEARED=\$(hist_val zap_pte_table fate $n cleared)"
+		eval "ZAP_${name}_BATCHES=\$(hist_val zap_pte_table fate $n batches)"
+	done
+	echo "# trace $*: install=$INSTALL free unmap/reclaim/collapse=${FREE_UNMAP:-0}/${FREE_RECLAIM:-0}/${FREE_COLLAPSE:-0}" \
+		"zap tables none/freed/kept/busy/gone=${ZAP_NONE_N:-0}/${ZAP_FREED_N:-0}/${ZAP_KEPT_N:-0}/${ZAP_BUSY_N:-0}/${ZAP_GONE_N:-0}" \
+		"cleared none/freed=${ZAP_NONE_CLEARED:-0}/${ZAP_FREED_CLEARED:-0}" \
+		"batches none/freed=${ZAP_NONE_BATCHES:-0}/${ZAP_FREED_BATCHES:-0}"
+	triggers "!" "$p"
+}
+# free_sum REASON: pte_table_free events of that reason, all mms
+free_sum() {
+	awk -v r="$1" '/^\{ mm:/ { gsub(/[{},]/, " "); if ($4 == r) n += $6 } END { print n + 0 }' \
+		$T/pte_table_free/hist
+}
+fields() { sed -n 's/^\tfield:[^;]* \([a-z_]*\)\(\[[0-9]*\]\)\{0,1\};.*/\1/p' $T/$1/format | grep -v common_ | tr '\n' ' '; }
+for e in pte_table_install pte_table_free zap_pte_table; do
 	if [ -r $T/$e/format ]; then ok "tracepoint pagetable:$e exists"; else not_ok "tracepoint pagetable:$e exists"; fi
 done
-eq "pte_table_install fields: mm, addr" \
-	"$(sed -n 's/^\tfield:[^;]* \([a-z_]*\);.*/\1/p' $T/pte_table_install/format | grep -v common_ | tr '\n' ' ')" "mm addr "
-eq "pte_table_free fields: mm, addr, reason" \
-	"$(sed -n 's/^\tfield:[^;]* \([a-z_]*\);.*/\1/p' $T/pte_table_free/format | grep -v common_ | tr '\n' ' ')" "mm addr reason "
-eq "zap_pte_batch fields: mm, nr, order" \
-	"$(sed -n 's/^\tfield:[^;]* \([a-z_]*\);.*/\1/p' $T/zap_pte_batch/format | grep -v common_ | tr '\n' ' ')" "mm nr order "
+if [ -e $T/zap_pte_batch ]; then
+	not_ok "the per-folio pagetable:zap_pte_batch is gone" "$T/zap_pte_batch exists"
+else
+	ok "the per-folio pagetable:zap_pte_batch is gone"
+fi
+eq "pte_table_install fields: mm, addr" "$(fields pte_table_install)" "mm addr "
+eq "pte_table_free fields: mm, addr, reason" "$(fields pte_table_free)" "mm addr reason "
+eq "zap_pte_table fields: mm, addr, cleared, kept, batches, batch_hist, fate, flags" \
+	"$(fields zap_pte_table)" "mm addr cleared kept batches batch_hist fate flags "
+grep -q 'reason=%s.*"collapse"' $T/pte_table_free/format &&
+	ok "pte_table_free prints reason 2 as collapse" ||
+	not_ok "pte_table_free prints reason 2 as collapse" "$(grep print $T/pte_table_free/format)"
 
-trace_run dontneed $BLOCKS
+trace_run kern-ptfree dontneed $BLOCKS
 eq "trace, reclaim on: workload exits 0" "$RC" 0
 eq "trace, reclaim on: one pte_table_free reason=reclaim per block" "${FREE_RECLAIM:-0}" $BLOCKS
 ge "trace, reclaim on: at least one pte_table_install per block" "${INSTALL:-0}" $BLOCKS
 le "trace, reclaim on: pte_table_install, at most 32 beyond the blocks" "${INSTALL:-0}" $((BLOCKS + 32))
 ge "trace, reclaim on: exit frees the remaining tables (reason=unmap)" "${FREE_UNMAP:-0}" 1
-ge "trace: zap_pte_batch counts every zapped PTE (order 0)" "${ZAP_NR0:-0}" $((BLOCKS * 512))
-le "trace: zap_pte_batch, at most 4096 PTEs beyond the workload's" "${ZAP_NR0:-0}" $((BLOCKS * 512 + 4096))
+b=${BAL%/*}; eq "trace, reclaim on: the workload's mm frees all $b tables it installed" "${BAL#*/}" "$b"
+eq "trace: one zap_pte_table fate=freed per block" "${ZAP_FREED_N:-0}" $BLOCKS
+eq "trace: the freed tables' events count 512 PTEs cleared each" "${ZAP_FREED_CLEARED:-0}" $((BLOCKS * 512))
+eq "trace: order-0 memory is zapped in batches of 1 (batches = cleared)" \
+	"${ZAP_FREED_BATCHES:-0}" $((BLOCKS * 512))
+eq "trace: no table kept, busy or gone in the plain seed run" \
+	"${ZAP_KEPT_N:-0}/${ZAP_BUSY_N:-0}/${ZAP_GONE_N:-0}" 0/0/0
 set_reclaim 0
-trace_run dontneed $BLOCKS
+trace_run kern-ptfree dontneed $BLOCKS
 set_reclaim 1
 eq "trace, reclaim off: no pte_table_free reason=reclaim" "${FREE_RECLAIM:-0}" 0
 ge "trace, reclaim off: exit frees every kept table (reason=unmap)" "${FREE_UNMAP:-0}" $BLOCKS
+eq "trace, reclaim off: no zap_pte_table fate=freed" "${ZAP_FREED_N:-0}" 0
+ge "trace, reclaim off: fate=none events count every zapped PTE" \
+	"${ZAP_NONE_CLEARED:-0}" $((BLOCKS * 512))
+b=${BAL%/*}; eq "trace, reclaim off: the workload's mm frees all $b tables it installed" "${BAL#*/}" "$b"
+trace_run kern-ptfree race 64
+eq "trace, race: workload exits 0" "$RC" 0
+ge "trace, race: zap_pte_table fate=freed seen" "${ZAP_FREED_N:-0}" 1
+eq "trace, race: reclaim frees match fate=freed events" "${FREE_RECLAIM:-0}" "${ZAP_FREED_N:-0}"
+
+# shmem THP collapse (MADV_COLLAPSE) retracts PTE tables: reason collapse
+trace_run pt-collapse 8
+eq "collapse: 8 shmem blocks collapsed, data intact" "$RC/$(val collapsed)/$(val data_ok)" 0/8/1
+eq "collapse: one pte_table_free reason=collapse per block" "${FREE_COLLAPSE:-0}" 8
+b=${BAL%/*}; eq "collapse: the workload's mm frees all $b tables it installed" "${BAL#*/}" "$b"
+le "collapse: VmPTE drops by the 8 retracted tables (32 kB)" \
+	"$(val vmpte_collapsed_kb)" $(($(val vmpte_touched_kb) - 32))
 
 # --- the ptwatch commands (skip while they say "not built yet", exit 5) ---
 # ptw_run ARGS...: sets POUT, PRC
@@ -229,8 +291,12 @@ else
 			"$(echo "$OUT" | jq "$sel | .pte_tables_installed // 0")" $BLOCKS
 		ge "ptwatch record: ptes_zapped of kern-ptfree >= $((BLOCKS * 512))" \
 			"$(echo "$OUT" | jq "$sel | .ptes_zapped // 0")" $((BLOCKS * 512))
-		eq "ptwatch record: attached to pagetable:pte_table_free" \
-			"$(echo "$OUT" | jq '[.probes[] | select(.target == "pagetable:pte_table_free")] | length > 0')" true
+		# the reclaim probe: fentry or kprobe on pt_reclaim_free_pte, or
+		# the tracepoint; never by name on free_pte (two of that name)
+		eq "ptwatch record: reclaim probe on pt_reclaim_free_pte or pagetable:pte_table_free" \
+			"$(echo "$OUT" | jq -r '[.probes[] | select(.target == "pt_reclaim_free_pte" or .target == "pagetable:pte_table_free")] | length > 0')" true
+		eq "ptwatch record: the zap probe on pagetable:zap_pte_table" \
+			"$(echo "$OUT" | jq -r '[.probes[] | select(.target == "pagetable:zap_pte_table")] | length > 0')" true
 	fi
 fi
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The reclaim series under the kernel's own checkers: builds the debug
 # variant of the patched 6.12 kernel (kernel-patches/debug.config: KASAN,
-# lockdep, DEBUG_VM, PAGE_TABLE_CHECK; make kernel-debug) or takes it from
+# lockdep, DEBUG_VM, PAGE_TABLE_CHECK, full preemption; make kernel-debug) or takes it from
 # the cache, boots it in QEMU and runs tests/kernel/guest-debug-stress.sh:
 # stress-ng with vm.pt_reclaim=1 and ptwatch record attached, then our race
 # tests. Any WARN, BUG, KASAN, lockdep or page-table-check report fails.
@@ -23,6 +23,8 @@ ok "debug 6.12 kernel built or taken from the cache ($((SECONDS - start)) s)"
 # The checkers the verdict relies on are in the kernel that booted
 opts="KASAN PROVE_LOCKING DEBUG_VM DEBUG_VM_PGTABLE PAGE_TABLE_CHECK"
 opts+=" PAGE_TABLE_CHECK_ENFORCED DEBUG_ATOMIC_SLEEP PT_RECLAIM"
+# preemptible, so that races needing a preemption between two locks open
+opts+=" PREEMPT PREEMPT_RCU DEBUG_PREEMPT"
 missing=$(for o in $opts; do
 	grep -qx "CONFIG_$o=y" "${kernel%/*}/.config" || echo "CONFIG_$o"
 done)
