@@ -107,8 +107,9 @@ int main(int argc, char **argv)
 		if (!madvise(p + b * BLOCK, BLOCK, MADV_COLLAPSE))
 			collapsed++;
 		else
-			fprintf(stderr, "pt-collapse: MADV_COLLAPSE block %lu: %s\n",
-				b, strerror(errno));
+			fprintf(stderr,
+				"pt-collapse: MADV_COLLAPSE block %lu: %s\n", b,
+				strerror(errno));
 	}
 	printf("blocks=%lu\ncollapsed=%lu\nvmpte_touched_kb=%ld\n"
 	       "vmpte_collapsed_kb=%ld\n",
