@@ -20,10 +20,10 @@
 threads=2
 if [ "${PTWATCH_LONG:-0}" = 1 ]; then
 	secs=2 blocks=8 seeds="4096 25600" heap=1024 timeout=5400
-	zap_mib=1024 zap_blocks=8
+	zap_mib=1024 zap_blocks=5
 else
 	secs=1 blocks=3 seeds="256 1024" heap=256 timeout=1200
-	zap_mib=256 zap_blocks=5
+	zap_mib=256 zap_blocks=3
 fi
 start=$SECONDS
 if ! kernel=$("$PTWATCH_ROOT/kernel-patches/build-kernel.sh"); then
