@@ -9,10 +9,11 @@
 # host does not show in the ratios. One vCPU: under -icount a second one
 # stalled RCU and hung the guest. The cost boot then times munmap and
 # MADV_DONTNEED of a region of order-0 pages, 16 KiB, 64 KiB and
-# PTE-mapped 2 MiB folios (zap-bench, in blocks of ABBA rounds) and checks
-# `ptwatch record`'s batch histogram for each. Figures are the "BENCH"
+# PTE-mapped 2 MiB folios, the last two also with their batches broken
+# (zap-bench, in blocks of ABBA rounds), and checks `ptwatch record`'s
+# batch histogram for each. Figures are the "BENCH"
 # lines, kept in $BUILD/bench/reclaim-bench.txt.
-# Short by default (~5 min); PTWATCH_LONG=1 (make test-long) runs the
+# Short by default (~6 min); PTWATCH_LONG=1 (make test-long) runs the
 # seed at 8 GiB and 50 GiB (the seeds' size), a 1 GiB heap, 8 blocks of
 # 2 s rounds, and zap-bench on 1 GiB (the mainline figures' size).
 . "$(dirname "$0")/../lib/tap.sh"
@@ -20,10 +21,10 @@
 threads=2
 if [ "${PTWATCH_LONG:-0}" = 1 ]; then
 	secs=2 blocks=8 seeds="4096 25600" heap=1024 timeout=5400
-	zap_mib=1024 zap_blocks=5
+	zap_mib=1024 zap_blocks=4
 else
 	secs=1 blocks=3 seeds="256 1024" heap=256 timeout=1200
-	zap_mib=256 zap_blocks=3
+	zap_mib=256 zap_blocks=2
 fi
 start=$SECONDS
 if ! kernel=$("$PTWATCH_ROOT/kernel-patches/build-kernel.sh"); then

@@ -15,6 +15,15 @@
  *           hugepages-2048kB/enabled madvise), then each PMD mapping split
  *           without splitting the folio by making one 4 KiB page of it
  *           read-only and writable again (as the kernel's mm selftests do)
+ *   64k-unbatched, 2m-pte-unbatched
+ *           the same folios, then every other PTE write-protected with
+ *           userfaultfd (UFFDIO_WRITEPROTECT; registered after the fill,
+ *           since a uffd-armed area gets no mTHP): folio_pte_batch() only
+ *           batches PTEs that differ in no other bit than dirty, young and
+ *           write, so each PTE is zapped alone, as before the 6.9 batching
+ *           (rmap, mmu_gather entry and refcount per page, the folio queued
+ *           for deferred split once partly unmapped): mainline's own
+ *           comparison, batched vs not at the same folio size
  * The caller sets the sysfs knobs (all other sizes never); zap-bench only
  * checks the outcome. Every shape is filled the same way: the kernel zeroes
  * what it faults in and one byte is written to every 4 KiB page.
@@ -27,7 +36,8 @@
  * /proc/self/pagemap + /proc/kpageflags (root), every page of the region
  * must sit in a folio of exactly that size (head, then tails, aligned),
  * the region in one VMA, and for 2m-pte /proc/vmstat's thp_split_pmd must
- * have grown by one per folio and thp_split_page not at all.
+ * have grown by one per folio and thp_split_page not at all; for the
+ * unbatched shapes, pagemap's uffd-wp bit must alternate.
  *
  * Prints key=value lines: shape, pid, region_mib, folio_kb, folios (per
  * fill), rss_kb (RssAnon after a fill), dontneed_ns, munmap_ns and both per
@@ -42,7 +52,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/userfaultfd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -57,6 +70,7 @@
 #define KPF_COMPOUND_HEAD 15
 #define KPF_COMPOUND_TAIL 16
 #define PM_PRESENT (1ULL << 63)
+#define PM_UFFD_WP (1ULL << 57)
 #define PM_PFN_MASK ((1ULL << 55) - 1)
 
 struct shape {
@@ -64,13 +78,16 @@ struct shape {
 	unsigned long kb; /* folio size */
 	int advice;	  /* MADV_HUGEPAGE or MADV_NOHUGEPAGE */
 	int pte_mapped;	  /* split the PMD mappings after the fill */
+	int unbatched;	  /* every other PTE uffd-write-protected */
 };
 
 static const struct shape shapes[] = {
-	{ "4k", 4, MADV_NOHUGEPAGE, 0 },
-	{ "16k", 16, MADV_HUGEPAGE, 0 },
-	{ "64k", 64, MADV_HUGEPAGE, 0 },
-	{ "2m-pte", 2048, MADV_HUGEPAGE, 1 },
+	{ "4k", 4, MADV_NOHUGEPAGE, 0, 0 },
+	{ "16k", 16, MADV_HUGEPAGE, 0, 0 },
+	{ "64k", 64, MADV_HUGEPAGE, 0, 0 },
+	{ "2m-pte", 2048, MADV_HUGEPAGE, 1, 0 },
+	{ "64k-unbatched", 64, MADV_HUGEPAGE, 0, 1 },
+	{ "2m-pte-unbatched", 2048, MADV_HUGEPAGE, 1, 1 },
 };
 
 static const unsigned long sizes_kb[NSIZES] = { 4, 16, 64, 2048 };
@@ -238,8 +255,8 @@ static int vmas_in(char *p, unsigned long len)
 	return n;
 }
 
-/* The PFN of every page of the region; all must be present. */
-static uint64_t *read_pfns(char *p, unsigned long pages)
+/* The pagemap entry of every page of the region */
+static uint64_t *read_pagemap(char *p, unsigned long pages)
 {
 	uint64_t *pm = malloc(pages * sizeof(*pm));
 	int fd = open("/proc/self/pagemap", O_RDONLY);
@@ -256,6 +273,14 @@ static uint64_t *read_pfns(char *p, unsigned long pages)
 		got += n;
 	}
 	close(fd);
+	return pm;
+}
+
+/* The PFN of every page of the region; all must be present. */
+static uint64_t *read_pfns(char *p, unsigned long pages)
+{
+	uint64_t *pm = read_pagemap(p, pages);
+
 	for (unsigned long i = 0; i < pages; i++) {
 		if (!(pm[i] & PM_PRESENT))
 			wrong_shape(
@@ -352,9 +377,54 @@ static unsigned long check_folios(char *p, unsigned long len, unsigned long nr)
 	return folios;
 }
 
+/*
+ * Write-protects every other page of the region with userfaultfd, so that
+ * no two neighbouring PTEs can be zapped in one batch. Returns the
+ * userfaultfd: closing it (or UFFDIO_UNREGISTER) drops the protection.
+ */
+static int break_batches(char *p, unsigned long len)
+{
+	int fd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = {
+		.range = { (uintptr_t)p, len },
+		.mode = UFFDIO_REGISTER_MODE_WP,
+	};
+	uint64_t *pm;
+
+	if (fd < 0)
+		die("userfaultfd");
+	if (ioctl(fd, UFFDIO_API, &api) || ioctl(fd, UFFDIO_REGISTER, &reg))
+		die("userfaultfd: register the region for write-protect");
+	for (unsigned long off = 0; off < len; off += 2 * PAGE) {
+		struct uffdio_writeprotect wp = {
+			.range = { (uintptr_t)p + off, PAGE },
+			.mode = UFFDIO_WRITEPROTECT_MODE_WP,
+		};
+
+		if (ioctl(fd, UFFDIO_WRITEPROTECT, &wp))
+			die("UFFDIO_WRITEPROTECT");
+	}
+	pm = read_pagemap(p, len / PAGE);
+	for (unsigned long i = 0; i < len / PAGE; i++)
+		if (!!(pm[i] & PM_UFFD_WP) == (int)(i % 2))
+			wrong_shape("page %lu: uffd-wp bit %d, want %d", i,
+				    !!(pm[i] & PM_UFFD_WP), !(i % 2));
+	free(pm);
+	return fd;
+}
+
+static void unregister(int uffd, char *p, unsigned long len)
+{
+	struct uffdio_range r = { (uintptr_t)p, len };
+
+	if (ioctl(uffd, UFFDIO_UNREGISTER, &r))
+		die("UFFDIO_UNREGISTER");
+}
+
 /* Fills the region, checks the shape; returns the folios it holds. */
 static unsigned long fill_checked(char *p, unsigned long len,
-				  const struct shape *s)
+				  const struct shape *s, int *uffd)
 {
 	struct counters a, b;
 	long folios = len / 1024 / s->kb;
@@ -367,6 +437,13 @@ static unsigned long fill_checked(char *p, unsigned long len,
 	vmas = vmas_in(p, len);
 	if (vmas != 1)
 		wrong_shape("the region is in %d VMAs, want 1", vmas);
+	if (s->unbatched) {
+		*uffd = break_batches(p, len);
+		if (vmas_in(p, len) != 1)
+			wrong_shape("the region is in %d VMAs after "
+				    "UFFDIO_WRITEPROTECT, want 1",
+				    vmas_in(p, len));
+	}
 	return check_folios(p, len, s->kb * 1024 / PAGE);
 }
 
@@ -392,15 +469,17 @@ int main(int argc, char **argv)
 	unsigned long mib = argc > 2 ? strtoul(argv[2], NULL, 10) : 1024;
 	unsigned long len = mib << 20, folios;
 	long long t0, dontneed_ns, munmap_ns;
+	int uffd = -1;
 	char *p;
 
 	if (!s || argc > 3 || !mib || mib % 2 || mib > (1UL << 20)) {
-		fprintf(stderr, "usage: zap-bench 4k|16k|64k|2m-pte "
+		fprintf(stderr, "usage: zap-bench 4k|16k|64k|2m-pte|"
+				"64k-unbatched|2m-pte-unbatched "
 				"[MIB, even, default 1024]\n");
 		return 2;
 	}
 	p = map_region(len);
-	folios = fill_checked(p, len, s);
+	folios = fill_checked(p, len, s, &uffd);
 	printf("shape=%s\npid=%d\nregion_mib=%lu\nfolio_kb=%lu\nfolios=%lu\n",
 	       s->name, getpid(), mib, s->kb, folios);
 	printf("rss_kb=%ld\n", keyed("/proc/self/status", "RssAnon"));
@@ -409,8 +488,12 @@ int main(int argc, char **argv)
 	if (madvise(p, len, MADV_DONTNEED))
 		die("madvise(MADV_DONTNEED)");
 	dontneed_ns = now_ns() - t0;
+	if (uffd >= 0) { /* armed, the area would get order-0 pages only */
+		unregister(uffd, p, len);
+		close(uffd);
+	}
 
-	fill_checked(p, len, s);
+	fill_checked(p, len, s, &uffd);
 	t0 = now_ns();
 	if (munmap(p, len))
 		die("munmap");
