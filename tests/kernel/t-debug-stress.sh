@@ -24,7 +24,7 @@ ok "debug 6.12 kernel built or taken from the cache ($((SECONDS - start)) s)"
 opts="KASAN PROVE_LOCKING DEBUG_VM DEBUG_VM_PGTABLE PAGE_TABLE_CHECK"
 opts+=" PAGE_TABLE_CHECK_ENFORCED DEBUG_ATOMIC_SLEEP PT_RECLAIM"
 # preemptible, so that races needing a preemption between two locks open
-opts+=" PREEMPT PREEMPT_RCU DEBUG_PREEMPT"
+opts+=" PREEMPT PREEMPT_RCU DEBUG_PREEMPT RCU_BOOST"
 missing=$(for o in $opts; do
 	grep -qx "CONFIG_$o=y" "${kernel%/*}/.config" || echo "CONFIG_$o"
 done)
