@@ -13,9 +13,10 @@
 # (zap-bench, in blocks of ABBA rounds), and checks `ptwatch record`'s
 # batch histogram for each. Figures are the "BENCH"
 # lines, kept in $BUILD/bench/reclaim-bench.txt.
-# Short by default (~6 min); PTWATCH_LONG=1 (make test-long) runs the
+# Short by default (~5 min); PTWATCH_LONG=1 (make test-long) runs the
 # seed at 8 GiB and 50 GiB (the seeds' size), a 1 GiB heap, 8 blocks of
-# 2 s rounds, and zap-bench on 1 GiB (the mainline figures' size).
+# 2 s rounds, and zap-bench on 1 GiB (the mainline figures' size): the
+# cost boot alone then takes about 25 min.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/guest-tap.sh"
 threads=2
