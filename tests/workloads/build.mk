@@ -9,5 +9,7 @@ $(BUILD)/tests/%: tests/workloads/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -static -pthread -o $@ $<
 
-# pt-race is one program whose modes are headers under pt-race/.
+# Every workload may read its status through status_kb.h; pt-race is one
+# program whose modes are headers under pt-race/.
+$(WORKLOAD_BINS): tests/workloads/status_kb.h
 $(BUILD)/tests/pt-race: $(wildcard tests/workloads/pt-race/*.h)

@@ -38,6 +38,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "status_kb.h"
+
 #define BLOCK (2UL << 20)
 #define PAGE 4096UL
 #define PMD_SPAN (1UL << 30) /* range one PMD page maps */
@@ -46,21 +48,6 @@
 enum mode { M_DONTNEED, M_KEEP1, M_SMALL, M_FREE, M_RACE };
 
 #define RACE_SECONDS 10
-
-static long vmpte_kb(void)
-{
-	char line[256];
-	long kb = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmPTE: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
 
 /* The byte stored at offset off of block b: differs per block and page. */
 static unsigned char pattern(unsigned long b, unsigned long off)
@@ -257,7 +244,7 @@ int main(int argc, char **argv)
 			return usage();
 	}
 
-	before = vmpte_kb();
+	before = status_kb("VmPTE");
 	p = map_blocks(blocks);
 	if (!p)
 		return 1;
@@ -273,7 +260,7 @@ int main(int argc, char **argv)
 			return 1;
 	}
 	printf("blocks=%lu\nvmpte_before_kb=%ld\nvmpte_after_kb=%ld\n", blocks,
-	       before, vmpte_kb());
+	       before, status_kb("VmPTE"));
 	printf("upper_tables_kb=%lu\n",
 	       (tables_spanned(p, blocks * BLOCK, PMD_SPAN) +
 		tables_spanned(p, blocks * BLOCK, PUD_SPAN)) *
@@ -291,7 +278,7 @@ int main(int argc, char **argv)
 			return 1;
 		if (advise(p, blocks * BLOCK, MADV_DONTNEED))
 			return 1;
-		printf("vmpte_final_kb=%ld\n", vmpte_kb());
+		printf("vmpte_final_kb=%ld\n", status_kb("VmPTE"));
 	}
 	return data_ok ? 0 : 1;
 }

@@ -24,27 +24,14 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "status_kb.h"
+
 #ifndef MADV_COLLAPSE
 #define MADV_COLLAPSE 25
 #endif
 
 #define BLOCK (2UL << 20)
 #define PAGE 4096UL
-
-static long vmpte_kb(void)
-{
-	char line[256];
-	long kb = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmPTE: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
 
 /* A 2 MiB aligned shared mapping of a memfd of len bytes. */
 static unsigned char *map_aligned(int fd, unsigned long len)
@@ -102,7 +89,7 @@ int main(int argc, char **argv)
 	}
 	for (off = 0; off < len; off += PAGE)
 		*(unsigned long *)(p + off) = off / PAGE;
-	touched = vmpte_kb();
+	touched = status_kb("VmPTE");
 	for (b = 0; b < blocks; b++) {
 		if (!madvise(p + b * BLOCK, BLOCK, MADV_COLLAPSE))
 			collapsed++;
@@ -113,7 +100,7 @@ int main(int argc, char **argv)
 	}
 	printf("blocks=%lu\ncollapsed=%lu\nvmpte_touched_kb=%ld\n"
 	       "vmpte_collapsed_kb=%ld\n",
-	       blocks, collapsed, touched, vmpte_kb());
+	       blocks, collapsed, touched, status_kb("VmPTE"));
 	printf("data_ok=%d\n", check(p, len) == 0);
 	return collapsed == blocks && check(p, len) == 0 ? 0 : 1;
 }

@@ -29,6 +29,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "status_kb.h"
+
 #define PAGE 4096UL
 #define RANGE (2UL << 20)
 #define RANGE_PAGES (RANGE / PAGE)
@@ -41,24 +43,6 @@ struct heap {
 	unsigned long nobj;
 	unsigned char *live; /* per page: 1 when its object is live */
 };
-
-static long status_kb(const char *key)
-{
-	char line[256];
-	long kb = -1;
-	size_t n = strlen(key);
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, n) && line[n] == ':') {
-			kb = strtol(line + n + 1, NULL, 10);
-			break;
-		}
-	fclose(f);
-	return kb;
-}
 
 /* xorshift64*: the same SEED gives the same heap on every kernel */
 static uint64_t rnd_state;

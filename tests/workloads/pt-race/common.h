@@ -27,6 +27,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "../status_kb.h"
+
 #define BLOCK (2UL << 20)
 #define PAGE 4096UL
 #define WORDS (PAGE / 8) /* 8-byte words per page */
@@ -167,17 +169,7 @@ static inline int zap_block(void *p, int ok_enomem)
 
 static inline long vmpte_kb(void)
 {
-	char line[256];
-	long kb = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmPTE: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
+	return status_kb("VmPTE");
 }
 
 /*
