@@ -77,9 +77,17 @@ done
 [ -x "$BUILD_DIR/ptwatch" ] || echo "guest.sh: warning: $BUILD_DIR/ptwatch is not built" >&2
 cp -r "$ROOT/tests" "$stage/ptwatch/tests"
 command -v jq >/dev/null && add_with_libs "$(command -v jq)" /usr/bin/jq
+# An --add'ed file lands at its absolute host path (a relative one is taken
+# from the current directory). /tmp and /run get tmpfs mounts in the guest,
+# which would hide what the initramfs has there: those files wait under
+# /.late and init copies them in after the mounts.
 for f in "${adds[@]}"; do
-	[ -e "$f" ] || { echo "guest.sh: --add $f: no such file" >&2; exit 2; }
-	add_with_libs "$(realpath "$f")" "$f"
+	[ -f "$f" ] || { echo "guest.sh: --add $f: no such file" >&2; exit 2; }
+	abs=$(realpath -s "$f")
+	case $abs in
+	/tmp/* | /run/*) add_with_libs "$(realpath "$f")" "/.late$abs" ;;
+	*) add_with_libs "$(realpath "$f")" "$abs" ;;
+	esac
 done
 
 # The script runs from its place in the tree when it is part of the repo
@@ -111,6 +119,7 @@ mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 mount -t bpf bpf /sys/fs/bpf 2>/dev/null
 mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
+[ -d /.late ] && cp -a /.late/. /
 hostname ptwatch-guest
 cd /ptwatch
 eval "set -- \$(cat /ptwatch/.guest-args)"
