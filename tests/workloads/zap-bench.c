@@ -59,6 +59,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "status_kb.h"
+
 #define PAGE 4096UL
 #define PMD_SIZE (2UL << 20)
 #define GIB (1UL << 30)
@@ -145,25 +147,6 @@ static long mthp_stat(unsigned long kb, const char *stat)
 }
 
 /* KEY's value in a "KEY value" or "KEY: value kB" file, -1 if absent */
-static long keyed(const char *path, const char *key)
-{
-	char line[256];
-	size_t n = strlen(key);
-	long v = -1;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, n) &&
-		    (line[n] == ' ' || line[n] == ':')) {
-			v = strtol(line + n + 1, NULL, 10);
-			break;
-		}
-	fclose(f);
-	return v;
-}
-
 static void read_counters(struct counters *c)
 {
 	for (int i = 1; i < NSIZES; i++) {
@@ -174,8 +157,8 @@ static void read_counters(struct counters *c)
 				    "(hugepages-%lukB/stats, 6.10+)",
 				    sizes_kb[i]);
 	}
-	c->split_pmd = keyed("/proc/vmstat", "thp_split_pmd");
-	c->split_page = keyed("/proc/vmstat", "thp_split_page");
+	c->split_pmd = file_key_value("/proc/vmstat", "thp_split_pmd");
+	c->split_page = file_key_value("/proc/vmstat", "thp_split_page");
 }
 
 /* The kernel's counters moved as a fill of `folios` folios of s should. */
@@ -482,7 +465,7 @@ int main(int argc, char **argv)
 	folios = fill_checked(p, len, s, &uffd);
 	printf("shape=%s\npid=%d\nregion_mib=%lu\nfolio_kb=%lu\nfolios=%lu\n",
 	       s->name, getpid(), mib, s->kb, folios);
-	printf("rss_kb=%ld\n", keyed("/proc/self/status", "RssAnon"));
+	printf("rss_kb=%ld\n", status_kb("RssAnon"));
 
 	t0 = now_ns();
 	if (madvise(p, len, MADV_DONTNEED))
