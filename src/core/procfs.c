@@ -62,7 +62,37 @@ static int kv_scan(const char *text, const struct kv_field *fields)
 	return found;
 }
 
-/* "Name:\tcomm\n": the comm may hold spaces; it ends at the newline. */
+/*
+ * One escape of the kernel's "Name:" line: proc_task_name() escapes the
+ * comm with ESCAPE_SPACE | ESCAPE_SPECIAL, only '\n' and '\\' today, but
+ * the other C escapes are undone too in case a kernel widens the set.
+ * Returns the byte and advances *p past the escape.
+ */
+static char unescape_one(const char **p)
+{
+	static const char from[] = "ntrfvae\\\"", to[] = "\n\t\r\f\v\a\x1b\\\"";
+	const char *s = *p + 1, *hit = *s ? strchr(from, *s) : NULL;
+	int v = 0, i;
+
+	if (hit) {
+		*p = s + 1;
+		return to[hit - from];
+	}
+	for (i = 0; i < 3 && s[i] >= '0' && s[i] <= '7'; i++)
+		v = v * 8 + (s[i] - '0');
+	if (i == 3) {
+		*p = s + 3;
+		return (char)v;
+	}
+	*p = s; /* a lone backslash stands for itself */
+	return '\\';
+}
+
+/*
+ * "Name:\tcomm\n": the comm may hold spaces; it ends at the newline. The
+ * kernel escapes it; we keep the real bytes (exporters escape for their own
+ * format) and cut to `len - 1` bytes after unescaping, not before.
+ */
 static int parse_name(const char *text, char *comm, size_t len)
 {
 	const char *p = strstr(text, "Name:");
@@ -73,9 +103,11 @@ static int parse_name(const char *text, char *comm, size_t len)
 	p += 5;
 	while (*p == ' ' || *p == '\t')
 		p++;
-	while (p[n] && p[n] != '\n' && n + 1 < len) {
-		comm[n] = p[n];
-		n++;
+	while (*p && *p != '\n' && n + 1 < len) {
+		if (*p == '\\')
+			comm[n++] = unescape_one(&p);
+		else
+			comm[n++] = *p++;
 	}
 	comm[n] = '\0';
 	return 0;

@@ -54,6 +54,30 @@ static void status_comm_keeps_spaces(void **state)
 	assert_int_equal(st.vm_pte, 12 * KB);
 }
 
+/* The kernel escapes '\n' and '\\' in Name: (proc_task_name()); we keep
+ * the real bytes, and the 15-byte comm is cut after unescaping. */
+static void status_comm_is_unescaped(void **state)
+{
+	struct proc_status st;
+
+	(void)state;
+	assert_int_equal(procfs_parse_status("Name:\twe\"ird\\na\nTgid:\t7\n"
+					     "VmPTE:\t  12 kB\n",
+					     &st),
+			 0);
+	assert_string_equal(st.comm, "we\"ird\na");
+	assert_int_equal(procfs_parse_status("Name:\t\\\\\\\\\\n\\n\\n\\n"
+					     "\\n\\n\\n\\n\\n\\n\\n\\n\\n\n"
+					     "Tgid:\t7\n",
+					     &st),
+			 0);
+	/* 15 bytes: all kept, though escaped they take 28 */
+	assert_string_equal(st.comm, "\\\\\n\n\n\n\n\n\n\n\n\n\n\n\n");
+	assert_int_equal(
+		procfs_parse_status("Name:\ta\\011b\\\nTgid:\t7\n", &st), 0);
+	assert_string_equal(st.comm, "a\tb\\");
+}
+
 static void status_rejects_other_text(void **state)
 {
 	struct proc_status st;
@@ -160,6 +184,7 @@ int main(void)
 		cmocka_unit_test(status_of_a_user_process),
 		cmocka_unit_test(status_of_a_kernel_thread_has_no_mm),
 		cmocka_unit_test(status_comm_keeps_spaces),
+		cmocka_unit_test(status_comm_is_unescaped),
 		cmocka_unit_test(status_rejects_other_text),
 		cmocka_unit_test(smaps_rollup_of_cat),
 		cmocka_unit_test(meminfo_page_tables),

