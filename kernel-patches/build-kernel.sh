@@ -16,6 +16,8 @@
 #   --debug       add kernel-patches/debug.config (KASAN, lockdep,
 #                 DEBUG_VM, PAGE_TABLE_CHECK): the stress tests' kernel,
 #                 built in its own object tree, cached under its own key
+#   (the plain kernel also gets kernel-patches/guest.config: swap, block,
+#   NVMe, ext4 and what systemd needs, for the swap and systemd guests)
 #   --off         add kernel-patches/off.config (CONFIG_PT_RECLAIM=n): the
 #                 compile and link check of the series with its option
 #                 off; its own object tree and key, like --debug
@@ -51,6 +53,7 @@ fragments() { # the config fragments, in merge order
 	echo "$here/ptwatch.config"
 	[ "$debug" = 0 ] || echo "$here/debug.config"
 	[ "$off" = 0 ] || echo "$here/off.config"
+	[ "$debug$off" != 00 ] || echo "$here/guest.config"
 }
 variant() {
 	if [ "$debug" = 1 ]; then echo debug
