@@ -31,4 +31,23 @@ struct pte_census {
 int census_take(const char *proc_root, pid_t pid, bool force_pagemap,
 		struct pte_census *out);
 
+/*
+ * What the census walk saw, for callers that need places rather than
+ * counts (`ptwatch reclaim pid` sends only the blocks that map nothing).
+ * Called in address order: vma() for each mapping below the user top,
+ * then used() for the ranges in it that hold a present or swap entry
+ * (whole 2 MiB blocks on the pagemap path, page runs with PAGEMAP_SCAN;
+ * PMD-mapped blocks included). Either may be NULL.
+ */
+struct census_visitor {
+	void (*vma)(void *ctx, uint64_t start, uint64_t end, bool access);
+	void (*used)(void *ctx, uint64_t start, uint64_t end);
+	void *ctx;
+};
+
+/* census_take(), telling `visit` what the walk sees. */
+int census_take_visit(const char *proc_root, pid_t pid, bool force_pagemap,
+		      const struct census_visitor *visit,
+		      struct pte_census *out);
+
 #endif

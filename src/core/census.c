@@ -54,7 +54,14 @@ struct walk {
 	int pagemap_fd;
 	struct block_count used, pmd, pud;
 	uint64_t huge_blocks, scanned;
+	const struct census_visitor *visit; /* NULL: counts only */
 };
+
+static void saw_used(struct walk *w, uint64_t start, uint64_t end)
+{
+	if (w->visit && w->visit->used)
+		w->visit->used(w->visit->ctx, start, end);
+}
 
 static int scan_vma_ioctl(struct walk *w, uint64_t start, uint64_t end)
 {
@@ -75,6 +82,7 @@ static int scan_vma_ioctl(struct walk *w, uint64_t start, uint64_t end)
 		if (n < 0)
 			return -errno;
 		for (int i = 0; i < n; i++) {
+			saw_used(w, vec[i].start, vec[i].end);
 			if (vec[i].categories & PAGE_IS_HUGE)
 				w->huge_blocks += (vec[i].end - vec[i].start) >>
 						  PMD_SHIFT;
@@ -106,6 +114,7 @@ static int scan_vma_pagemap(struct walk *w, uint64_t start, uint64_t end)
 		for (size_t i = 0; i < (size_t)got / 8; i++) {
 			if (buf[i] & (PM_PRESENT | PM_SWAP)) {
 				count_range(&w->used, a, stop);
+				saw_used(w, a, stop);
 				break;
 			}
 		}
@@ -139,6 +148,8 @@ static int walk_maps(struct walk *w, FILE *maps, bool use_ioctl)
 
 		if (start >= USER_TOP)
 			continue;
+		if (w->visit && w->visit->vma)
+			w->visit->vma(w->visit->ctx, start, end, access);
 		if (access) {
 			count_range(&w->pmd, start, end);
 			count_range(&w->pud, start, end);
@@ -198,9 +209,17 @@ static int census_walk(int dirfd, bool force_pagemap, struct walk *w,
 int census_take(const char *proc_root, pid_t pid, bool force_pagemap,
 		struct pte_census *out)
 {
+	return census_take_visit(proc_root, pid, force_pagemap, NULL, out);
+}
+
+int census_take_visit(const char *proc_root, pid_t pid, bool force_pagemap,
+		      const struct census_visitor *visit,
+		      struct pte_census *out)
+{
 	struct walk w = { .used.shift = PMD_SHIFT,
 			  .pmd.shift = PUD_SHIFT,
-			  .pud.shift = P4D_SHIFT };
+			  .pud.shift = P4D_SHIFT,
+			  .visit = visit };
 	char path[64];
 	uint64_t before, after, pages;
 	int dirfd, err;
