@@ -60,6 +60,7 @@ static const struct key keys[] = {
 	{ "metrics",         "listen",            K_LISTEN,      F(listen),                 0, 0 },
 	{ "metrics",         "top_processes",     K_UINT,        F(top_processes),          0, 1000 },
 	{ "metrics",         "top_cgroups",       K_UINT,        F(top_cgroups),            0, 10000 },
+	{ "metrics",         "process_min_waste_kib", K_UINT,    F(process_min_waste_kib),  0, 1u << 30 },
 	POLICY("reclaim", reclaim),
 	{ "reclaim",         "on_waste_percent",  K_PERCENT,     F(reclaim.on_threshold),   0, 100 },
 	{ "reclaim",         "off_waste_percent", K_PERCENT,     F(reclaim.off_threshold),  0, 100 },
@@ -87,6 +88,7 @@ void d_config_defaults(struct d_config *cfg)
 	strcpy(cfg->textfile_dir, "/var/lib/prometheus/node-exporter");
 	cfg->top_processes = 10;
 	cfg->top_cgroups = 50;
+	cfg->process_min_waste_kib = 1024;
 	cfg->reclaim = (struct d_policy_cfg){
 		.mode = D_MODE_AUTO,
 		.dry_run = true,

@@ -54,6 +54,10 @@ struct d_config {
 	char listen[64];	     /* "" disables HTTP; loopback only */
 	unsigned int top_processes;
 	unsigned int top_cgroups;
+	/* a process gets series only at or above this waste: below it the
+	 * top-N are short-lived shells and compilers with a few tables of
+	 * layout noise, and every new pid is a new series */
+	unsigned int process_min_waste_kib;
 	/* [reclaim]: vm.pt_reclaim, metric: waste in % of MemTotal */
 	struct d_policy_cfg reclaim;
 	/* [hugetlb_vmemmap]: vm.hugetlb_optimize_vmemmap, metric: MiB of

@@ -128,15 +128,31 @@ static void proc_labels(FILE *o, const struct proc_sample *p)
 	fputc('}', o);
 }
 
-/* Only the top N by waste: bounded label cardinality. */
-static void process_metrics(FILE *o, const struct d_state *st)
+/* How many of the top N by waste reach the floor (`order` is by waste,
+ * most first, so they are a prefix). */
+static size_t exported_procs(const struct d_state *st)
 {
+	uint64_t floor = (uint64_t)st->cfg.process_min_waste_kib * 1024;
 	size_t n = st->scan.snap.nr_procs < st->cfg.top_processes ?
 			   st->scan.snap.nr_procs :
 			   st->cfg.top_processes;
+	size_t i = 0;
+
+	while (i < n && d_scan_nth(&st->scan, i)->waste_bytes >= floor)
+		i++;
+	return i;
+}
+
+/* Only the top N by waste, and only above the floor: bounded label
+ * cardinality, and no series churn from processes with a few tables of
+ * noise. Every series has the same labels: pid, comm, cgroup. */
+static void process_metrics(FILE *o, const struct d_state *st)
+{
+	size_t n = exported_procs(st);
 
 	head(o, "ptwatch_process_page_table_waste_bytes", "gauge",
-	     "Page-table waste of one of the top processes by waste.");
+	     "Page-table waste of one of the top_processes processes by "
+	     "waste, if at least process_min_waste_kib.");
 	for (size_t i = 0; i < n; i++) {
 		fputs("ptwatch_process_page_table_waste_bytes", o);
 		proc_labels(o, d_scan_nth(&st->scan, i));
@@ -145,7 +161,8 @@ static void process_metrics(FILE *o, const struct d_state *st)
 				->waste_bytes);
 	}
 	head(o, "ptwatch_process_page_tables_bytes", "gauge",
-	     "VmPTE of one of the top processes by waste.");
+	     "VmPTE of one of the processes in "
+	     "ptwatch_process_page_table_waste_bytes.");
 	for (size_t i = 0; i < n; i++) {
 		fputs("ptwatch_process_page_tables_bytes", o);
 		proc_labels(o, d_scan_nth(&st->scan, i));

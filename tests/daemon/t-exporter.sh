@@ -46,6 +46,28 @@ fi
 out=$("$PTWATCH" --socket "$T/s.sock" snapshot --json 2>/dev/null)
 jcheck "ptwatch snapshot --json shows it the same way" \
 	"any(.processes[]; .pid == $HOLD_PID and .comm == \"we\\\"ird\\na\")" "$out"
+
+# ---- 3. a process is exported only above the waste floor (1 MiB default)
+sleep 60 &
+small=$!
+PIDS+=("$small")
+sleep 0.5
+m=$(scrape)
+series=$(grep '^ptwatch_process_page_table_waste_bytes{' <<<"$m")
+if grep -q "pid=\"$HOLD_PID\"" <<<"$series" && ! grep -q "pid=\"$small\"" <<<"$series"; then
+	ok "the process with 2 MiB of waste is exported, a sleep is not ($(wc -l <<<"$series") process series)"
+else
+	not_ok "the waste floor" "$series"
+fi
+low=$(awk '$NF < 1048576' <<<"$series")
+check "no exported process has less than 1 MiB of waste" [ -z "$low" ]
+labels=$(grep '^ptwatch_process_' <<<"$m" | sed 's/="[^"\\]*\(\\.[^"\\]*\)*"//g; s/ .*//' | sort -u)
+if [ "$labels" = "$(printf '%s\n' 'ptwatch_process_page_table_waste_bytes{pid,comm,cgroup}' 'ptwatch_process_page_tables_bytes{pid,comm,cgroup}')" ]; then
+	ok "every process series has the labels pid, comm, cgroup"
+else
+	not_ok "process series labels" "$labels"
+fi
+kill "$small"
 kill "$HOLD_PID" 2>/dev/null
 
 echo "# daemon log:"

@@ -126,6 +126,35 @@ static void only_top_n_processes_and_cgroups(void **state)
 	free(text);
 }
 
+/* Below the floor a process has no series, whatever its rank: short-lived
+ * processes with a few tables of noise would churn through pids. */
+static void processes_below_the_floor_are_left_out(void **state)
+{
+	char *text;
+	size_t len;
+
+	(void)state;
+	st.cfg.process_min_waste_kib = 4096; /* 4 MiB: pids 103, 104 */
+	assert_int_equal(d_metrics_render(&st, &text, &len), 0);
+	st.cfg.process_min_waste_kib = 1024;
+	assert_int_equal(count_lines(text,
+				     "ptwatch_process_page_table_waste_bytes{"),
+			 2);
+	assert_int_equal(
+		count_lines(text, "ptwatch_process_page_tables_bytes{"), 2);
+	assert_non_null(strstr(text, "pid=\"103\""));
+	assert_null(strstr(text, "pid=\"102\""));
+	/* the family is still declared when nothing reaches the floor */
+	free(text);
+	st.cfg.process_min_waste_kib = 1u << 30;
+	assert_int_equal(d_metrics_render(&st, &text, &len), 0);
+	st.cfg.process_min_waste_kib = 1024;
+	assert_int_equal(count_lines(text, "ptwatch_process_"), 0);
+	assert_non_null(strstr(
+		text, "# TYPE ptwatch_process_page_table_waste_bytes gauge\n"));
+	free(text);
+}
+
 static void labels_are_escaped(void **state)
 {
 	char *text;
@@ -175,6 +204,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(host_and_knob_series_are_there),
 		cmocka_unit_test(only_top_n_processes_and_cgroups),
+		cmocka_unit_test(processes_below_the_floor_are_left_out),
 		cmocka_unit_test(labels_are_escaped),
 		cmocka_unit_test(textfile_is_replaced_whole),
 	};
