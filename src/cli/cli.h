@@ -25,6 +25,8 @@ int cmd_show(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_status(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_record(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_reclaim(struct cli_ctx *ctx, int argc, char **argv);
+/* `reclaim pid PID...`, reached through cmd_reclaim (argv[0] is "pid") */
+int cmd_reclaim_pid(struct cli_ctx *ctx, int argc, char **argv);
 
 /* One line on stderr: "ptwatch: <message>". Returns code, for chaining. */
 int cli_error(int code, const char *fmt, ...)

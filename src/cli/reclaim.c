@@ -23,11 +23,14 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: ptwatch reclaim on|off|auto|status [--json] "
 		"[--sysctl-root DIR]\n"
+		"       ptwatch reclaim pid PID... [--json] [--reason TEXT]\n"
 		"  on, off   switch PTE-table reclaim (root); the daemon then "
 		"holds it\n"
 		"  auto      hand the knob back to the daemon's policy (root)\n"
 		"  status    how this kernel reclaims empty PTE tables, and "
-		"the policy\n");
+		"the policy\n"
+		"  pid       free the empty PTE tables of processes now "
+		"(see reclaim pid --help)\n");
 }
 
 static int exit_for(json_object *resp)
@@ -202,6 +205,8 @@ int cmd_reclaim(struct cli_ctx *ctx, int argc, char **argv)
 	bool json = false;
 	int c, rc;
 
+	if (argc > 1 && !strcmp(argv[1], "pid"))
+		return cmd_reclaim_pid(ctx, argc - 1, argv + 1);
 	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
@@ -227,7 +232,7 @@ int cmd_reclaim(struct cli_ctx *ctx, int argc, char **argv)
 	    strcmp(action, "auto") && strcmp(action, "status"))
 		return cli_error(
 			PTW_USAGE,
-			"reclaim: unknown action '%s' (on, off, auto, status)",
+			"reclaim: unknown action '%s' (on, off, auto, status, pid)",
 			action);
 	if (!ctx->no_daemon) {
 		rc = via_daemon(ctx, action, json);

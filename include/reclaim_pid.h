@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Freeing the empty PTE tables of another process now, with our kernel
+ * series' MADV_PT_RECLAIM through process_madvise() (docs/contracts.md).
+ * The census says which 2 MiB blocks map nothing; only those are sent, in
+ * ranges of at most 1 GiB (one call each: the kernel holds the target's
+ * mmap lock for read over one range at a time). Shared by `ptwatch reclaim
+ * pid` and ptwatchd's table policy.
+ */
+#ifndef PTWATCH_RECLAIM_PID_H
+#define PTWATCH_RECLAIM_PID_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Ours, not mainline's (docs/contracts.md): defined here until libc has it */
+#ifndef MADV_PT_RECLAIM
+#define MADV_PT_RECLAIM 20564
+#endif
+
+#define RECLAIM_MAX_RANGE (1ULL << 30) /* bytes per call */
+
+/*
+ * Whether this kernel frees tables on demand, asked of the kernel itself
+ * (madvise(NULL, 0, MADV_PT_RECLAIM)), never from its version: 0 yes,
+ * -EOPNOTSUPP it could but vm.pt_reclaim is 0, -EINVAL it cannot.
+ */
+int reclaim_pid_supported(void);
+
+/* One line for the user about a negative reclaim_pid_supported() */
+const char *reclaim_pid_why_not(int err);
+
+struct reclaim_pid_result {
+	pid_t pid;
+	uint64_t empty_before;	/* census: empty PTE tables before */
+	uint64_t empty_after;	/* census after; valid if after_known */
+	bool after_known;	/* false: the process was busy or gone */
+	uint64_t vm_pte_before; /* VmPTE bytes right before the calls */
+	uint64_t vm_pte_after;	/* ... and right after them */
+	uint64_t tables_freed;	/* VmPTE's drop, in tables */
+	uint64_t bytes_freed;	/* ... in bytes */
+	uint64_t ranges;	/* ranges sent (calls made) */
+	uint64_t bytes_advised; /* virtual memory they covered */
+	uint64_t longest_call_ns;
+	uint64_t elapsed_ns; /* census, calls and census again */
+	const char *method;  /* the census's: "pagemap_scan" or "pagemap" */
+};
+
+/*
+ * Frees the empty PTE tables of `pid` (whose /proc is proc_root). Needs
+ * CAP_SYS_NICE and ptrace read access to the target (the kernel checks).
+ * 0 with *res filled, or -errno: -ESRCH gone, -EPERM/-EACCES not allowed,
+ * -EINVAL the kernel lacks MADV_PT_RECLAIM, -EOPNOTSUPP vm.pt_reclaim is 0,
+ * -EAGAIN the process changed its tables during every census tried.
+ */
+int reclaim_pid(const char *proc_root, pid_t pid, bool force_pagemap,
+		struct reclaim_pid_result *res);
+
+#endif

@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ptwatch reclaim pid PID...: free the empty PTE tables of those processes
+ * now (MADV_PT_RECLAIM through process_madvise, src/core/reclaim_pid.c).
+ * It runs with the caller's own rights: the kernel wants CAP_SYS_NICE and
+ * ptrace read access to each target, so nothing here widens what a user
+ * may do, and the daemon is not involved. Each process freed is logged to
+ * the journal with who asked and why (--reason).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <systemd/sd-journal.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "reclaim_pid.h"
+#include "view.h"
+
+struct rp_opts {
+	bool json, force_pagemap;
+	const char *proc_root, *reason;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: ptwatch reclaim pid PID... [--json] [--reason TEXT] "
+		"[--pagemap]\n"
+		"  frees the PTE tables of these processes that map nothing "
+		"(needs\n"
+		"  CAP_SYS_NICE and ptrace access to each; kernel with "
+		"MADV_PT_RECLAIM)\n"
+		"  --reason TEXT  why, for the journal line of each process\n"
+		"  --pagemap      census through /proc/PID/pagemap, not "
+		"PAGEMAP_SCAN\n");
+}
+
+static void read_comm(const char *proc_root, pid_t pid, char *buf, size_t len)
+{
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%d/comm", proc_root, pid);
+	buf[0] = '\0';
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	if (fgets(buf, len, f))
+		buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+}
+
+static void log_freed(const struct reclaim_pid_result *r, const char *comm,
+		      const char *reason)
+{
+	sd_journal_send(
+		"MESSAGE=reclaim pid %d (%s): freed %llu empty PTE tables "
+		"(%llu bytes), asked by uid %u: %s",
+		r->pid, comm, (unsigned long long)r->tables_freed,
+		(unsigned long long)r->bytes_freed, getuid(), reason,
+		"PRIORITY=%d", LOG_NOTICE, "PTWATCH_ACTION=reclaim_pid",
+		"PTWATCH_PID=%d", r->pid, "PTWATCH_COMM=%s", comm,
+		"PTWATCH_TABLES_FREED=%llu",
+		(unsigned long long)r->tables_freed, "PTWATCH_BYTES_FREED=%llu",
+		(unsigned long long)r->bytes_freed, "PTWATCH_REQUESTER_UID=%u",
+		getuid(), "PTWATCH_REASON=%s", reason, NULL);
+}
+
+static json_object *result_json(const struct reclaim_pid_result *r,
+				const char *comm, int err)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "pid", json_object_new_int(r->pid));
+	json_object_object_add(o, "comm", json_object_new_string(comm));
+	if (err) {
+		json_object_object_add(o, "error",
+				       json_object_new_string(strerror(-err)));
+		return o;
+	}
+	json_object_object_add(o, "census", json_object_new_string(r->method));
+	json_object_object_add(o, "empty_pte_tables_before",
+			       json_object_new_uint64(r->empty_before));
+	json_object_object_add(o, "tables_freed",
+			       json_object_new_uint64(r->tables_freed));
+	json_object_object_add(o, "bytes_freed",
+			       json_object_new_uint64(r->bytes_freed));
+	json_object_object_add(
+		o, "empty_pte_tables_after",
+		r->after_known ? json_object_new_uint64(r->empty_after) : NULL);
+	json_object_object_add(o, "ranges", json_object_new_uint64(r->ranges));
+	json_object_object_add(o, "bytes_advised",
+			       json_object_new_uint64(r->bytes_advised));
+	json_object_object_add(
+		o, "longest_call_us",
+		json_object_new_uint64(r->longest_call_ns / 1000));
+	json_object_object_add(o, "elapsed_ms",
+			       json_object_new_double(r->elapsed_ns / 1e6));
+	return o;
+}
+
+static void print_row(const struct reclaim_pid_result *r, const char *comm,
+		      int err)
+{
+	char after[32] = "?";
+
+	if (err) {
+		printf("%-8d %-16s %s\n", r->pid, comm, strerror(-err));
+		return;
+	}
+	if (r->after_known)
+		snprintf(after, sizeof(after), "%llu",
+			 (unsigned long long)r->empty_after);
+	printf("%-8d %-16s %12llu %8llu %10.1f KiB %11s %9.1f ms\n", r->pid,
+	       comm, (unsigned long long)r->empty_before,
+	       (unsigned long long)r->tables_freed, r->bytes_freed / 1024.0,
+	       after, r->elapsed_ns / 1e6);
+}
+
+static int parse_pid(const char *s, pid_t *pid)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || end == s || v <= 0 || v > INT_MAX)
+		return -1;
+	*pid = (pid_t)v;
+	return 0;
+}
+
+/* Frees one process's tables; returns its exit code. */
+static int one_pid(const struct rp_opts *o, pid_t pid, json_object *list)
+{
+	struct reclaim_pid_result r;
+	char comm[64];
+	int err;
+
+	read_comm(o->proc_root, pid, comm, sizeof(comm));
+	err = reclaim_pid(o->proc_root, pid, o->force_pagemap, &r);
+	if (!err && r.tables_freed)
+		log_freed(&r, comm, o->reason);
+	if (o->json)
+		json_object_array_add(list, result_json(&r, comm, err));
+	else
+		print_row(&r, comm, err);
+	if (err && !o->json)
+		cli_error(cli_exit_for_errno(-err), "reclaim pid %d: %s", pid,
+			  err == -EPERM ? "not allowed (needs CAP_SYS_NICE "
+					  "and ptrace access to it)" :
+					  strerror(-err));
+	return err ? cli_exit_for_errno(-err) : PTW_OK;
+}
+
+static int parse_opts(int argc, char **argv, struct rp_opts *o)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "reason", required_argument, NULL, 'r' },
+		{ "pagemap", no_argument, NULL, 'p' },
+		{ "proc-root", required_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			o->json = true;
+			break;
+		case 'r':
+			o->reason = optarg;
+			break;
+		case 'p':
+			o->force_pagemap = true;
+			break;
+		case 'P':
+			o->proc_root = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return -1;
+		default:
+			usage(stderr);
+			return PTW_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return PTW_USAGE;
+	}
+	return PTW_OK;
+}
+
+int cmd_reclaim_pid(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct rp_opts o = { .proc_root = "/proc", .reason = "by hand" };
+	json_object *list = json_object_new_array();
+	int rc = parse_opts(argc, argv, &o), worst = PTW_OK, err;
+	pid_t pid;
+
+	(void)ctx;
+	for (int i = optind; rc == PTW_OK && i < argc; i++)
+		if (parse_pid(argv[i], &pid))
+			rc = cli_error(PTW_USAGE,
+				       "reclaim pid: '%s' is not a pid",
+				       argv[i]);
+	err = rc == PTW_OK ? reclaim_pid_supported() : 0;
+	if (err)
+		rc = cli_error(PTW_UNSUPPORTED, "reclaim pid: %s",
+			       reclaim_pid_why_not(err));
+	if (rc != PTW_OK) {
+		json_object_put(list);
+		return rc < 0 ? PTW_OK : rc;
+	}
+	if (!o.json)
+		printf("%-8s %-16s %12s %8s %14s %11s %12s\n", "PID", "COMM",
+		       "EMPTY BEFORE", "FREED", "BYTES FREED", "EMPTY AFTER",
+		       "TIME");
+	for (int i = optind; i < argc; i++) {
+		parse_pid(argv[i], &pid);
+		rc = one_pid(&o, pid, list);
+		if (rc != PTW_OK)
+			worst = rc;
+	}
+	if (o.json) {
+		json_object *top = json_object_new_object();
+
+		json_object_object_add(top, "processes", list);
+		print_json(top);
+		json_object_put(top);
+	} else {
+		json_object_put(list);
+	}
+	return worst;
+}

@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Frees another process's empty PTE tables with MADV_PT_RECLAIM. The plan
+ * comes from the census walk: the mappings, merged into runs of adjacent
+ * ones, and the blocks that hold a present or swap entry. Every other
+ * 2 MiB block a run touches may have a table that maps nothing; the kernel
+ * checks each one again under its locks, so a stale plan costs a wasted
+ * look, never a wrong free.
+ *
+ * A block wholly inside one run goes out in ranges of up to 1 GiB. A block
+ * that a run only partly covers (the run starts or ends inside it, next to
+ * a hole) goes out alone: the kernel frees its table all the same, then
+ * says ENOMEM for the hole, and process_madvise() stops at the first error,
+ * so such a range must not share a call with others.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "census.h"
+#include "procfs.h"
+#include "reclaim_pid.h"
+
+#define PT_BLOCK_SHIFT 21
+#define PT_BLOCK_SIZE (1ULL << PT_BLOCK_SHIFT)
+#define PAGE_SIZE_4K 4096ULL
+#define CENSUS_TRIES 3
+
+struct span {
+	uint64_t start, end; /* bytes for runs, block numbers for used */
+};
+
+struct spans {
+	struct span *v;
+	size_t n, cap;
+	int err;
+};
+
+struct plan {
+	struct spans runs; /* adjacent mappings merged */
+	struct spans used; /* used blocks [first, last + 1), merged */
+};
+
+/* Appends [start, end), merging with the last span when they touch. */
+static void spans_add(struct spans *s, uint64_t start, uint64_t end)
+{
+	if (s->n && start <= s->v[s->n - 1].end) {
+		if (end > s->v[s->n - 1].end)
+			s->v[s->n - 1].end = end;
+		return;
+	}
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 256;
+		struct span *v = realloc(s->v, cap * sizeof(*v));
+
+		if (!v) {
+			s->err = -ENOMEM;
+			return;
+		}
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n++] = (struct span){ start, end };
+}
+
+static void saw_vma(void *ctx, uint64_t start, uint64_t end, bool access)
+{
+	struct plan *p = ctx;
+
+	(void)access; /* PROT_NONE keeps its tables too: it is looked at */
+	spans_add(&p->runs, start, end);
+}
+
+static void saw_used(void *ctx, uint64_t start, uint64_t end)
+{
+	struct plan *p = ctx;
+
+	spans_add(&p->used, start >> PT_BLOCK_SHIFT,
+		  ((end - 1) >> PT_BLOCK_SHIFT) + 1);
+}
+
+static void plan_reset(struct plan *p)
+{
+	p->runs.n = p->used.n = 0;
+	p->runs.err = p->used.err = 0;
+}
+
+static void plan_free(struct plan *p)
+{
+	free(p->runs.v);
+	free(p->used.v);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+int reclaim_pid_supported(void)
+{
+	return madvise(NULL, 0, MADV_PT_RECLAIM) ? -errno : 0;
+}
+
+const char *reclaim_pid_why_not(int err)
+{
+	switch (err) {
+	case -EINVAL:
+		return "this kernel has no MADV_PT_RECLAIM (it needs the "
+		       "ptwatch kernel series, patch 11)";
+	case -EOPNOTSUPP:
+		return "vm.pt_reclaim is 0: PTE-table reclaim is switched off "
+		       "(ptwatch reclaim on)";
+	default:
+		return strerror(-err);
+	}
+}
+
+/* The caller's view of one call */
+struct sender {
+	int pidfd;
+	struct reclaim_pid_result *res;
+	int err; /* first error that stops the whole process */
+};
+
+static void send_range(struct sender *s, uint64_t start, uint64_t end,
+		       bool hole)
+{
+	struct iovec iov = { (void *)(uintptr_t)start, end - start };
+	uint64_t t0 = now_ns(), dt;
+	long n;
+
+	if (s->err)
+		return;
+	n = syscall(SYS_process_madvise, s->pidfd, &iov, 1, MADV_PT_RECLAIM, 0);
+	dt = now_ns() - t0;
+	if (dt > s->res->longest_call_ns)
+		s->res->longest_call_ns = dt;
+	s->res->ranges++;
+	if (n >= 0) {
+		s->res->bytes_advised += (uint64_t)n;
+		return;
+	}
+	/* ENOMEM: the hole we expected, or the target changed its mappings
+	 * since the census: either way the mapped part was done. */
+	if (errno == ENOMEM) {
+		if (hole)
+			s->res->bytes_advised += end - start;
+		return;
+	}
+	s->err = -errno;
+}
+
+/* Sends the empty blocks of one run: inner ones batched, edge ones alone. */
+static void send_run(struct sender *s, const struct span *run,
+		     const struct plan *p, size_t *u, uint64_t *done)
+{
+	uint64_t b = run->start >> PT_BLOCK_SHIFT;
+	uint64_t last = (run->end - 1) >> PT_BLOCK_SHIFT;
+	uint64_t batch = 0, batch_end = 0; /* pending inner range, bytes */
+
+	for (; b <= last && !s->err; b++) {
+		uint64_t bs = b << PT_BLOCK_SHIFT, be = bs + PT_BLOCK_SIZE;
+		bool inner = bs >= run->start && be <= run->end;
+
+		while (*u < p->used.n && p->used.v[*u].end <= b)
+			(*u)++;
+		if ((*u < p->used.n && p->used.v[*u].start <= b) ||
+		    (*done && b < *done)) {
+			continue; /* maps something, or sent with the last run */
+		}
+		if (!inner) {
+			send_range(s, bs, be, true);
+			*done = b + 1;
+			continue;
+		}
+		if (batch_end != bs || batch_end - batch >= RECLAIM_MAX_RANGE) {
+			if (batch_end)
+				send_range(s, batch, batch_end, false);
+			batch = bs;
+		}
+		batch_end = be;
+	}
+	if (batch_end)
+		send_range(s, batch, batch_end, false);
+}
+
+static int send_plan(int pidfd, const struct plan *p,
+		     struct reclaim_pid_result *res)
+{
+	struct sender s = { .pidfd = pidfd, .res = res };
+	uint64_t done = 0; /* blocks below it were sent */
+	size_t u = 0;
+
+	for (size_t r = 0; r < p->runs.n && !s.err; r++)
+		send_run(&s, &p->runs.v[r], p, &u, &done);
+	return s.err;
+}
+
+static int read_vm_pte(const char *proc_root, pid_t pid, uint64_t *out)
+{
+	struct proc_status st;
+	char path[64], buf[8192];
+	int dirfd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/%d", proc_root, pid);
+	dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	n = procfs_read(dirfd, "status", buf, sizeof(buf));
+	close(dirfd);
+	if (n < 0)
+		return n == -ENOENT ? -ESRCH : (int)n;
+	if (procfs_parse_status(buf, &st) < 0 || !st.has_mm)
+		return -ESRCH;
+	*out = st.vm_pte;
+	return 0;
+}
+
+/* The census with a plan; a process that changed its tables meanwhile is
+ * counted again, a few times at most. */
+static int census_with_plan(const char *proc_root, pid_t pid,
+			    bool force_pagemap, struct plan *p,
+			    struct pte_census *c)
+{
+	const struct census_visitor v = { saw_vma, saw_used, p };
+	int err = -EAGAIN;
+
+	for (int i = 0; i < CENSUS_TRIES && err == -EAGAIN; i++) {
+		if (p)
+			plan_reset(p);
+		err = census_take_visit(proc_root, pid, force_pagemap,
+					p ? &v : NULL, c);
+		if (!err && p)
+			err = p->runs.err ? p->runs.err : p->used.err;
+	}
+	return err;
+}
+
+static void count_freed(const char *proc_root, struct reclaim_pid_result *r,
+			bool force_pagemap)
+{
+	struct pte_census c;
+
+	if (read_vm_pte(proc_root, r->pid, &r->vm_pte_after))
+		r->vm_pte_after = r->vm_pte_before;
+	if (r->vm_pte_before > r->vm_pte_after) {
+		r->bytes_freed = r->vm_pte_before - r->vm_pte_after;
+		r->tables_freed = r->bytes_freed / PAGE_SIZE_4K;
+	}
+	r->after_known = census_with_plan(proc_root, r->pid, force_pagemap,
+					  NULL, &c) == 0;
+	if (r->after_known)
+		r->empty_after = c.empty_pte_tables;
+}
+
+int reclaim_pid(const char *proc_root, pid_t pid, bool force_pagemap,
+		struct reclaim_pid_result *res)
+{
+	uint64_t t0 = now_ns();
+	struct plan p = { 0 };
+	struct pte_census c;
+	int pidfd, err = reclaim_pid_supported();
+
+	memset(res, 0, sizeof(*res));
+	res->pid = pid;
+	if (err)
+		return err;
+	/* The pidfd first: the census then cannot describe another process
+	 * that took the pid over. */
+	pidfd = syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0)
+		return -errno;
+	err = census_with_plan(proc_root, pid, force_pagemap, &p, &c);
+	if (!err) {
+		res->method = c.method;
+		res->empty_before = c.empty_pte_tables;
+		err = read_vm_pte(proc_root, pid, &res->vm_pte_before);
+	}
+	if (!err)
+		err = send_plan(pidfd, &p, res);
+	if (!err)
+		count_freed(proc_root, res, force_pagemap);
+	close(pidfd);
+	plan_free(&p);
+	res->elapsed_ns = now_ns() - t0;
+	return err;
+}
