@@ -6,9 +6,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "knob.h"
+
+int64_t d_knob_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
 
 void d_knob_init(struct d_knob *k, const char *name, const char *sysctl_root)
 {
@@ -17,6 +26,7 @@ void d_knob_init(struct d_knob *k, const char *name, const char *sysctl_root)
 	memset(k, 0, sizeof(*k));
 	k->name = name;
 	k->value = k->original = k->written = -1;
+	k->changed_at = INT64_MIN;
 	k->read_fault.what = "knob-read";
 	k->write_fault.what = "knob-write";
 	snprintf(rel, sizeof(rel), "%s", name);
@@ -80,7 +90,13 @@ int d_knob_read(struct d_knob *k)
 	return v;
 }
 
-/* ---- the state file: {"vm.pt_reclaim":{"path":..,"original":0,"written":1}}
+/*
+ * ---- the state file:
+ * {"vm.pt_reclaim":{"path":..,"original":0,"written":1,"changed_at":812}}
+ * changed_at: CLOCK_MONOTONIC seconds of our last change (a write or a
+ * rollback). That clock counts from boot, for every process alike, and the
+ * file is under /run, cleared at boot: so a restarted daemon can honour
+ * min_interval against the change its crashed predecessor made.
  */
 
 static void state_path(const char *state_dir, char *buf, size_t len)
@@ -137,6 +153,9 @@ static int state_record(const struct d_knob *k, const char *state_dir)
 	json_object_object_add(e, "path", json_object_new_string(k->path));
 	json_object_object_add(e, "original", json_object_new_int(k->original));
 	json_object_object_add(e, "written", json_object_new_int(k->written));
+	if (k->changed_at != INT64_MIN)
+		json_object_object_add(e, "changed_at",
+				       json_object_new_int64(k->changed_at));
 	json_object_object_add(o, k->name, e);
 	rc = state_store(state_dir, o);
 	json_object_put(o);
@@ -219,6 +238,7 @@ int d_knob_write(struct d_knob *k, int value, const char *state_dir,
 	d_fault_ok(&k->write_fault);
 	k->written = value;
 	k->value = value;
+	k->changed_at = d_knob_now();
 	k->changes++;
 	state_record(k, state_dir);
 	log_change(k->name, LOG_NOTICE, old, value, reason, actor, false,
@@ -240,50 +260,98 @@ void d_knob_log_backoff(const struct d_knob *k, const char *reason)
 	d_log_fields(LOG_NOTICE, f, 2, "%s: backing off: %s", k->name, reason);
 }
 
-static bool rollback_one(const char *name, json_object *e)
+/* An entry that rolls nothing back but keeps when we last changed the knob
+ * (for min_interval after a restart). */
+static void settle_entry(json_object *e, int value, int64_t changed_at)
+{
+	json_object_object_add(e, "original", json_object_new_int(value));
+	json_object_object_add(e, "written", json_object_new_int(value));
+	if (changed_at != INT64_MIN)
+		json_object_object_add(e, "changed_at",
+				       json_object_new_int64(changed_at));
+}
+
+static int64_t entry_changed_at(json_object *e)
+{
+	json_object *t;
+
+	if (!json_object_object_get_ex(e, "changed_at", &t))
+		return INT64_MIN;
+	return json_object_get_int64(t);
+}
+
+/* Rolls one knob back if it still holds what the previous run wrote.
+ * Returns 1 if it did, 0 if not, -1 if the entry is to be dropped. */
+static int rollback_one(const char *name, json_object *e)
 {
 	json_object *p, *orig, *wr;
-	int cur, rc;
+	int cur, rc, o, w;
 
 	if (!json_object_object_get_ex(e, "path", &p) ||
 	    !json_object_object_get_ex(e, "original", &orig) ||
 	    !json_object_object_get_ex(e, "written", &wr))
-		return false;
+		return -1;
 	if (read_int(json_object_get_string(p), &cur))
-		return false;
-	if (cur != json_object_get_int(wr)) {
+		return -1;
+	o = json_object_get_int(orig);
+	w = json_object_get_int(wr);
+	if (cur != w) {
 		d_log(LOG_NOTICE,
 		      "%s: left at %d: changed by someone else after the "
 		      "previous run wrote %d",
-		      name, cur, json_object_get_int(wr));
-		return false;
+		      name, cur, w);
+		settle_entry(e, cur, entry_changed_at(e));
+		return 0;
 	}
-	if (cur == json_object_get_int(orig))
-		return false;
-	rc = write_int(json_object_get_string(p), json_object_get_int(orig));
+	if (cur == o)
+		return 0;
+	rc = write_int(json_object_get_string(p), o);
 	if (rc) {
-		d_log(LOG_ERR, "%s: rollback to %d failed: %s", name,
-		      json_object_get_int(orig), strerror(-rc));
-		return false;
+		d_log(LOG_ERR, "%s: rollback to %d failed: %s", name, o,
+		      strerror(-rc));
+		return -1;
 	}
-	log_change(name, LOG_NOTICE, cur, json_object_get_int(orig),
+	log_change(name, LOG_NOTICE, cur, o,
 		   "rollback after an unclean exit of the previous run",
 		   "startup", false, "rolled back");
-	return true;
+	/* the rollback is a change too: a crash loop must not flip the knob
+	 * more often than min_interval allows */
+	settle_entry(e, o, d_knob_now());
+	return 1;
 }
 
 int d_knob_rollback_saved(const char *state_dir)
 {
-	json_object *o = state_load(state_dir), *empty;
+	json_object *o = state_load(state_dir), *keep;
 	int n = 0;
 
-	json_object_object_foreach(o, name, entry)
-		n += rollback_one(name, entry);
+	keep = json_object_new_object();
+	json_object_object_foreach(o, name, entry) {
+		int r = rollback_one(name, entry);
+
+		if (r < 0)
+			continue;
+		n += r;
+		json_object_object_add(keep, name, json_object_get(entry));
+	}
 	json_object_put(o);
-	empty = json_object_new_object();
-	state_store(state_dir, empty);
-	json_object_put(empty);
+	state_store(state_dir, keep);
+	json_object_put(keep);
 	return n;
+}
+
+void d_knob_load_saved(struct d_knob *k, const char *state_dir)
+{
+	json_object *o = state_load(state_dir), *e;
+	int64_t t;
+
+	if (json_object_object_get_ex(o, k->name, &e)) {
+		t = entry_changed_at(e);
+		/* a time ahead of the clock is from an earlier boot */
+		if (t != INT64_MIN && t <= d_knob_now())
+			k->changed_at = t;
+	}
+	json_object_put(o);
 }
 
 void d_knob_exit(struct d_knob *k, const char *state_dir, bool rollback)
@@ -294,14 +362,24 @@ void d_knob_exit(struct d_knob *k, const char *state_dir, bool rollback)
 	    d_knob_read(k) == k->written) {
 		int rc = write_int(k->path, k->original);
 
-		if (rc)
+		if (rc) {
 			d_log(LOG_ERR, "%s: rollback to %d failed: %s", k->name,
 			      k->original, strerror(-rc));
-		else
+		} else {
 			log_change(k->name, LOG_NOTICE, k->written, k->original,
 				   "rollback_on_exit", "shutdown", false,
 				   "rolled back");
+			k->written = k->original;
+			k->changed_at = d_knob_now();
+		}
 	}
-	state_forget(k->name, state_dir);
+	/* nothing to roll back at the next start, but it keeps the time of
+	 * the last change for min_interval */
+	if (d_knob_read(k) >= 0) {
+		k->original = k->written = k->value;
+		state_record(k, state_dir);
+	} else {
+		state_forget(k->name, state_dir);
+	}
 	k->original = -1;
 }

@@ -11,6 +11,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "log.h"
@@ -23,6 +24,8 @@ struct d_knob {
 	int value;	       /* last value read, -1 unknown or absent */
 	int original;	       /* value before our first write, -1: none */
 	int written;	       /* value we last wrote, -1: none */
+	int64_t changed_at;    /* d_knob_now() of our last change, also by
+				* an earlier run; INT64_MIN: none known */
 	unsigned long changes; /* successful writes */
 	struct d_fault read_fault, write_fault;
 };
@@ -53,18 +56,27 @@ void d_knob_log_would(const struct d_knob *k, int value, const char *reason);
 /* Logs that an administrator changed the knob and we back off. */
 void d_knob_log_backoff(const struct d_knob *k, const char *reason);
 
+/* Seconds of CLOCK_MONOTONIC: the clock of changed_at and the policies,
+ * shared by every process since boot. */
+int64_t d_knob_now(void);
+
 /*
  * At start: the state file of a previous run that did not exit cleanly.
  * For each knob still at the value that run wrote, restores the original;
- * a knob someone else changed since is left alone. Removes the file.
+ * a knob someone else changed since is left alone. The file then keeps,
+ * per knob, only the time of the last change (a rollback counts).
  * Returns the number of knobs rolled back.
  */
 int d_knob_rollback_saved(const char *state_dir);
 
+/* After d_knob_rollback_saved(): k->changed_at from the state file, so
+ * that min_interval holds across a crash or restart. */
+void d_knob_load_saved(struct d_knob *k, const char *state_dir);
+
 /*
  * At a clean exit: with `rollback`, restores k's original if the knob still
- * holds what we wrote. Either way forgets the saved original (the file is
- * removed once no knob needs it).
+ * holds what we wrote. Either way forgets the saved original, so the next
+ * start rolls nothing back, and keeps the time of the last change.
  */
 void d_knob_exit(struct d_knob *k, const char *state_dir, bool rollback);
 

@@ -332,9 +332,16 @@ static void init_state(struct d_loop *l, const struct d_config *cfg)
 		      "rolled back %d knob(s) changed by a previous run that "
 		      "did not exit cleanly",
 		      n);
-	for (int id = 0; id < D_NR_KNOBS; id++)
+	for (int id = 0; id < D_NR_KNOBS; id++) {
 		d_knob_read(&st->knob[id]);
+		d_knob_load_saved(&st->knob[id], cfg->state_dir);
+	}
 	policies_configure(st, true);
+	/* min_interval counts from the last change, also one made (or rolled
+	 * back) by a run that crashed: a crash loop must not flip the knob on
+	 * every restart */
+	for (int id = 0; id < D_NR_KNOBS; id++)
+		st->pol[id].last_change = st->knob[id].changed_at;
 	d_history_resize(&st->hist, cfg->history);
 	if (cfg->bpf)
 		st->bpf = d_bpf_open();

@@ -70,5 +70,38 @@ fi
 kill "$small"
 kill "$HOLD_PID" 2>/dev/null
 
+# ---- 4. min_interval holds across kill -9 and restart
+kill -TERM "$DPID"
+wait "$DPID" 2>/dev/null
+rm -f "$T/run/knobs.json"
+echo 0 >"$T/sys/vm/pt_reclaim"
+write_conf "[reclaim]" "mode = auto" "dry_run = no" "on_waste_percent = 0" \
+	"off_waste_percent = 0" "samples = 1" "min_interval = 1h"
+: >"$T/log"
+start_daemon
+if wait_for "[ \$(cat $T/sys/vm/pt_reclaim) = 1 ]" 10; then
+	ok "the policy switches reclaim on"
+else
+	not_ok "the policy switches reclaim on" "$(tail -3 "$T/log")"
+fi
+for round in 1 2; do
+	kill -9 "$DPID"
+	wait "$DPID" 2>/dev/null
+	start_daemon
+	wait_for "[ \$(grep -c 'started:' $T/log) -ge $((round + 1)) ]" 10
+	sleep 2 # 10 samples at 200 ms: the policy wants 1 in every one
+	changes=$(grep -c 'changed vm.pt_reclaim 0 -> 1' "$T/log")
+	rollbacks=$(grep -c 'rolled back vm.pt_reclaim 1 -> 0' "$T/log")
+	if [ "$(cat "$T/sys/vm/pt_reclaim")" = 0 ] && [ "$changes" = 1 ] && [ "$rollbacks" = 1 ]; then
+		ok "kill -9 and restart $round: rolled back once, not set again within min_interval (1 change, 1 rollback)"
+	else
+		not_ok "kill -9 and restart $round within min_interval" \
+			"knob $(cat "$T/sys/vm/pt_reclaim"), $changes changes, $rollbacks rollbacks" \
+			"$(grep -E 'changed|rolled' "$T/log" | cut -c1-100)"
+	fi
+done
+jcheck "knobs.json keeps the time of the last change" \
+	'."vm.pt_reclaim".changed_at > 0 and ."vm.pt_reclaim".written == 0' "$(cat "$T/run/knobs.json")"
+
 echo "# daemon log:"
 sed 's/^/#   /' "$T/log" | cut -c1-220 | head -40
