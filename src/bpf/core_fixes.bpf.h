@@ -59,4 +59,92 @@ static __always_inline bool ptw_pmd_none(const void *pmdp)
 	return (val & ~PTW_PMD_ERRATUM_MASK) == 0;
 }
 
+/*
+ * The mm's RSS counters (MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS,
+ * MM_SHMEMPAGES), in pages. Before 6.2 they are atomics in a struct
+ * mm_rss_stat (procfs reads the atomic alone, without the per-thread
+ * caches, and so does this); since 6.2 per-CPU counters, which procfs sums
+ * over the CPUs (get_mm_counter_sum(), 6.16 and the stable kernels that
+ * took it, 6.12.y among them). The sum needs each CPU's per-CPU offset
+ * (offs, see task_iter.bpf.c): without it (offs NULL), only the counter's
+ * central count is read (the figure the OOM killer uses, off by at most
+ * its batch per CPU).
+ */
+struct mm_rss_stat___old {
+	atomic_long_t count[4];
+};
+
+struct mm_struct___old {
+	struct mm_rss_stat___old rss_stat;
+} __attribute__((preserve_access_index));
+
+struct mm_struct___new {
+	struct percpu_counter rss_stat[4];
+} __attribute__((preserve_access_index));
+
+#define PTW_RSS_NR 4
+#define PTW_MAX_CPUS 1024
+
+/* rss[i] for counter i: pages, never negative. offs[0..nr_cpus): each
+ * possible CPU's per-CPU offset, or NULL. Returns false when the figures
+ * are central counts only. */
+static __always_inline bool ptw_mm_rss(struct mm_struct *mm,
+				       const unsigned long *offs, __u32 nr_cpus,
+				       long rss[PTW_RSS_NR])
+{
+	struct mm_struct___new *mn = (void *)mm;
+	struct mm_struct___old *mo = (void *)mm;
+	s32 *pcpu[PTW_RSS_NR];
+
+	if (bpf_core_field_exists(mo->rss_stat)) {
+		for (int i = 0; i < PTW_RSS_NR; i++)
+			rss[i] = BPF_CORE_READ(mo, rss_stat.count[i].counter);
+		goto clamp;
+	}
+	if (!bpf_core_field_exists(mn->rss_stat)) {
+		for (int i = 0; i < PTW_RSS_NR; i++)
+			rss[i] = 0;
+		return false;
+	}
+	for (int i = 0; i < PTW_RSS_NR; i++) {
+		rss[i] = BPF_CORE_READ(mn, rss_stat[i].count);
+		pcpu[i] = BPF_CORE_READ(mn, rss_stat[i].counters);
+	}
+	if (!offs)
+		goto clamp;
+	for (__u32 cpu = 0; cpu < PTW_MAX_CPUS && cpu < nr_cpus; cpu++) {
+		for (int i = 0; i < PTW_RSS_NR; i++) {
+			s32 v = 0;
+
+			bpf_probe_read_kernel(&v, sizeof(v),
+					      (void *)pcpu[i] + offs[cpu]);
+			rss[i] += v;
+		}
+	}
+clamp:
+	for (int i = 0; i < PTW_RSS_NR; i++)
+		if (rss[i] < 0)
+			rss[i] = 0;
+	return offs || bpf_core_field_exists(mo->rss_stat);
+}
+
+/* The memory cgroup of a task, as the inode number of its directory
+ * (kernfs id, 64 bits since 5.5): on cgroup v2 the task's own cgroup (the
+ * "0::" line of /proc/PID/cgroup), on v1 the memory hierarchy's. 0 when
+ * unknown. */
+static __always_inline __u64 ptw_task_memcg_id(struct task_struct *t,
+					       bool v1_memory)
+{
+	int memory = 0;
+
+	if (!v1_memory)
+		return BPF_CORE_READ(t, cgroups, dfl_cgrp, kn, id);
+	if (!bpf_core_enum_value_exists(enum cgroup_subsys_id, memory_cgrp_id))
+		return 0;
+	memory = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
+	if (memory < 0 || memory >= 16)
+		return 0;
+	return BPF_CORE_READ(t, cgroups, subsys[memory], cgroup, kn, id);
+}
+
 #endif

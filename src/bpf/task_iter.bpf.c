@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The sampler's task iterator: one fixed-size record (include/ptwatch_iter.h)
+ * per process with an mm, in one pass over the kernel's task list, for
+ * every read(2) of an iterator fd. It replaces, for the figures it has,
+ * reading /proc/PID/{status,cgroup} as text (30-60 us a process).
+ *
+ * Its own object and skeleton, apart from ptwatch.bpf.o: it needs no
+ * function tracing (it loads where fentry and kprobes are refused), and a
+ * failure of one must not take the other with it.
+ *
+ * A process is its thread-group leader, as in /proc/PID/status: kernel
+ * threads (PF_KTHREAD, even while they borrow an mm), leaders without an
+ * mm (zombies whose threads still run) and leaders already exiting are
+ * left out.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "core_fixes.bpf.h"
+#include "ptwatch_iter.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define PF_EXITING_ 0x00000004
+#define PF_KTHREAD_ 0x00200000
+
+/* Set by user space before load. */
+const volatile __u32 nr_cpus = 0;	   /* possible CPUs */
+const volatile bool v1_memory = false; /* memory cgroup on cgroup v1 */
+const volatile bool sum_percpu = true; /* false: central counts only */
+
+/* Set when an RSS figure is the per-CPU counter's central count only. */
+__u32 rss_inexact = 0;
+
+/*
+ * Each CPU's per-CPU offset, to sum the 6.2+ RSS counters as procfs does.
+ * The kernel has them in __per_cpu_offset[] and x86's this_cpu_off, but a
+ * program can only name those through kallsyms, which lacks data symbols
+ * without CONFIG_KALLSYMS_ALL (the development machine's kernel). So they
+ * are measured: a per-CPU array's element on CPU c lives at its per-CPU
+ * pointer (bpf_array.pptrs[0]) plus c's offset, and
+ * bpf_map_lookup_percpu_elem() (6.0+) gives that address. Turning the
+ * pointers into numbers (pointer minus pointer) is allowed to privileged
+ * programs only (allow_ptr_leaks: CAP_PERFMON); where the verifier refuses
+ * it, user space loads again with sum_percpu off.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} pcpu_probe SEC(".maps");
+
+unsigned long cpu_off[PTW_MAX_CPUS];
+__u32 offs_state = 0; /* 0: not measured yet, 1: cpu_off valid, 2: failed */
+
+/* t: a thread-group leader, so t->group_leader is t's address as a number. */
+static __always_inline void measure_offsets(struct task_struct *t)
+{
+	unsigned long taddr = (unsigned long)BPF_CORE_READ(t, group_leader);
+	unsigned long pptr = 0, map_addr;
+	__u32 zero = 0;
+	long rel;
+
+	rel = (long)(void *)&pcpu_probe - (long)(void *)t;
+	barrier_var(rel);
+	map_addr = taddr + rel;
+	if (bpf_probe_read_kernel(&pptr, sizeof(pptr),
+				  (void *)(map_addr + bpf_core_field_offset(
+							      struct bpf_array,
+							      pptrs)))) {
+		offs_state = 2;
+		return;
+	}
+	for (__u32 cpu = 0; cpu < PTW_MAX_CPUS && cpu < nr_cpus; cpu++) {
+		void *e = bpf_map_lookup_percpu_elem(&pcpu_probe, &zero, cpu);
+
+		if (!e) {
+			offs_state = 2;
+			return;
+		}
+		rel = (long)e - (long)(void *)t;
+		barrier_var(rel);
+		cpu_off[cpu] = taddr + rel - pptr;
+	}
+	offs_state = 1;
+}
+
+SEC("iter/task")
+int ptw_task_iter(struct bpf_iter__task *ctx)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	struct task_struct *t = ctx->task;
+	struct ptw_iter_rec rec;
+	struct mm_struct *mm;
+	long rss[PTW_RSS_NR];
+
+	if (!t)
+		return 0;
+	if (BPF_CORE_READ(t, pid) != BPF_CORE_READ(t, tgid))
+		return 0;
+	if (BPF_CORE_READ(t, flags) & (PF_KTHREAD_ | PF_EXITING_))
+		return 0;
+	mm = BPF_CORE_READ(t, mm);
+	if (!mm)
+		return 0;
+	__builtin_memset(&rec, 0, sizeof(rec));
+	rec.tgid = BPF_CORE_READ(t, tgid);
+	rec.version = PTW_ITER_VERSION;
+	rec.start_ns = BPF_CORE_READ(t, start_time);
+	rec.cgroup_id = ptw_task_memcg_id(t, v1_memory);
+	rec.pgtables = ptw_mm_pgtables_bytes(mm);
+	if (sum_percpu && offs_state == 0)
+		measure_offsets(t);
+	if (!ptw_mm_rss(mm, sum_percpu && offs_state == 1 ? cpu_off : NULL,
+			nr_cpus, rss))
+		rss_inexact = 1;
+	/* pages to bytes: x86-64, 4 KiB (the object is built for x86) */
+	rec.rss_file = (__u64)rss[MM_FILEPAGES] << 12;
+	rec.rss_anon = (__u64)rss[MM_ANONPAGES] << 12;
+	rec.swap = (__u64)rss[MM_SWAPENTS] << 12;
+	rec.rss_shmem = (__u64)rss[MM_SHMEMPAGES] << 12;
+	BPF_CORE_READ_STR_INTO(&rec.comm, t, comm);
+	bpf_seq_write(seq, &rec, sizeof(rec));
+	return 0;
+}
