@@ -3,7 +3,7 @@
  * pt-race: race tests of PTE-table reclaim (MADV_DONTNEED of a whole 2 MiB
  * block frees its PTE table, mainline since 6.14 and kernel-patches/).
  *
- *   pt-race MODE SECONDS [THREADS] [--self-test-corrupt]
+ *   pt-race MODE SECONDS [THREADS] [--self-test-corrupt] [--on-demand]
  *
  * Each mode races whole-block MADV_DONTNEEDs with something that uses the
  * same page tables, for SECONDS, with THREADS threads (default 4), and
@@ -26,6 +26,10 @@
  * vmpte_kb_end and mode-specific counters) and a line on stderr for each of
  * the first 10 mismatches. --self-test-corrupt (or PT_RACE_CORRUPT=1) flips
  * one byte of checked data once per mode: the run must then fail.
+ * --on-demand: every other zap of each thread empties the block in two
+ * halves and frees its table with MADV_PT_RECLAIM (issue 13), racing the
+ * whole-block DONTNEEDs of the other threads and the mode's operation;
+ * exits 77 where the kernel lacks the advice or vm.pt_reclaim is 0.
  * Exit status: 0 ok, 1 data mismatch or unexpected system call failure,
  * 2 bad usage, 77 feature missing (thp without THP). "all" exits with the
  * worst status of its modes (1 over 77 over 0).
@@ -37,6 +41,7 @@
 struct stats S;
 atomic_int stop_flag;
 int corrupt_wanted;
+int on_demand;
 atomic_int corrupt_done;
 const char *mode_name = "?";
 
@@ -98,6 +103,8 @@ static int run_mode(const struct mode *m, int threads)
 	printf("iterations=%lu\nzaps=%lu\nchecks=%lu\nmismatches=%lu\n",
 	       S.iterations, S.zaps, S.checks, S.mismatches);
 	printf("legit_errors=%lu\nerrors=%lu\n", S.legit_errors, S.errors);
+	if (on_demand)
+		printf("on_demand_calls=%lu\n", S.on_demand_calls);
 	for (i = 0; i < NEXTRA; i++)
 		if (m->extra[i])
 			printf("%s=%lu\n", m->extra[i], S.extra[i]);
@@ -115,7 +122,7 @@ static int run_mode(const struct mode *m, int threads)
 static int usage(void)
 {
 	fprintf(stderr, "usage: pt-race fault|gup|fork|mremap|thp|all SECONDS "
-			"[THREADS] [--self-test-corrupt]\n");
+			"[THREADS] [--self-test-corrupt] [--on-demand]\n");
 	return 2;
 }
 
@@ -142,6 +149,8 @@ int main(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--self-test-corrupt"))
 			corrupt_wanted = 1;
+		else if (!strcmp(argv[i], "--on-demand"))
+			on_demand = 1;
 		else if (nargs < 3)
 			args[nargs++] = argv[i];
 		else
@@ -157,6 +166,10 @@ int main(int argc, char **argv)
 		if ((v = number(args[2], 2, MAX_THREADS)) < 0)
 			return usage();
 		threads = v;
+	}
+	if (on_demand && madvise(NULL, 0, MADV_PT_RECLAIM)) {
+		printf("missing=MADV_PT_RECLAIM (%s)\n", strerror(errno));
+		return 77;
 	}
 	for (m = 0; m < NMODES; m++) {
 		int ret;

@@ -49,12 +49,14 @@
 #ifndef MADV_COLLAPSE
 #define MADV_COLLAPSE 25
 #endif
+#define MADV_PT_RECLAIM 20564 /* ours: docs/contracts.md */
 
 typedef volatile uint64_t vword;
 
 /* Figures of one mode run; the threads add to them. */
 struct stats {
 	atomic_ulong iterations, zaps, checks, mismatches, legit_errors, errors;
+	atomic_ulong on_demand_calls; /* --on-demand: MADV_PT_RECLAIMs made */
 	atomic_ulong
 		extra[NEXTRA]; /* mode-specific counters, named by the mode */
 };
@@ -62,6 +64,7 @@ struct stats {
 extern struct stats S;
 extern atomic_int stop_flag;
 extern int corrupt_wanted;	/* --self-test-corrupt */
+extern int on_demand;		/* --on-demand */
 extern atomic_int corrupt_done; /* the byte was flipped */
 extern const char *mode_name;
 extern unsigned int seconds; /* how long each mode races */
@@ -157,10 +160,37 @@ static inline int dontneed(void *p, unsigned long len, int ok_enomem)
 	return -1;
 }
 
-/* A whole-block DONTNEED, the call that frees the block's PTE table. */
+/*
+ * --on-demand: the block is emptied in two halves, which leaves its table,
+ * and then MADV_PT_RECLAIM frees it. ENOMEM is legitimate where the whole
+ * DONTNEED's is; anything else is a failure.
+ */
+static inline int zap_block_on_demand(char *p, int ok_enomem)
+{
+	if (dontneed(p, BLOCK / 2, ok_enomem) ||
+	    dontneed(p + BLOCK / 2, BLOCK / 2, ok_enomem))
+		return -1;
+	atomic_fetch_add(&S.on_demand_calls, 1);
+	if (!madvise(p, BLOCK, MADV_PT_RECLAIM))
+		return 0;
+	if (errno == ENOMEM && ok_enomem)
+		atomic_fetch_add(&S.legit_errors, 1);
+	else
+		fail("madvise(MADV_PT_RECLAIM)", errno);
+	return -1;
+}
+
+/*
+ * A whole-block DONTNEED, the call that frees the block's PTE table. With
+ * --on-demand every other call of a thread frees it on demand instead, so
+ * that the two ways race each other as well as the mode's operation.
+ */
 static inline int zap_block(void *p, int ok_enomem)
 {
-	int ret = dontneed(p, BLOCK, ok_enomem);
+	static __thread unsigned long calls;
+	int ret = on_demand && (calls++ & 1) ?
+			  zap_block_on_demand(p, ok_enomem) :
+			  dontneed(p, BLOCK, ok_enomem);
 
 	if (!ret)
 		atomic_fetch_add(&S.zaps, 1);
