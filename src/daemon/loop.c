@@ -19,6 +19,7 @@
 #include "metrics.h"
 #include "server.h"
 #include "state.h"
+#include "textfile.h"
 
 struct d_loop {
 	struct d_state st;
@@ -82,19 +83,12 @@ static void write_metrics(struct d_state *st)
 	if (!st->cfg.textfile_dir[0])
 		return;
 	rc = d_metrics_render(st, &text, &len);
-	if (!rc) {
-		rc = d_metrics_write_textfile(st->cfg.textfile_dir, text, len);
-		free(text);
-	}
 	if (rc) {
-		d_fault_fail(&st->textfile_fault,
-			     "metrics: cannot write %s/%s: %s",
-			     st->cfg.textfile_dir, D_METRICS_FILE,
-			     strerror(-rc));
+		d_log(LOG_ERR, "metrics: cannot render: %s", strerror(-rc));
 		return;
 	}
-	d_fault_ok(&st->textfile_fault);
-	st->stats.textfile_writes++;
+	d_textfile_update(&st->textfile, st->cfg.textfile_dir, text, len);
+	free(text);
 }
 
 /* One sample: processes (incrementally, scan.h), HugeTLB, BPF, the
@@ -316,7 +310,6 @@ static void init_state(struct d_loop *l, const struct d_config *cfg)
 	st->config_path = l->opts.config_path;
 	st->stats.start_ns = (uint64_t)(clock_s(CLOCK_MONOTONIC) * 1e9);
 	st->snap_fault.what = "sample";
-	st->textfile_fault.what = "textfile";
 	st->hugetlb_fault.what = "hugetlb";
 	kfeatures_probe(&st->kf, cfg->sysctl_root);
 	d_knob_init(&st->knob[D_KNOB_RECLAIM], "vm.pt_reclaim",

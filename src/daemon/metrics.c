@@ -279,6 +279,11 @@ static void self_metrics(FILE *o, const struct d_state *st)
 	metric(o, "ptwatch_knob_changes_denied_total", "counter",
 	       "Knob changes refused because the client was not root.",
 	       s->denied);
+	metric(o, "ptwatch_textfile_write_errors_total", "counter",
+	       "Failed writes of the node_exporter textfile (a missing "
+	       "textfile_dir, i.e. node_exporter not installed, is not "
+	       "counted).",
+	       st->textfile.errors);
 	head(o, "ptwatch_config_reloads_total", "counter",
 	     "Configuration reloads (SIGHUP) by result.");
 	fprintf(o,

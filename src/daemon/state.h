@@ -22,6 +22,7 @@
 #include "scan.h"
 #include "kfeatures.h"
 #include "snapshot.h"
+#include "textfile.h"
 
 struct d_bpf;
 
@@ -35,7 +36,6 @@ struct d_stats {
 	unsigned long refused;	/* garbage, oversized, slow, busy */
 	unsigned long denied;	/* knob changes by non-root peers */
 	unsigned long reloads, reload_errors;
-	unsigned long textfile_writes;
 };
 
 struct d_state {
@@ -53,7 +53,8 @@ struct d_state {
 	bool manual[D_NR_KNOBS];
 	enum d_knob_mode manual_mode[D_NR_KNOBS];
 	struct d_stats stats;
-	struct d_fault snap_fault, textfile_fault, hugetlb_fault;
+	struct d_fault snap_fault, hugetlb_fault;
+	struct d_textfile textfile; /* node_exporter's textfile, its errors */
 	struct d_bpf *bpf;
 	char status_line[256]; /* sd_notify STATUS= */
 };

@@ -103,5 +103,43 @@ done
 jcheck "knobs.json keeps the time of the last change" \
 	'."vm.pt_reclaim".changed_at > 0 and ."vm.pt_reclaim".written == 0' "$(cat "$T/run/knobs.json")"
 
+# ---- 5. the textfile directory: missing, broken, changed error, back
+kill -TERM "$DPID"
+wait "$DPID" 2>/dev/null
+write_conf "[reclaim]" "mode = report"
+sed -i "s|^textfile_dir = .*|textfile_dir = $T/nodeexp|" "$T/d.conf"
+: >"$T/log"
+start_daemon
+sleep 1.2 # 6 samples
+n=$(grep -c "textfile: $T/nodeexp does not exist (node_exporter's textfile collector not installed?)" "$T/log")
+if [ "$n" = 1 ] && grep -q '^ptwatchd\[info\]: textfile:' "$T/log" && ! grep -q 'warning' "$T/log"; then
+	ok "a missing directory is logged once, at info, as node_exporter not installed"
+else
+	not_ok "a missing textfile directory" "$n lines" "$(grep textfile "$T/log")"
+fi
+check "and not counted as a failure" grep -qx 'ptwatch_textfile_write_errors_total 0' <<<"$(scrape)"
+: >"$T/nodeexp" # a file where the directory should be: ENOTDIR
+sleep 0.6
+mkdir -p "$T/nodeexp.d/ptwatch.prom" # a directory in the file's place: EISDIR
+rm "$T/nodeexp"
+mv "$T/nodeexp.d" "$T/nodeexp"
+sleep 0.6
+m=$(scrape)
+nd=$(grep -c 'textfile: cannot write .*: Not a directory' "$T/log")
+id=$(grep -c 'textfile: cannot write .*: Is a directory' "$T/log")
+if [ "$nd" = 1 ] && [ "$id" = 1 ]; then
+	ok "a failure is logged once, and again when it changes (ENOTDIR, then EISDIR)"
+else
+	not_ok "textfile failures logged once per change" "ENOTDIR $nd, EISDIR $id" "$(grep textfile "$T/log")"
+fi
+errs=$(sed -n 's/^ptwatch_textfile_write_errors_total //p' <<<"$m")
+check "failed writes are counted in ptwatch_textfile_write_errors_total ($errs)" [ "${errs:-0}" -ge 4 ]
+rmdir "$T/nodeexp/ptwatch.prom"
+if wait_for "[ -f $T/nodeexp/ptwatch.prom ]" 3 && wait_for "grep -q 'textfile: writing $T/nodeexp/ptwatch.prom again' $T/log" 2; then
+	ok "the recovery is logged once and the file is written: $(grep 'writing .* again' "$T/log" | cut -c1-120)"
+else
+	not_ok "textfile recovery" "$(grep textfile "$T/log")"
+fi
+
 echo "# daemon log:"
 sed 's/^/#   /' "$T/log" | cut -c1-220 | head -40
