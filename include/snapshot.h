@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "census.h"
 #include "procfs.h"
 
 #define PTW_CGROUP_LEN 512
@@ -25,6 +26,7 @@ struct proc_sample {
 	uint64_t thp_bytes;	   /* PMD-mapped (needs no PTE table) */
 	uint64_t page_table_bytes; /* VmPTE */
 	uint64_t needed_bytes, waste_bytes;
+	struct census_figures census; /* exact figures, when censused */
 };
 
 struct cgroup_sample {
@@ -34,7 +36,8 @@ struct cgroup_sample {
 	uint64_t page_table_bytes;
 	uint64_t waste_bytes; /* sum over processes, hierarchical */
 	unsigned int nr_procs;
-	const char *source; /* "memory.stat" or "processes" */
+	const char *source;	  /* "memory.stat" or "processes" */
+	struct census_sum census; /* censused processes, hierarchical */
 };
 
 struct host_sample {
@@ -47,6 +50,7 @@ struct host_sample {
 	unsigned int cgroup_version; /* 2, 1, or 0 when none is mounted */
 	unsigned int unreadable;     /* smaps_rollup not readable (another
 				      * user's process): THP not subtracted */
+	struct census_sum census;    /* over censused processes */
 };
 
 struct snapshot {
@@ -55,6 +59,9 @@ struct snapshot {
 	size_t nr_procs;
 	struct cgroup_sample *cgroups;
 	size_t nr_cgroups;
+	/* how the processes were read: "procfs" or "bpf-iter" (the task
+	 * iterator, bpf_iter.h); NULL reads as "procfs" */
+	const char *source;
 };
 
 struct snapshot_opts {
@@ -86,11 +93,23 @@ void snapshot_sort(struct snapshot *s, enum snapshot_sort key);
 int snapshot_read_proc(int proc_dirfd, pid_t pid, int cgroup_v2_memory,
 		       uint64_t rollup_min_pte, struct proc_sample *out);
 
+/* For a sample whose pid, comm, cgroup, RSS, swap and VmPTE came from
+ * elsewhere (the task iterator): THP, needed and waste bytes as
+ * snapshot_read_proc() computes them, reading smaps_rollup when VmPTE is
+ * at least rollup_min_pte (literally). 0, or -EACCES when smaps_rollup
+ * was wanted and refused (the estimate is then from the RSS alone). */
+int snapshot_estimate(int proc_dirfd, uint64_t rollup_min_pte,
+		      struct proc_sample *p);
+
 /* The JSON schema of docs/json-schema.md, both ways. snapshot_from_json
  * reads what snapshot_to_json (or the daemon) wrote: 0 or -EPROTO. */
 int snapshot_from_json(json_object *o, struct snapshot *s);
 json_object *snapshot_to_json(const struct snapshot *s, size_t max_procs);
 json_object *proc_sample_to_json(const struct proc_sample *p);
 json_object *host_sample_to_json(const struct host_sample *h);
+
+/* Sums the processes' census figures into the host and into each cgroup
+ * and its ancestors (src/core/census_sum.c). */
+void census_sum_snapshot(struct snapshot *s);
 
 #endif

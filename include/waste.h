@@ -14,6 +14,9 @@ struct waste_input {
 	uint64_t pmd_mapped_bytes; /* resident memory mapped by PMDs (THP) */
 	uint64_t swap_bytes;	   /* swap entries live in PTEs too */
 	uint64_t page_table_bytes; /* VmPTE */
+	/* of pmd_mapped_bytes, the anonymous THP (AnonHugePages): on x86-64
+	 * each keeps a deposited PTE table, counted in VmPTE */
+	uint64_t anon_pmd_bytes;
 };
 
 struct waste_estimate {

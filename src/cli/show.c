@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "census.h"
+#include "census_view.h"
 #include "cgroups.h"
 #include "view.h"
 #include "json_put.h"
@@ -92,11 +93,9 @@ static int read_sample(pid_t pid, struct proc_sample *p)
 
 static int take_census(const struct show_opts *o, struct pte_census *c)
 {
-	int err = -EAGAIN;
+	int err = census_take_retry("/proc", o->pid, o->force_pagemap,
+				    CENSUS_TRIES, c);
 
-	/* A busy process may install tables while we walk: retry a few times. */
-	for (int i = 0; i < CENSUS_TRIES && err == -EAGAIN; i++)
-		err = census_take("/proc", o->pid, o->force_pagemap, c);
 	switch (err) {
 	case 0:
 		return PTW_OK;
@@ -138,10 +137,11 @@ static void print_json_show(const struct proc_sample *p,
 		json_put_u64(x, "pmd_tables", c->pmd_tables);
 		json_put_u64(x, "pud_tables", c->pud_tables);
 		json_put_u64(x, "huge_blocks", c->huge_blocks);
+		json_put_u64(x, "used_entries", c->used_entries);
 		json_put_u64(x, "scanned_bytes", c->scanned_bytes);
 		json_put_u64(o, "pte_tables", c->pte_tables);
 		json_put_u64(o, "used_pte_tables", c->used_pte_tables);
-		json_put_u64(o, "empty_pte_tables", c->empty_pte_tables);
+		census_figures_to_json(o, &c->fig);
 		json_put_u64(o, "empty_pte_table_bytes",
 			     c->empty_pte_tables * 4096);
 		json_object_object_add(o, "census", x);
@@ -153,23 +153,38 @@ static void print_json_show(const struct proc_sample *p,
 static void print_table_show(const struct proc_sample *p,
 			     const struct pte_census *c)
 {
-	char b[16];
+	const struct census_figures *f = c ? &c->fig : NULL;
+	char b[3][16], bar[CENSUS_BAR_LEN];
 
 	report_procs(stdout, p, 1, NULL);
 	if (!c)
 		return;
 	printf("\nexact census (%s, %s of mappings walked):\n", c->method,
-	       fmt_bytes(c->scanned_bytes, b));
-	printf("  PTE tables      %10llu\n", (unsigned long long)c->pte_tables);
-	printf("    mapping pages %10llu\n",
-	       (unsigned long long)c->used_pte_tables);
-	printf("    empty         %10llu  (%s)\n",
+	       fmt_bytes(c->scanned_bytes, b[0]));
+	printf("  reclaimable     %10s  %llu empty PTE tables: the kernel "
+	       "can free them now\n",
+	       fmt_bytes(f->reclaimable_bytes, b[0]),
+	       (unsigned long long)f->empty_pte_tables);
+	printf("  sparse excess   %10s  tables beyond what %llu used entries "
+	       "need packed: the allocator's layout\n",
+	       fmt_bytes(f->sparse_excess_bytes, b[1]),
+	       (unsigned long long)c->used_entries);
+	printf("  estimated waste %10s  upper bound from procfs (no page "
+	       "walk)\n",
+	       fmt_bytes(p->waste_bytes, b[2]));
+	printf("  occupancy       %s\n", census_bar(f->occupancy, bar));
+	printf("  PTE tables      %10llu  (%llu mapping pages, %llu empty, "
+	       "%llu deposited for THP)\n",
+	       (unsigned long long)c->pte_tables,
+	       (unsigned long long)c->used_pte_tables,
 	       (unsigned long long)c->empty_pte_tables,
-	       fmt_bytes(c->empty_pte_tables * 4096, b));
+	       (unsigned long long)c->thp_deposited_tables);
 	printf("  PMD tables      %10llu\n", (unsigned long long)c->pmd_tables);
 	printf("  PUD tables      %10llu\n", (unsigned long long)c->pud_tables);
-	printf("  THP blocks      %10llu  (mapped by PMD, no PTE table)\n",
+	printf("  PMD-mapped      %10llu  2 MiB blocks (THP, hugetlb): no PTE "
+	       "table; anonymous THP keeps one deposited\n",
 	       (unsigned long long)c->huge_blocks);
+	census_advice(stdout, c);
 }
 
 int cmd_show(struct cli_ctx *ctx, int argc, char **argv)

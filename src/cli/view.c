@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "view.h"
+#include "census_view.h"
 #include "client.h"
 
 #define DAEMON_TIMEOUT_MS 2000
@@ -177,6 +178,9 @@ int view_take(const struct cli_ctx *ctx, struct view_sample *vs,
 		fprintf(stderr, "ptwatch: no memory cgroup hierarchy under "
 				"/sys/fs/cgroup (neither v2 nor v1); "
 				"cgroups are not reported\n");
+	/* exact figures for the largest estimates, as the daemon keeps them */
+	snapshot_sort(s, SORT_WASTE);
+	census_top(s, VIEW_CENSUS_TOP);
 	snapshot_sort(s, v->sort);
 	return PTW_OK;
 }

@@ -32,6 +32,10 @@ struct view_sample {
 	json_object *daemon; /* the daemon's extras, NULL when from procfs */
 };
 
+/* Without a daemon, the processes with the largest estimated waste get a
+ * census (as far as the caller may read them). */
+#define VIEW_CENSUS_TOP 5
+
 /*
  * Takes a sorted snapshot: from the daemon at ctx->socket_path when it
  * answers (unless --no-daemon), else from procfs. Prints the error and

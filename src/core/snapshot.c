@@ -53,6 +53,7 @@ static bool read_memory(int dirfd, const struct proc_status *st, bool rollup,
 		out->thp_bytes =
 			r.anon_huge + r.shmem_pmd_mapped + r.file_pmd_mapped;
 		in.pmd_mapped_bytes = out->thp_bytes;
+		in.anon_pmd_bytes = r.anon_huge;
 		in.pte_mapped_bytes =
 			r.rss > out->thp_bytes ? r.rss - out->thp_bytes : 0;
 		in.swap_bytes = r.swap;
@@ -106,6 +107,35 @@ int snapshot_read_proc(int proc_dirfd, pid_t pid, int cgroup_v2_memory,
 out:
 	close(dirfd);
 	return err;
+}
+
+int snapshot_estimate(int proc_dirfd, uint64_t rollup_min_pte,
+		      struct proc_sample *p)
+{
+	struct proc_status st = {
+		.vm_rss = p->rss_anon + p->rss_file + p->rss_shmem,
+		.vm_swap = p->swap,
+		.vm_pte = p->page_table_bytes,
+	};
+	bool rollup = st.vm_pte >= rollup_min_pte;
+	char name[16];
+	int dirfd = -1;
+
+	if (rollup) {
+		snprintf(name, sizeof(name), "%d", p->pid);
+		dirfd = openat(proc_dirfd, name,
+			       O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		/* gone since it was sampled: its figures stand as taken */
+		rollup = dirfd >= 0;
+	}
+	p->thp_bytes = 0;
+	if (!read_memory(dirfd, &st, rollup, p)) {
+		close(dirfd);
+		return -EACCES;
+	}
+	if (dirfd >= 0)
+		close(dirfd);
+	return 0;
 }
 
 int snapshot_read_host(const char *proc_root, struct host_sample *h)

@@ -176,12 +176,29 @@ static void fields_from_json(json_object *o, const struct field *t, size_t n,
 
 json_object *host_sample_to_json(const struct host_sample *h)
 {
-	return fields_to_json(host_fields, ARRAY_SIZE(host_fields), h);
+	json_object *o =
+		fields_to_json(host_fields, ARRAY_SIZE(host_fields), h);
+
+	census_sum_to_json(o, &h->census, h->page_tables);
+	return o;
 }
 
 json_object *proc_sample_to_json(const struct proc_sample *p)
 {
-	return fields_to_json(proc_fields, ARRAY_SIZE(proc_fields), p);
+	json_object *o =
+		fields_to_json(proc_fields, ARRAY_SIZE(proc_fields), p);
+
+	census_figures_to_json(o, &p->census);
+	return o;
+}
+
+static json_object *cgroup_to_json(const struct cgroup_sample *c)
+{
+	json_object *o =
+		fields_to_json(cgroup_fields, ARRAY_SIZE(cgroup_fields), c);
+
+	census_sum_to_json(o, &c->census, c->page_table_bytes);
+	return o;
 }
 
 json_object *snapshot_to_json(const struct snapshot *s, size_t max_procs)
@@ -193,12 +210,11 @@ json_object *snapshot_to_json(const struct snapshot *s, size_t max_procs)
 	for (size_t i = 0; i < s->nr_procs && i < max_procs; i++)
 		json_object_array_add(procs, proc_sample_to_json(&s->procs[i]));
 	for (size_t i = 0; i < s->nr_cgroups; i++)
-		json_object_array_add(cgs,
-				      fields_to_json(cgroup_fields,
-						     ARRAY_SIZE(cgroup_fields),
-						     &s->cgroups[i]));
+		json_object_array_add(cgs, cgroup_to_json(&s->cgroups[i]));
 	json_put_int(o, "schema_version", PTW_SCHEMA_VERSION);
-	json_object_object_add(o, "source", json_object_new_string("procfs"));
+	json_object_object_add(o, "source",
+			       json_object_new_string(s->source ? s->source :
+								  "procfs"));
 	json_object_object_add(o, "host", host_sample_to_json(&s->host));
 	json_object_object_add(o, "processes", procs);
 	json_object_object_add(o, "cgroups", cgs);
@@ -217,6 +233,7 @@ int snapshot_from_json(json_object *o, struct snapshot *s)
 	    !json_object_is_type(cgs, json_type_array))
 		return -EPROTO;
 	fields_from_json(host, host_fields, ARRAY_SIZE(host_fields), &s->host);
+	census_sum_from_json(host, &s->host.census);
 	s->nr_procs = json_object_array_length(procs);
 	s->nr_cgroups = json_object_array_length(cgs);
 	s->procs = calloc(s->nr_procs + 1, sizeof(*s->procs));
@@ -225,13 +242,19 @@ int snapshot_from_json(json_object *o, struct snapshot *s)
 		snapshot_free(s);
 		return -ENOMEM;
 	}
-	for (size_t i = 0; i < s->nr_procs; i++)
-		fields_from_json(json_object_array_get_idx(procs, i),
-				 proc_fields, ARRAY_SIZE(proc_fields),
+	for (size_t i = 0; i < s->nr_procs; i++) {
+		json_object *p = json_object_array_get_idx(procs, i);
+
+		fields_from_json(p, proc_fields, ARRAY_SIZE(proc_fields),
 				 &s->procs[i]);
-	for (size_t i = 0; i < s->nr_cgroups; i++)
-		fields_from_json(json_object_array_get_idx(cgs, i),
-				 cgroup_fields, ARRAY_SIZE(cgroup_fields),
+		census_figures_from_json(p, &s->procs[i].census);
+	}
+	for (size_t i = 0; i < s->nr_cgroups; i++) {
+		json_object *c = json_object_array_get_idx(cgs, i);
+
+		fields_from_json(c, cgroup_fields, ARRAY_SIZE(cgroup_fields),
 				 &s->cgroups[i]);
+		census_sum_from_json(c, &s->cgroups[i].census);
+	}
 	return 0;
 }

@@ -16,7 +16,7 @@
 static struct waste_estimate est(uint64_t pte, uint64_t pmd, uint64_t swap,
 				 uint64_t vm_pte)
 {
-	struct waste_input in = { pte, pmd, swap, vm_pte };
+	struct waste_input in = { pte, pmd, swap, vm_pte, 0 };
 	struct waste_estimate e;
 
 	waste_estimate(&in, &e);
@@ -70,14 +70,44 @@ static void swap_entries_need_tables_too(void **state)
 	assert_int_equal(e.waste_bytes, 0);
 }
 
-static void thp_needs_only_pmd_entries(void **state)
+static void file_thp_needs_only_pmd_entries(void **state)
 {
-	/* 1 GiB of PMD-mapped THP: one PMD table and one PUD table. */
+	/* 1 GiB of PMD-mapped shmem/file THP: one PMD table and one PUD
+	 * table, no deposit. */
 	struct waste_estimate e = est(0, 1 * GB, 0, 100 * PT);
 
 	(void)state;
 	assert_int_equal(e.needed_bytes, 2 * PT);
 	assert_int_equal(e.waste_bytes, 98 * PT);
+}
+
+/* The issue 14 false alarm: 64 MiB of anonymous THP, nothing freed, held
+ * 32 deposited PTE tables that the old model called waste. */
+static void anon_thp_keeps_a_deposited_table_each(void **state)
+{
+	struct waste_input in = { .pmd_mapped_bytes = 64 * MB,
+				  .anon_pmd_bytes = 64 * MB,
+				  .page_table_bytes = (32 + 1 + 1) * PT };
+	struct waste_estimate e;
+
+	(void)state;
+	waste_estimate(&in, &e);
+	assert_int_equal(e.needed_bytes, (32 + 1 + 1) * PT);
+	assert_int_equal(e.waste_bytes, 0);
+}
+
+/* A deposit is not a PMD entry of its own: 1 GiB of anonymous THP fills
+ * one PMD table exactly, beside its 512 deposits. */
+static void deposits_take_no_pmd_entries(void **state)
+{
+	struct waste_input in = { .pmd_mapped_bytes = 1 * GB,
+				  .anon_pmd_bytes = 1 * GB,
+				  .page_table_bytes = (512 + 1 + 1) * PT };
+	struct waste_estimate e;
+
+	(void)state;
+	waste_estimate(&in, &e);
+	assert_int_equal(e.needed_bytes, (512 + 1 + 1) * PT);
 }
 
 static void waste_is_never_negative(void **state)
@@ -97,7 +127,9 @@ int main(void)
 		cmocka_unit_test(seed_test_is_all_waste),
 		cmocka_unit_test(one_gib_dense_needs_512_tables),
 		cmocka_unit_test(swap_entries_need_tables_too),
-		cmocka_unit_test(thp_needs_only_pmd_entries),
+		cmocka_unit_test(file_thp_needs_only_pmd_entries),
+		cmocka_unit_test(anon_thp_keeps_a_deposited_table_each),
+		cmocka_unit_test(deposits_take_no_pmd_entries),
 		cmocka_unit_test(waste_is_never_negative),
 	};
 
