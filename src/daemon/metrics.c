@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,18 +79,76 @@ static int cmp_cgroup_waste(const void *a, const void *b)
 
 static void cgroup_series(FILE *o, const char *name,
 			  const struct cgroup_sample *const *cg, size_t n,
-			  int field)
+			  const uint64_t *v)
 {
 	for (size_t i = 0; i < n; i++) {
-		const struct cgroup_sample *c = cg[i];
-		double v = field == 0 ? (double)c->page_table_bytes :
-			   field == 1 ? (double)c->waste_bytes :
-					(double)c->nr_procs;
-
 		fprintf(o, "%s{cgroup=", name);
-		d_metrics_label(o, c->path[0] ? c->path : "/");
-		fprintf(o, "} %.17g\n", v);
+		d_metrics_label(o, cg[i]->path[0] ? cg[i]->path : "/");
+		fprintf(o, "} %llu\n", (unsigned long long)v[i]);
 	}
+}
+
+/* Is a process in cgroup `path` (this one or a descendant)? */
+static bool in_cgroup(const char *proc_cg, const char *path)
+{
+	size_t len = strlen(path);
+
+	if (!strcmp(path, "/"))
+		return true;
+	return !strncmp(proc_cg, path, len) &&
+	       (proc_cg[len] == '\0' || proc_cg[len] == '/');
+}
+
+/*
+ * VmPTE summed over the processes now in each cgroup, hierarchical: the
+ * attribution of the waste series. memory.stat charges a table to the
+ * cgroup its process was in when the table was allocated, so the two
+ * differ for processes that moved (PID 1's tables stay with the root
+ * while it sits in /init.scope). n cgroups x processes prefix compares:
+ * top_cgroups is small.
+ */
+static void proc_pte_sums(const struct d_state *st,
+			  const struct cgroup_sample *const *cg, size_t n,
+			  uint64_t *sum)
+{
+	for (size_t p = 0; p < st->scan.snap.nr_procs; p++) {
+		const struct proc_sample *ps = &st->scan.snap.procs[p];
+
+		for (size_t i = 0; i < n; i++)
+			if (in_cgroup(ps->cgroup, cg[i]->path))
+				sum[i] += ps->page_table_bytes;
+	}
+}
+
+static void cgroup_families(FILE *o, const struct d_state *st,
+			    const struct cgroup_sample *const *cg, size_t n,
+			    uint64_t *v)
+{
+	head(o, "ptwatch_cgroup_page_tables_bytes", "gauge",
+	     "Page tables charged to a memory cgroup, hierarchical: memory.stat "
+	     "pagetables on cgroup v2 (charged where each table was "
+	     "allocated), the sum of its processes' VmPTE on cgroup v1 and for "
+	     "the root.");
+	for (size_t i = 0; i < n; i++)
+		v[i] = cg[i]->page_table_bytes;
+	cgroup_series(o, "ptwatch_cgroup_page_tables_bytes", cg, n, v);
+	head(o, "ptwatch_cgroup_process_page_tables_bytes", "gauge",
+	     "VmPTE summed over the processes now in a memory cgroup, "
+	     "hierarchical: the attribution of the waste series.");
+	memset(v, 0, n * sizeof(*v));
+	proc_pte_sums(st, cg, n, v);
+	cgroup_series(o, "ptwatch_cgroup_process_page_tables_bytes", cg, n, v);
+	head(o, "ptwatch_cgroup_page_table_waste_bytes", "gauge",
+	     "Page-table waste summed over the processes now in a memory "
+	     "cgroup, hierarchical.");
+	for (size_t i = 0; i < n; i++)
+		v[i] = cg[i]->waste_bytes;
+	cgroup_series(o, "ptwatch_cgroup_page_table_waste_bytes", cg, n, v);
+	head(o, "ptwatch_cgroup_processes", "gauge",
+	     "Processes in a memory cgroup, hierarchical.");
+	for (size_t i = 0; i < n; i++)
+		v[i] = cg[i]->nr_procs;
+	cgroup_series(o, "ptwatch_cgroup_processes", cg, n, v);
 }
 
 /* The top_cgroups cgroups by waste; the rest are left out, not summed
@@ -97,25 +157,18 @@ static void cgroup_metrics(FILE *o, const struct d_state *st)
 {
 	size_t n = st->scan.snap.nr_cgroups;
 	const struct cgroup_sample **cg = malloc((n + 1) * sizeof(*cg));
+	uint64_t *v = calloc(n + 1, sizeof(*v));
 
-	if (!cg)
-		return;
+	if (!cg || !v)
+		goto out;
 	for (size_t i = 0; i < n; i++)
 		cg[i] = &st->scan.snap.cgroups[i];
 	qsort(cg, n, sizeof(*cg), cmp_cgroup_waste);
 	if (n > st->cfg.top_cgroups)
 		n = st->cfg.top_cgroups;
-	head(o, "ptwatch_cgroup_page_tables_bytes", "gauge",
-	     "Page-table memory of a memory cgroup (memory.stat pagetables, "
-	     "hierarchical).");
-	cgroup_series(o, "ptwatch_cgroup_page_tables_bytes", cg, n, 0);
-	head(o, "ptwatch_cgroup_page_table_waste_bytes", "gauge",
-	     "Page-table waste of the processes in a memory cgroup, "
-	     "hierarchical.");
-	cgroup_series(o, "ptwatch_cgroup_page_table_waste_bytes", cg, n, 1);
-	head(o, "ptwatch_cgroup_processes", "gauge",
-	     "Processes in a memory cgroup.");
-	cgroup_series(o, "ptwatch_cgroup_processes", cg, n, 2);
+	cgroup_families(o, st, cg, n, v);
+out:
+	free(v);
 	free(cg);
 }
 

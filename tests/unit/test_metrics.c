@@ -155,6 +155,64 @@ static void processes_below_the_floor_are_left_out(void **state)
 	free(text);
 }
 
+/* /init.scope on cgroup v2: memory.stat charges PID 1's tables to the
+ * root, where they were allocated; waste sums the processes now in it.
+ * The exposition has the figure with the waste's attribution beside it,
+ * and the help says which is which (issue 16, defect 6). */
+static void cgroup_figures_say_their_attribution(void **state)
+{
+	struct cgroup_sample cg[2] = {
+		{ .path = "/",
+		  .page_table_bytes = 61440,
+		  .waste_bytes = 53248,
+		  .nr_procs = 1,
+		  .source = "processes" },
+		{ .path = "/init.scope",
+		  .page_table_bytes = 4096,
+		  .waste_bytes = 53248,
+		  .nr_procs = 1,
+		  .source = "memory.stat" },
+	};
+	struct proc_sample pid1 = { .pid = 1,
+				    .page_table_bytes = 57344,
+				    .waste_bytes = 53248,
+				    .cgroup = "/init.scope" };
+	struct proc_sample *procs = st.scan.snap.procs;
+	struct cgroup_sample *cgs = st.scan.snap.cgroups;
+	size_t np = st.scan.snap.nr_procs, nc = st.scan.snap.nr_cgroups;
+	char *text;
+	size_t len;
+	int rc;
+
+	(void)state;
+	st.scan.snap.procs = &pid1;
+	st.scan.snap.nr_procs = 1;
+	st.scan.snap.cgroups = cg;
+	st.scan.snap.nr_cgroups = 2;
+	st.scan.order[0] = 0;
+	rc = d_metrics_render(&st, &text, &len);
+	st.scan.snap.procs = procs;
+	st.scan.snap.nr_procs = np;
+	st.scan.snap.cgroups = cgs;
+	st.scan.snap.nr_cgroups = nc;
+	st.scan.order[0] = 4;
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(text, "ptwatch_cgroup_page_tables_bytes{cgroup="
+				     "\"/init.scope\"} 4096\n"));
+	assert_non_null(strstr(text, "ptwatch_cgroup_process_page_tables_bytes{"
+				     "cgroup=\"/init.scope\"} 57344\n"));
+	assert_non_null(strstr(text, "ptwatch_cgroup_process_page_tables_bytes{"
+				     "cgroup=\"/\"} 57344\n"));
+	assert_non_null(strstr(text, "ptwatch_cgroup_page_table_waste_bytes{"
+				     "cgroup=\"/init.scope\"} 53248\n"));
+	/* the help says where each figure comes from, v1 included */
+	assert_non_null(strstr(text, "# HELP ptwatch_cgroup_page_tables_bytes "
+				     "Page tables charged to a memory cgroup"));
+	assert_non_null(strstr(text, "VmPTE on cgroup v1"));
+	assert_non_null(strstr(text, "the attribution of the waste series"));
+	free(text);
+}
+
 static void labels_are_escaped(void **state)
 {
 	char *text;
@@ -205,6 +263,7 @@ int main(void)
 		cmocka_unit_test(host_and_knob_series_are_there),
 		cmocka_unit_test(only_top_n_processes_and_cgroups),
 		cmocka_unit_test(processes_below_the_floor_are_left_out),
+		cmocka_unit_test(cgroup_figures_say_their_attribution),
 		cmocka_unit_test(labels_are_escaped),
 		cmocka_unit_test(textfile_is_replaced_whole),
 	};
