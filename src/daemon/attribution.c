@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* BPF attribution for the daemon (attribution.h). */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -153,6 +154,46 @@ json_object *d_bpf_to_json(const struct d_bpf *b, const pid_t *pids, size_t n)
 	return o;
 }
 
+/* A counter of bytes ("madvise_dontneed_bytes"): its name less "_bytes",
+ * else NULL. Events and bytes are separate metrics: summing or rating a
+ * metric across its label values must add like to like. */
+static const char *bytes_counter(int c, char *buf, size_t len)
+{
+	const char *name = ptw_counter_name(c);
+	size_t n = strlen(name);
+
+	if (n < 6 || strcmp(name + n - 6, "_bytes"))
+		return NULL;
+	snprintf(buf, len, "%.*s", (int)(n - 6), name);
+	return buf;
+}
+
+static void counters(const struct d_bpf *b, const struct ptw_probe_status *st,
+		     FILE *out, bool bytes)
+{
+	const char *name = bytes ? "ptwatch_bpf_bytes_total" :
+				   "ptwatch_bpf_events_total";
+	char buf[64];
+
+	fprintf(out,
+		"# HELP %s %s counted by the probes since ptwatchd started "
+		"(only counters the attached probes measure).\n"
+		"# TYPE %s counter\n",
+		name,
+		bytes ? "Bytes of address space zapped or advised" :
+			"Page-table events and calls",
+		name);
+	for (int c = 0; c < PTW_C_NR; c++) {
+		const char *label = bytes_counter(c, buf, sizeof(buf));
+
+		if (!ptw_counter_known(st, c) || !label != !bytes)
+			continue;
+		fprintf(out, "%s{counter=\"%s\"} %llu\n", name,
+			bytes ? label : ptw_counter_name(c),
+			(unsigned long long)b->totals.c[c]);
+	}
+}
+
 void d_bpf_metrics(const struct d_bpf *b, FILE *out)
 {
 	const struct ptw_probe_status *st;
@@ -166,8 +207,9 @@ void d_bpf_metrics(const struct d_bpf *b, FILE *out)
 	if (!b || !b->bp)
 		return;
 	st = bpf_probes_status(b->bp);
-	fputs("# HELP ptwatch_probe_attached Whether a probe attached, and how "
-	      "(fentry, kprobe, tracepoint).\n"
+	fputs("# HELP ptwatch_probe_attached Whether a probe attached (1), and "
+	      "how: fentry, kprobe, tracepoint, or none (0: it could not "
+	      "attach on this kernel).\n"
 	      "# TYPE ptwatch_probe_attached gauge\n",
 	      out);
 	for (int i = 0; i < PTW_PROBE_NR; i++)
@@ -177,17 +219,8 @@ void d_bpf_metrics(const struct d_bpf *b, FILE *out)
 			st[i].attach != PTW_ATTACH_NONE);
 	if (!b->have_totals)
 		return;
-	fputs("# HELP ptwatch_bpf_events_total Page-table events counted by "
-	      "the probes since ptwatchd started (only counters the attached "
-	      "probes measure).\n"
-	      "# TYPE ptwatch_bpf_events_total counter\n",
-	      out);
-	for (int c = 0; c < PTW_C_NR; c++)
-		if (ptw_counter_known(st, c))
-			fprintf(out,
-				"ptwatch_bpf_events_total{counter=\"%s\"} %llu\n",
-				ptw_counter_name(c),
-				(unsigned long long)b->totals.c[c]);
+	counters(b, st, out, false);
+	counters(b, st, out, true);
 	fprintf(out,
 		"# HELP ptwatch_bpf_dropped_events_total Events the probes "
 		"could not attribute (process map or ring buffer full).\n"

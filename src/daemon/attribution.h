@@ -35,7 +35,8 @@ void d_bpf_sample(struct d_bpf *b);
 json_object *d_bpf_to_json(const struct d_bpf *b, const pid_t *pids, size_t n);
 
 /* Prometheus lines: ptwatch_bpf_available, ptwatch_probe_attached{probe,
- * attach}, ptwatch_bpf_events_total{counter} for the counters measured. */
+ * attach}, ptwatch_bpf_events_total{counter} (events, calls) and
+ * ptwatch_bpf_bytes_total{counter} (bytes) for the counters measured. */
 void d_bpf_metrics(const struct d_bpf *b, FILE *out);
 
 #endif

@@ -312,7 +312,12 @@ static void self_metrics(FILE *o, const struct d_state *st)
 	const struct d_stats *s = &st->stats;
 
 	head(o, "ptwatch_build_info", "gauge", "Version of ptwatchd.");
-	fprintf(o, "ptwatch_build_info{version=\"%s\",kernel=", PTW_VERSION);
+	fprintf(o, "ptwatch_build_info{version=\"%s\"} 1\n", PTW_VERSION);
+	/* its own metric: a kernel update must not start a new build_info
+	 * series, nor a package update a new kernel series */
+	head(o, "ptwatch_kernel_info", "gauge",
+	     "Release of the running kernel (uname -r).");
+	fputs("ptwatch_kernel_info{release=", o);
 	d_metrics_label(o, st->kf.release);
 	fputs("} 1\n", o);
 	metric(o, "ptwatch_samples_total", "counter", "Samples taken.",
@@ -359,6 +364,7 @@ int d_metrics_render(const struct d_state *st, char **text, size_t *len)
 	}
 	hugetlb_metrics(o, st);
 	knob_metrics(o, st);
+	d_free_metrics(&st->free, o);
 	d_bpf_metrics(st->bpf, o);
 	if (fclose(o))
 		return -errno;

@@ -44,9 +44,15 @@ else
 	jcheck "reclaim $mode: the empty tables show as waste (> 100 KiB)" \
 		'.process.waste_bytes > 102400' "$a"
 fi
-wait_for "grep -q 'ptwatch_bpf_events_total{counter=\"madvise_dontneed_bytes\"}' $T/prom/ptwatch.prom" 3
+wait_for "grep -q 'ptwatch_bpf_bytes_total{counter=\"madvise_dontneed\"}' $T/prom/ptwatch.prom" 3
 check "metrics: probes and event counters" \
 	grep -q '^ptwatch_probe_attached{probe="madvise",attach="tracepoint"} 1$' "$T/prom/ptwatch.prom"
+check "bytes have a metric of their own: ptwatch_bpf_bytes_total{counter=\"madvise_dontneed\"}" \
+	grep -q '^ptwatch_bpf_bytes_total{counter="madvise_dontneed"} [1-9]' "$T/prom/ptwatch.prom"
+check "ptwatch_bpf_events_total counts events and calls only (no _bytes counter)" \
+	bash -c "grep '^ptwatch_bpf_events_total{' '$T/prom/ptwatch.prom' | grep -q _calls && ! grep -q '^ptwatch_bpf_events_total{counter=\"[a-z_]*_bytes\"}' '$T/prom/ptwatch.prom'"
+check "the probe_attached help explains attach=\"none\"" \
+	grep -q '^# HELP ptwatch_probe_attached .*none' "$T/prom/ptwatch.prom"
 check "promtool accepts the metrics with BPF series" quiet promtool check metrics <"$T/prom/ptwatch.prom"
 kill "$hold"
 kill -TERM "$DPID"

@@ -141,5 +141,17 @@ else
 	not_ok "textfile recovery" "$(grep textfile "$T/log")"
 fi
 
+# ---- 7. smaller: build and kernel info apart, no unused StateDirectory
+m=$(scrape)
+if grep -qx "ptwatch_build_info{version=\"[^\"]*\"} 1" <<<"$m" &&
+	grep -qxF "ptwatch_kernel_info{release=\"$(uname -r)\"} 1" <<<"$m"; then
+	ok "ptwatch_build_info carries the version only, ptwatch_kernel_info the kernel"
+else
+	not_ok "build and kernel info" "$(grep -E '_info' <<<"$m")"
+fi
+check "promtool check metrics accepts the scrape" quiet promtool check metrics <<<"$m"
+check "the unit creates no directory it does not use (no StateDirectory=)" \
+	bash -c "! grep -q '^StateDirectory=' systemd/ptwatchd.service"
+
 echo "# daemon log:"
 sed 's/^/#   /' "$T/log" | cut -c1-220 | head -40
