@@ -47,14 +47,23 @@ struct reclaim_pid_result {
 	const char *method;  /* the census's: "pagemap_scan" or "pagemap" */
 };
 
+struct reclaim_pid_opts {
+	bool force_pagemap; /* census through pagemap, not PAGEMAP_SCAN */
+	bool dry_run;	    /* the census only: say what would be freed */
+	uint64_t min_empty; /* send nothing below this many empty tables */
+};
+
 /*
  * Frees the empty PTE tables of `pid` (whose /proc is proc_root). Needs
  * CAP_SYS_NICE and ptrace read access to the target (the kernel checks).
  * 0 with *res filled, or -errno: -ESRCH gone, -EPERM/-EACCES not allowed,
  * -EINVAL the kernel lacks MADV_PT_RECLAIM, -EOPNOTSUPP vm.pt_reclaim is 0,
  * -EAGAIN the process changed its tables during every census tried.
+ * With dry_run, or fewer than min_empty empty tables, nothing is sent:
+ * ranges is 0 and the "after" figures are the "before" ones.
  */
-int reclaim_pid(const char *proc_root, pid_t pid, bool force_pagemap,
+int reclaim_pid(const char *proc_root, pid_t pid,
+		const struct reclaim_pid_opts *o,
 		struct reclaim_pid_result *res);
 
 #endif

@@ -62,15 +62,25 @@ static bool denied(void)
 static int load(struct ptw_iter *it, bool v1_memory, char *why, size_t len)
 {
 	int ncpu = libbpf_num_possible_cpus();
+	bool sum = true;
 	int err;
 
+again:
 	it->skel = ptw_task_iter__open();
 	if (!it->skel)
 		return fail(why, len, -errno, "task iterator: cannot open: %s",
 			    strerror(errno));
 	it->skel->rodata->nr_cpus = ncpu > 0 ? ncpu : 0;
 	it->skel->rodata->v1_memory = v1_memory;
+	it->skel->rodata->sum_percpu = sum;
 	err = ptw_task_iter__load(it->skel);
+	if (err && err != -EPERM && sum) {
+		/* measuring the per-CPU offsets needs pointer arithmetic
+		 * that some kernels refuse: central counts then */
+		ptw_task_iter__destroy(it->skel);
+		sum = false;
+		goto again;
+	}
 	if (err)
 		return fail(why, len, err, "task iterator: the kernel refused it "
 			    "(%s%s%s)", strerror(-err),

@@ -23,7 +23,8 @@
 #include "view.h"
 
 struct rp_opts {
-	bool json, force_pagemap;
+	bool json;
+	struct reclaim_pid_opts rp;
 	const char *proc_root, *reason;
 };
 
@@ -144,7 +145,7 @@ static int one_pid(const struct rp_opts *o, pid_t pid, json_object *list)
 	int err;
 
 	read_comm(o->proc_root, pid, comm, sizeof(comm));
-	err = reclaim_pid(o->proc_root, pid, o->force_pagemap, &r);
+	err = reclaim_pid(o->proc_root, pid, &o->rp, &r);
 	if (!err && r.tables_freed)
 		log_freed(&r, comm, o->reason);
 	if (o->json)
@@ -180,7 +181,7 @@ static int parse_opts(int argc, char **argv, struct rp_opts *o)
 			o->reason = optarg;
 			break;
 		case 'p':
-			o->force_pagemap = true;
+			o->rp.force_pagemap = true;
 			break;
 		case 'P':
 			o->proc_root = optarg;

@@ -7,10 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "view.h"
 #include "census_view.h"
 #include "client.h"
+#include "iter_sample.h"
 
 #define DAEMON_TIMEOUT_MS 2000
 
@@ -158,6 +160,23 @@ void view_free(struct view_sample *vs)
 	vs->daemon = NULL;
 }
 
+/* The task iterator when it loads (every process in one pass), else
+ * procfs; why the iterator was not used is said once, except to a user
+ * who may not load BPF anyway. */
+static int take_local(struct snapshot *s, const struct snapshot_opts *o)
+{
+	static bool told;
+	char why[512];
+	int err = snapshot_take_iter(s, o, why, sizeof(why));
+
+	if (!err)
+		return 0;
+	if (!told && (err != -EPERM || geteuid() == 0))
+		fprintf(stderr, "ptwatch: %s; reading procfs\n", why);
+	told = true;
+	return snapshot_take(s, o);
+}
+
 int view_take(const struct cli_ctx *ctx, struct view_sample *vs,
 	      const struct view_opts *v)
 {
@@ -170,7 +189,7 @@ int view_take(const struct cli_ctx *ctx, struct view_sample *vs,
 		snapshot_sort(s, v->sort);
 		return PTW_OK;
 	}
-	err = snapshot_take(s, &o);
+	err = take_local(s, &o);
 	if (err)
 		return cli_error(cli_exit_for_errno(-err),
 				 "cannot read /proc: %s", strerror(-err));
@@ -238,13 +257,30 @@ static size_t min_sz(size_t a, size_t b)
 	return a < b ? a : b;
 }
 
+/* "bpf-iter; no daemon", or "daemon, procfs": who sampled, and how. */
+static const char *view_source(const struct view_sample *vs, char *buf,
+			       size_t len)
+{
+	json_object *src;
+
+	if (!vs->daemon)
+		snprintf(buf, len, "%s; no daemon",
+			 vs->s.source ? vs->s.source : PTW_SOURCE_PROCFS);
+	else if (json_object_object_get_ex(vs->daemon, "source", &src))
+		snprintf(buf, len, "daemon, %s", json_object_get_string(src));
+	else
+		snprintf(buf, len, "daemon");
+	return buf;
+}
+
 void view_print_table(const struct view_sample *vs, const struct view_opts *v,
 		      const struct proc_rate *rates)
 {
 	const struct snapshot *s = &vs->s;
+	char label[64];
 
 	report_host(stdout, &s->host, s->nr_procs,
-		    vs->daemon ? "daemon" : "procfs; no daemon");
+		    view_source(vs, label, sizeof(label)));
 	report_procs(stdout, s->procs, min_sz(v->limit, s->nr_procs), rates);
 	if (s->nr_cgroups)
 		report_cgroups(stdout, s->cgroups,

@@ -264,7 +264,8 @@ static void count_freed(const char *proc_root, struct reclaim_pid_result *r,
 		r->empty_after = c.empty_pte_tables;
 }
 
-int reclaim_pid(const char *proc_root, pid_t pid, bool force_pagemap,
+int reclaim_pid(const char *proc_root, pid_t pid,
+		const struct reclaim_pid_opts *o,
 		struct reclaim_pid_result *res)
 {
 	uint64_t t0 = now_ns();
@@ -281,16 +282,21 @@ int reclaim_pid(const char *proc_root, pid_t pid, bool force_pagemap,
 	pidfd = syscall(SYS_pidfd_open, pid, 0);
 	if (pidfd < 0)
 		return -errno;
-	err = census_with_plan(proc_root, pid, force_pagemap, &p, &c);
+	err = census_with_plan(proc_root, pid, o->force_pagemap, &p, &c);
 	if (!err) {
 		res->method = c.method;
 		res->empty_before = c.empty_pte_tables;
 		err = read_vm_pte(proc_root, pid, &res->vm_pte_before);
 	}
-	if (!err)
+	if (!err && (o->dry_run || res->empty_before < o->min_empty)) {
+		res->vm_pte_after = res->vm_pte_before;
+		res->empty_after = res->empty_before;
+		res->after_known = true;
+	} else if (!err) {
 		err = send_plan(pidfd, &p, res);
-	if (!err)
-		count_freed(proc_root, res, force_pagemap);
+		if (!err)
+			count_freed(proc_root, res, o->force_pagemap);
+	}
 	close(pidfd);
 	plan_free(&p);
 	res->elapsed_ns = now_ns() - t0;

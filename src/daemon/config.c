@@ -56,6 +56,11 @@ static const struct key keys[] = {
 	{ "daemon",          "reads_per_sample",  K_UINT,        F(reads_per_sample),       0, 10000000 },
 	{ "daemon",          "bpf",               K_BOOL,        F(bpf),                    0, 0 },
 	{ "daemon",          "rollback_on_exit",  K_BOOL,        F(rollback_on_exit),       0, 0 },
+	{ "census",          "enabled",           K_BOOL,        F(census.enabled),         0, 0 },
+	{ "census",          "top",               K_UINT,        F(census.top),             1, 100000 },
+	{ "census",          "per_sample",        K_UINT,        F(census.per_sample),      1, 10000 },
+	{ "census",          "cpu_percent",       K_PERCENT,     F(census.cpu_percent),     0, 100 },
+	{ "census",          "max_age",           K_SECONDS,     F(census.max_age_s),       0, 7 * 86400 },
 	{ "metrics",         "textfile_dir",      K_STR,         F(textfile_dir),           0, 0 },
 	{ "metrics",         "listen",            K_LISTEN,      F(listen),                 0, 0 },
 	{ "metrics",         "top_processes",     K_UINT,        F(top_processes),          0, 1000 },
@@ -67,6 +72,14 @@ static const struct key keys[] = {
 	POLICY("hugetlb_vmemmap", vmemmap),
 	{ "hugetlb_vmemmap", "on_saving_mib",     K_DOUBLE,      F(vmemmap.on_threshold),   0, 1e9 },
 	{ "hugetlb_vmemmap", "off_saving_mib",    K_DOUBLE,      F(vmemmap.off_threshold),  0, 1e9 },
+	{ "free_tables",     "mode",              K_MODE,        F(free.mode),              0, 0 },
+	{ "free_tables",     "dry_run",           K_BOOL,        F(free.dry_run),           0, 0 },
+	{ "free_tables",     "min_kib",           K_UINT,        F(free.min_kib),           4, 1u << 30 },
+	{ "free_tables",     "max_processes",     K_UINT,        F(free.max_processes),     1, 10000 },
+	{ "free_tables",     "cpu_budget_ms",     K_UINT,        F(free.cpu_budget_ms),     1, 60000 },
+	{ "free_tables",     "process_interval",  K_SECONDS,     F(free.process_interval),  0, 7 * 86400 },
+	{ "free_tables",     "exclude_comm",      K_STR,         F(free.exclude_comm),      0, 0 },
+	{ "free_tables",     "exclude_cgroup",    K_STR,         F(free.exclude_cgroup),    0, 0 },
 };
 /* clang-format on */
 
@@ -85,6 +98,15 @@ void d_config_defaults(struct d_config *cfg)
 	cfg->reads_per_sample = 1000;
 	cfg->bpf = true;
 	cfg->rollback_on_exit = false;
+	/* 10% of the sampling's CPU on average: a sample with the census on
+	 * costs about 1.1 times one without (docs/daemon.md) */
+	cfg->census = (struct d_census_cfg){
+		.enabled = true,
+		.top = 20,
+		.per_sample = 4,
+		.cpu_percent = 10,
+		.max_age_s = 300,
+	};
 	strcpy(cfg->textfile_dir, "/var/lib/prometheus/node-exporter");
 	cfg->top_processes = 10;
 	cfg->top_cgroups = 50;
@@ -97,6 +119,17 @@ void d_config_defaults(struct d_config *cfg)
 		.samples = 6,
 		.min_interval = 600,
 		.backoff = 0,
+	};
+	/* Dry run first, as for the knobs. 1 MiB: 256 empty tables, far
+	 * above a small process's layout noise; 20 ms of CPU per sample and
+	 * 4 processes keep a 10 s sample's cost near today's. */
+	cfg->free = (struct d_free_cfg){
+		.mode = D_MODE_AUTO,
+		.dry_run = true,
+		.min_kib = 1024,
+		.max_processes = 4,
+		.cpu_budget_ms = 20,
+		.process_interval = 600,
 	};
 	cfg->vmemmap = (struct d_policy_cfg){
 		.mode = D_MODE_REPORT,
@@ -372,6 +405,11 @@ int d_config_load(const char *path, struct d_config *cfg, char *err,
 	}
 	if ((problem = check_policy(&next.reclaim))) {
 		snprintf(err, errlen, "%s: [reclaim] %s", path, problem);
+		return -1;
+	}
+	if (next.free.mode == D_MODE_ON || next.free.mode == D_MODE_OFF) {
+		snprintf(err, errlen,
+			 "%s: [free_tables] mode must be auto or report", path);
 		return -1;
 	}
 	if ((problem = check_policy(&next.vmemmap))) {

@@ -34,6 +34,34 @@ struct d_policy_cfg {
 				    * 0: until restart or reload */
 };
 
+/*
+ * [free_tables]: frees the empty PTE tables of the processes with the most
+ * of them (MADV_PT_RECLAIM, free_tables.h). Modes: report (never) or auto.
+ */
+struct d_free_cfg {
+	enum d_knob_mode mode;
+	bool dry_run;		       /* census and log, free nothing */
+	unsigned int min_kib;	       /* empty tables a process must have */
+	unsigned int max_processes;    /* freed per sample, at most */
+	unsigned int cpu_budget_ms;    /* CPU per sample, at most */
+	unsigned int process_interval; /* s between two frees of a process */
+	char exclude_comm[512];	       /* names, space separated */
+	char exclude_cgroup[1024];     /* cgroup path prefixes, space sep. */
+};
+
+/*
+ * [census]: exact figures for the processes with the most estimated waste
+ * (census_sched.h): up to `per_sample` per sample among the `top`, while
+ * their CPU stays within cpu_percent of the sampling's own.
+ */
+struct d_census_cfg {
+	bool enabled;
+	unsigned int top;	 /* candidates: the largest estimates */
+	unsigned int per_sample; /* censuses per sample, at most */
+	double cpu_percent;	 /* of the sample's scan CPU, on average */
+	unsigned int max_age_s;	 /* figures older than this are retaken */
+};
+
 struct d_config {
 	/* [daemon] */
 	unsigned int interval_ms; /* sampling period */
@@ -49,6 +77,7 @@ struct d_config {
 					* 0: all (scan.h) */
 	bool bpf;		       /* attach the BPF probes */
 	bool rollback_on_exit; /* restore original knob values on exit */
+	struct d_census_cfg census; /* [census] */
 	/* [metrics] */
 	char textfile_dir[PATH_MAX]; /* "" disables the textfile */
 	char listen[64];	     /* "" disables HTTP; loopback only */
@@ -63,6 +92,7 @@ struct d_config {
 	/* [hugetlb_vmemmap]: vm.hugetlb_optimize_vmemmap, metric: MiB of
 	 * struct pages that HVO would free for the current pool */
 	struct d_policy_cfg vmemmap;
+	struct d_free_cfg free;
 };
 
 void d_config_defaults(struct d_config *cfg);

@@ -104,6 +104,10 @@ static void sample(struct d_state *st)
 
 	rc = d_scan_sample(&st->scan, &so);
 	st->have_snap = rc == 0;
+	if (st->have_snap)
+		d_census_step(&st->census, &st->scan, &st->cfg.census,
+			      st->cfg.proc_root,
+			      clock_s(CLOCK_THREAD_CPUTIME_ID) - c0);
 	if (rc) {
 		st->stats.sample_errors++;
 		d_fault_fail(&st->snap_fault, "sample failed: %s",
@@ -311,6 +315,7 @@ static void init_state(struct d_loop *l, const struct d_config *cfg)
 	st->stats.start_ns = (uint64_t)(clock_s(CLOCK_MONOTONIC) * 1e9);
 	st->snap_fault.what = "sample";
 	st->hugetlb_fault.what = "hugetlb";
+	d_free_init(&st->free);
 	kfeatures_probe(&st->kf, cfg->sysctl_root);
 	d_knob_init(&st->knob[D_KNOB_RECLAIM], "vm.pt_reclaim",
 		    cfg->sysctl_root);
@@ -365,6 +370,7 @@ static void shutdown_all(struct d_loop *l)
 	d_http_stop(l->http);
 	d_bpf_close(l->st.bpf);
 	d_scan_free(&l->st.scan);
+	d_census_free(&l->st.census);
 	d_history_free(&l->st.hist);
 	d_log(LOG_INFO, "stopped");
 }

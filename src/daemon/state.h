@@ -12,7 +12,9 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "census_sched.h"
 #include "config.h"
+#include "free_tables.h"
 #include "history.h"
 #include "hugetlb.h"
 #include "knob.h"
@@ -42,6 +44,7 @@ struct d_state {
 	struct d_config cfg;
 	const char *config_path;
 	struct d_scan scan; /* scan.snap: the newest sample */
+	struct d_census census; /* exact figures of the top processes */
 	bool have_snap;
 	struct d_history hist;
 	struct kfeatures kf;
@@ -56,6 +59,7 @@ struct d_state {
 	struct d_fault snap_fault, hugetlb_fault;
 	struct d_textfile textfile; /* node_exporter's textfile, its errors */
 	struct d_bpf *bpf;
+	struct d_free free; /* the [free_tables] policy */
 	char status_line[256]; /* sd_notify STATUS= */
 };
 

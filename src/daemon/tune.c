@@ -96,6 +96,11 @@ void d_state_tune(struct d_state *st)
 			      &d);
 		act(st, id, &d);
 	}
+	/* after the knobs: a switch to 1 this sample frees what was left */
+	if (st->have_snap)
+		d_free_run(&st->free, &st->cfg.free, st->cfg.proc_root,
+			   &st->scan.snap,
+			   d_knob_read(&st->knob[D_KNOB_RECLAIM]));
 }
 
 int d_state_set_mode(struct d_state *st, enum d_knob_id id,

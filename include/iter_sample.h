@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The task iterator's records (bpf_iter.h) as snapshot processes: the same
+ * proc_sample that /proc/PID/{status,cgroup,smaps_rollup} give, so that the
+ * two sources make the same snapshot. comm is escaped as status escapes
+ * it; the cgroup id becomes its path (cgroup_ids.h); THP, needed and
+ * waste bytes come from snapshot_estimate(), which reads smaps_rollup for
+ * the few processes with enough VmPTE to need it, as the procfs path does.
+ */
+#ifndef PTWATCH_ITER_SAMPLE_H
+#define PTWATCH_ITER_SAMPLE_H
+
+#include <stdbool.h>
+
+#include "bpf_iter.h"
+#include "cgroup_ids.h"
+#include "snapshot.h"
+
+struct iter_sampler {
+	struct ptw_iter *it;
+	const struct cgroup_layout *layout;
+	struct cgroup_ids ids;
+	bool ids_fresh;		 /* ids walked during this pass */
+	int proc_fd;		 /* the proc root, for smaps_rollup */
+	uint64_t rollup_min_pte; /* literally, as snapshot_estimate() */
+};
+
+/* comm as the Name: line of /proc/PID/status shows it: '\n' and '\\'
+ * escaped, cut to PTW_COMM_LEN characters. */
+void iter_comm(const char raw[PTW_ITER_COMM_BYTES], char *out, size_t len);
+
+/* Starts a pass: walks the cgroup ids. 0 or -errno. */
+int iter_sampler_begin(struct iter_sampler *is);
+/* One record as a sample. 0, or -EACCES: filled, but smaps_rollup was
+ * refused (THP unknown, as for the procfs path). */
+int iter_sampler_fill(struct iter_sampler *is, const struct ptw_iter_rec *r,
+		      struct proc_sample *p);
+void iter_sampler_end(struct iter_sampler *is);
+
+/*
+ * snapshot_take() through the task iterator (every process; only_pid is
+ * not supported: -EINVAL). The iterator is loaded on the first call and
+ * kept for later ones (`ptwatch top`). Returns 0 with s->source
+ * "bpf-iter", or -errno with `why` saying in one line why the iterator
+ * could not be used (the caller then reads procfs).
+ */
+int snapshot_take_iter(struct snapshot *s, const struct snapshot_opts *o,
+		       char *why, size_t len);
+
+#endif

@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The [free_tables] policy (free_tables.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "free_tables.h"
+#include "log.h"
+#include "reclaim_pid.h"
+
+void d_free_init(struct d_free *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->last_knob = -1;
+	f->support = reclaim_pid_supported();
+	f->state = D_FREE_REPORT;
+}
+
+const char *d_free_state_name(enum d_free_state s)
+{
+	static const char *const names[] = { "report", "unsupported", "off",
+					     "dry_run", "active" };
+
+	return (unsigned int)s < 5 ? names[s] : "?";
+}
+
+/* `word` is one of the space-separated words of `list` (prefix: a prefix
+ * of word). */
+static bool in_list(const char *list, const char *word, bool prefix)
+{
+	const char *p = list;
+
+	while (*p) {
+		size_t n;
+
+		p += strspn(p, " \t");
+		n = strcspn(p, " \t");
+		if (n && (prefix ? !strncmp(word, p, n) &&
+					   (word[n] == '\0' || word[n] == '/' ||
+					    p[n - 1] == '/') :
+				   strlen(word) == n && !strncmp(word, p, n)))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+bool d_free_excluded(const struct d_free_cfg *cfg, const char *comm,
+		     const char *cgroup)
+{
+	return in_list(cfg->exclude_comm, comm, false) ||
+	       in_list(cfg->exclude_cgroup, cgroup, true);
+}
+
+static bool seen_recently(const struct d_free *f, pid_t pid, int64_t now,
+			  unsigned int interval)
+{
+	for (size_t i = 0; i < f->nr_seen; i++)
+		if (f->seen[i].pid == pid)
+			return now - f->seen[i].when < (int64_t)interval;
+	return false;
+}
+
+void d_free_mark(struct d_free *f, pid_t pid, int64_t now)
+{
+	for (size_t i = 0; i < f->nr_seen; i++) {
+		if (f->seen[i].pid == pid) {
+			f->seen[i].when = now;
+			return;
+		}
+	}
+	/* full: overwrite round robin; the oldest entries go first */
+	if (f->nr_seen < D_FREE_SEEN) {
+		f->seen[f->nr_seen++] = (struct d_free_seen){ pid, now };
+		return;
+	}
+	f->seen[f->next_slot] = (struct d_free_seen){ pid, now };
+	f->next_slot = (f->next_slot + 1) % D_FREE_SEEN;
+}
+
+/* Confirmed empty-table bytes where a census ran, else the estimate. */
+static struct d_free_pick rank(const struct proc_sample *p, size_t i)
+{
+	if (p->census.valid)
+		return (struct d_free_pick){ i, p->census.reclaimable_bytes,
+					     true };
+	return (struct d_free_pick){ i, p->waste_bytes, false };
+}
+
+/* Best first: more bytes, and at equal bytes the confirmed figure. */
+static bool better(const struct d_free_pick *a, const struct d_free_pick *b)
+{
+	return a->bytes > b->bytes ||
+	       (a->bytes == b->bytes && a->confirmed && !b->confirmed);
+}
+
+size_t d_free_pick(const struct d_free *f, const struct d_free_cfg *cfg,
+		   const struct snapshot *s, int64_t now,
+		   struct d_free_pick *out, size_t max)
+{
+	uint64_t min = (uint64_t)cfg->min_kib * 1024;
+	size_t n = 0;
+
+	if (max > cfg->max_processes)
+		max = cfg->max_processes;
+	for (size_t i = 0; i < s->nr_procs && max; i++) {
+		const struct proc_sample *p = &s->procs[i];
+		struct d_free_pick c = rank(p, i);
+		size_t j;
+
+		if (c.bytes < min || d_free_excluded(cfg, p->comm, p->cgroup) ||
+		    seen_recently(f, p->pid, now, cfg->process_interval))
+			continue;
+		/* insertion into the top `max`, kept sorted */
+		if (n == max && !better(&c, &out[n - 1]))
+			continue;
+		j = n < max ? n++ : n - 1;
+		while (j > 0 && better(&c, &out[j - 1])) {
+			out[j] = out[j - 1];
+			j--;
+		}
+		out[j] = c;
+	}
+	return n;
+}
+
+static double cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int64_t mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+static void log_action(const struct proc_sample *p,
+		       const struct reclaim_pid_result *r, bool dry,
+		       uint64_t min)
+{
+	char pid[16], tables[24], bytes[24], reason[128];
+	uint64_t t = dry ? r->empty_before : r->tables_freed;
+	uint64_t b = dry ? r->empty_before * 4096 : r->bytes_freed;
+	const struct d_log_field fields[] = {
+		{ "PTWATCH_ACTION", dry ? "would_free_tables" : "free_tables" },
+		{ "PTWATCH_ACTOR", "policy" },
+		{ "PTWATCH_PID", pid },
+		{ "PTWATCH_COMM", p->comm },
+		{ "PTWATCH_TABLES_FREED", tables },
+		{ "PTWATCH_BYTES_FREED", bytes },
+		{ "PTWATCH_REASON", reason },
+	};
+
+	snprintf(pid, sizeof(pid), "%d", (int)p->pid);
+	snprintf(tables, sizeof(tables), "%llu", (unsigned long long)t);
+	snprintf(bytes, sizeof(bytes), "%llu", (unsigned long long)b);
+	snprintf(reason, sizeof(reason),
+		 "%llu empty PTE tables by census (%s) >= min_kib %llu",
+		 (unsigned long long)r->empty_before, r->method,
+		 (unsigned long long)min / 1024);
+	d_log_fields(LOG_NOTICE, fields, 7,
+		     "%s%llu empty PTE tables (%llu KiB) of pid %d (%s): %s",
+		     dry ? "dry run: would free " : "freed ",
+		     (unsigned long long)t, (unsigned long long)b / 1024,
+		     (int)p->pid, p->comm, reason);
+}
+
+/* Census, then free (or only the census in a dry run) one process. */
+static void act_on(struct d_free *f, const struct d_free_cfg *cfg,
+		   const char *proc_root, const struct proc_sample *p)
+{
+	uint64_t min = (uint64_t)cfg->min_kib * 1024;
+	struct reclaim_pid_opts o = { .dry_run = cfg->dry_run,
+				      .min_empty = (min + 4095) / 4096 };
+	struct reclaim_pid_result r;
+	int err = reclaim_pid(proc_root, p->pid, &o, &r);
+
+	d_free_mark(f, p->pid, mono_s());
+	if (err) {
+		if (err != -ESRCH && err != -EAGAIN) {
+			f->stats.errors++;
+			d_log(LOG_WARNING, "free_tables: pid %d (%s): %s",
+			      (int)p->pid, p->comm, strerror(-err));
+		}
+		return;
+	}
+	if (r.empty_before < o.min_empty) {
+		f->stats.skipped++;
+		return;
+	}
+	log_action(p, &r, cfg->dry_run, min);
+	if (cfg->dry_run) {
+		f->stats.would++;
+		f->stats.would_bytes += r.empty_before * 4096;
+		return;
+	}
+	f->stats.freed++;
+	f->stats.tables += r.tables_freed;
+	f->stats.bytes += r.bytes_freed;
+}
+
+/* Whether the policy may act this sample, and its state. */
+static bool may_act(struct d_free *f, const struct d_free_cfg *cfg, int knob)
+{
+	if (cfg->mode != D_MODE_AUTO)
+		f->state = D_FREE_REPORT;
+	else if (f->support == -EINVAL)
+		f->state = D_FREE_UNSUPPORTED;
+	else if (knob == 0)
+		f->state = D_FREE_OFF;
+	else
+		f->state = cfg->dry_run ? D_FREE_DRY_RUN : D_FREE_ACTIVE;
+	return f->state >= D_FREE_DRY_RUN;
+}
+
+void d_free_run(struct d_free *f, const struct d_free_cfg *cfg,
+		const char *proc_root, const struct snapshot *s, int knob)
+{
+	struct d_free_pick pick[64];
+	double start = cpu_now(), budget = cfg->cpu_budget_ms / 1000.0;
+	size_t n;
+
+	/* switched on: what was left while off is everyone's again */
+	if (f->last_knob == 0 && knob == 1) {
+		f->nr_seen = f->next_slot = 0;
+		d_log(LOG_INFO, "free_tables: vm.pt_reclaim went 0 -> 1: "
+				"every process is eligible again");
+	}
+	f->last_knob = knob;
+	if (!may_act(f, cfg, knob))
+		return;
+	n = d_free_pick(f, cfg, s, mono_s(), pick, 64);
+	for (size_t i = 0; i < n; i++) {
+		/* at least one a sample, or a small budget would starve */
+		if (i && cpu_now() - start >= budget) {
+			f->stats.over_budget++;
+			break;
+		}
+		act_on(f, cfg, proc_root, &s->procs[pick[i].proc]);
+	}
+	f->stats.cpu_s += cpu_now() - start;
+}
+
+void d_free_metrics(const struct d_free *f, FILE *o)
+{
+	const struct d_free_stats *st = &f->stats;
+
+	fputs("# HELP ptwatch_free_tables_state State of the [free_tables] "
+	      "policy (MADV_PT_RECLAIM of processes' empty PTE tables).\n"
+	      "# TYPE ptwatch_free_tables_state gauge\n",
+	      o);
+	for (int s = D_FREE_REPORT; s <= D_FREE_ACTIVE; s++)
+		fprintf(o, "ptwatch_free_tables_state{state=\"%s\"} %d\n",
+			d_free_state_name(s), f->state == (enum d_free_state)s);
+	fputs("# HELP ptwatch_free_tables_processes_total Processes the "
+	      "[free_tables] policy censused, by outcome.\n"
+	      "# TYPE ptwatch_free_tables_processes_total counter\n",
+	      o);
+	fprintf(o,
+		"ptwatch_free_tables_processes_total{result=\"freed\"} %lu\n"
+		"ptwatch_free_tables_processes_total{result=\"would_free\"} "
+		"%lu\n"
+		"ptwatch_free_tables_processes_total{result=\"below_min\"} "
+		"%lu\n"
+		"ptwatch_free_tables_processes_total{result=\"error\"} %lu\n",
+		st->freed, st->would, st->skipped, st->errors);
+	fprintf(o,
+		"# HELP ptwatch_free_tables_freed_total Empty PTE tables the "
+		"[free_tables] policy freed.\n"
+		"# TYPE ptwatch_free_tables_freed_total counter\n"
+		"ptwatch_free_tables_freed_total %llu\n"
+		"# HELP ptwatch_free_tables_freed_bytes_total Bytes of page "
+		"tables the [free_tables] policy freed.\n"
+		"# TYPE ptwatch_free_tables_freed_bytes_total counter\n"
+		"ptwatch_free_tables_freed_bytes_total %llu\n"
+		"# HELP ptwatch_free_tables_would_free_bytes_total Dry run: "
+		"bytes of empty PTE tables the policy would have freed.\n"
+		"# TYPE ptwatch_free_tables_would_free_bytes_total counter\n"
+		"ptwatch_free_tables_would_free_bytes_total %llu\n",
+		(unsigned long long)st->tables, (unsigned long long)st->bytes,
+		(unsigned long long)st->would_bytes);
+	fprintf(o,
+		"# HELP ptwatch_free_tables_cpu_seconds_total CPU time of the "
+		"[free_tables] policy (census and the kernel's frees).\n"
+		"# TYPE ptwatch_free_tables_cpu_seconds_total counter\n"
+		"ptwatch_free_tables_cpu_seconds_total %.17g\n"
+		"# HELP ptwatch_free_tables_budget_exhausted_total Samples in "
+		"which the policy stopped at cpu_budget_ms.\n"
+		"# TYPE ptwatch_free_tables_budget_exhausted_total counter\n"
+		"ptwatch_free_tables_budget_exhausted_total %lu\n",
+		st->cpu_s, st->over_budget);
+}
