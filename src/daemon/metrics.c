@@ -12,6 +12,7 @@
 
 #include "ptwatch.h"
 #include "attribution.h"
+#include "census_metrics.h"
 #include "metrics.h"
 
 void d_metrics_label(FILE *out, const char *s)
@@ -361,6 +362,7 @@ int d_metrics_render(const struct d_state *st, char **text, size_t *len)
 		host_metrics(o, st);
 		cgroup_metrics(o, st);
 		process_metrics(o, st);
+		d_census_metrics(o, st);
 	}
 	hugetlb_metrics(o, st);
 	knob_metrics(o, st);
