@@ -76,7 +76,7 @@ struct d_config {
 	unsigned int reads_per_sample; /* known processes re-read per sample;
 					* 0: all (scan.h) */
 	bool bpf;		       /* attach the BPF probes */
-	bool rollback_on_exit; /* restore original knob values on exit */
+	bool rollback_on_exit;	    /* restore original knob values on exit */
 	struct d_census_cfg census; /* [census] */
 	/* [metrics] */
 	char textfile_dir[PATH_MAX]; /* "" disables the textfile */

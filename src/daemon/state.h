@@ -43,7 +43,7 @@ struct d_stats {
 struct d_state {
 	struct d_config cfg;
 	const char *config_path;
-	struct d_scan scan; /* scan.snap: the newest sample */
+	struct d_scan scan;	/* scan.snap: the newest sample */
 	struct d_census census; /* exact figures of the top processes */
 	bool have_snap;
 	struct d_history hist;
@@ -59,7 +59,7 @@ struct d_state {
 	struct d_fault snap_fault, hugetlb_fault;
 	struct d_textfile textfile; /* node_exporter's textfile, its errors */
 	struct d_bpf *bpf;
-	struct d_free free; /* the [free_tables] policy */
+	struct d_free free;    /* the [free_tables] policy */
 	char status_line[256]; /* sd_notify STATUS= */
 };
 
