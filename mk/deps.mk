@@ -3,7 +3,8 @@ DEB_BUILD := make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev \
              zlib1g-dev libsystemd-dev libjson-c-dev libinih-dev \
              libmicrohttpd-dev
 DEB_TEST  := libcmocka-dev clang-format libclang-rt-14-dev prometheus systemd qemu-system-x86 busybox-static \
-             cpio kmod xz-utils stress-ng util-linux procps jq
+             cpio kmod xz-utils stress-ng util-linux procps jq \
+             libjemalloc-dev libgoogle-perftools-dev
 DEB_KERN  := flex bison bc libssl-dev libelf-dev dwarves ccache rsync \
              linux-source-6.12
 deps:
