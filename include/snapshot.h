@@ -93,6 +93,15 @@ void snapshot_sort(struct snapshot *s, enum snapshot_sort key);
 int snapshot_read_proc(int proc_dirfd, pid_t pid, int cgroup_v2_memory,
 		       uint64_t rollup_min_pte, struct proc_sample *out);
 
+/* As snapshot_read_proc(), but reads smaps_rollup only when VmPTE is at
+ * most rollup_max_pte as well: its page walk costs in proportion to the
+ * page tables (162 ms for 743 MiB of them), so the daemon bounds what one
+ * sample walks. Above it the figures come from status (THP counted as
+ * PTE-mapped: the waste estimate is smaller, never larger). */
+int snapshot_read_proc_bounded(int proc_dirfd, pid_t pid, int cgroup_v2_memory,
+			       uint64_t rollup_min_pte, uint64_t rollup_max_pte,
+			       struct proc_sample *out);
+
 /* For a sample whose pid, comm, cgroup, RSS, swap and VmPTE came from
  * elsewhere (the task iterator): THP, needed and waste bytes as
  * snapshot_read_proc() computes them, reading smaps_rollup when VmPTE is

@@ -68,6 +68,14 @@ static bool read_memory(int dirfd, const struct proc_status *st, bool rollup,
 int snapshot_read_proc(int proc_dirfd, pid_t pid, int cgroup_v2_memory,
 		       uint64_t rollup_min_pte, struct proc_sample *out)
 {
+	return snapshot_read_proc_bounded(proc_dirfd, pid, cgroup_v2_memory,
+					  rollup_min_pte, UINT64_MAX, out);
+}
+
+int snapshot_read_proc_bounded(int proc_dirfd, pid_t pid, int cgroup_v2_memory,
+			       uint64_t rollup_min_pte, uint64_t rollup_max_pte,
+			       struct proc_sample *out)
+{
 	char name[16], buf[8192];
 	struct proc_status st;
 	ssize_t n;
@@ -98,7 +106,10 @@ int snapshot_read_proc(int proc_dirfd, pid_t pid, int cgroup_v2_memory,
 	out->rss_shmem = st.rss_shmem;
 	out->swap = st.vm_swap;
 	out->page_table_bytes = st.vm_pte;
-	if (!read_memory(dirfd, &st, st.vm_pte >= rollup_min_pte, out))
+	if (!read_memory(dirfd, &st,
+			 st.vm_pte >= rollup_min_pte &&
+				 st.vm_pte <= rollup_max_pte,
+			 out))
 		err = -EACCES; /* still a usable sample; caller counts it */
 	if (procfs_read(dirfd, "cgroup", buf, sizeof(buf)) < 0 ||
 	    procfs_parse_cgroup(buf, cgroup_v2_memory, out->cgroup,
