@@ -5,10 +5,13 @@ DEB_BUILD := make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev \
 DEB_TEST  := libcmocka-dev clang-format libclang-rt-14-dev prometheus systemd qemu-system-x86 busybox-static \
              cpio kmod xz-utils stress-ng util-linux procps jq \
              libjemalloc-dev libgoogle-perftools-dev
+# the Debian package (make deb, debian/): debhelper, lintian, scdoc for the
+# man pages
+DEB_PKG   := debhelper dpkg-dev fakeroot lintian scdoc
 DEB_KERN  := flex bison bc libssl-dev libelf-dev dwarves ccache rsync \
              linux-source-6.12
 deps:
 	@[ "$$(id -u)" = 0 ] || { echo "make deps: must run as root (apt-get)" >&2; exit 1; }
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-		$(DEB_BUILD) $(DEB_TEST) $(DEB_KERN)
+		$(DEB_BUILD) $(DEB_TEST) $(DEB_PKG) $(DEB_KERN)
