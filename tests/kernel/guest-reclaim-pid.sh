@@ -1,0 +1,230 @@
+#!/bin/sh
+# Inside the patched guest (tests/kernel/t-reclaim-pid.sh): MADV_PT_RECLAIM
+# (kernel-patches/0011) on its own, and `ptwatch reclaim pid` on processes
+# whose empty tables the MADV_DONTNEED path left. Prints TAP lines.
+#   guest-reclaim-pid.sh [BLOCKS]
+. "$(dirname "$0")/guest-lib.sh"
+N=${1:-64}
+SYSCTL=/proc/sys/vm/pt_reclaim
+ONDEMAND=pte_table_reclaimed_on_demand
+klog_mark
+
+# hold CMD...: starts CMD with a fifo on stdin (its pid stays $HOLD_PID
+# through exec) and waits for its "ready PID" line; release ends it.
+hold() {
+	rm -f /tmp/hold.go /tmp/hold.out
+	mkfifo /tmp/hold.go
+	"$@" < /tmp/hold.go > /tmp/hold.out &
+	HOLD_PID=$!
+	exec 3> /tmp/hold.go
+	i=0
+	while ! grep -qE '^ready|^upper_tables_kb' /tmp/hold.out && [ $i -lt 300 ]; do
+		sleep 1
+		i=$((i + 1))
+	done
+}
+release() {
+	echo go >&3
+	exec 3>&-
+	wait $HOLD_PID
+	HOLD_RC=$?
+	OUT=$(cat /tmp/hold.out)
+}
+status_kb() { awk -v k="$2:" '$1 == k { print $2 }' /proc/$1/status; }
+jnum() { jq -r ".processes[0].$1" /tmp/rp.json; }
+
+echo "# kernel $(uname -r), vm.pt_reclaim=$(cat $SYSCTL 2>/dev/null || echo missing), $N blocks per case"
+eq "vm.pt_reclaim is 1 at boot" "$(cat $SYSCTL 2>/dev/null)" 1
+if [ "$(vmstat $ONDEMAND)" = missing ]; then
+	not_ok "/proc/vmstat has $ONDEMAND" "the kernel lacks patch 0011"
+	exit 1
+fi
+
+# --- the advice itself: what it frees and what it keeps ---
+selfcase() { # MODE WANT_MADVISE: pt-keep calls MADV_PT_RECLAIM itself
+	before=$(vmstat $ONDEMAND)
+	OUT=$(pt-keep "$1" "$N")
+	rc=$?
+	if [ $rc = 77 ]; then
+		skip "pt-keep $1" "$(val missing)"
+		return
+	fi
+	want=$(val want_freed)
+	eq "pt-keep $1: exit 0" "$rc" 0
+	eq "pt-keep $1: madvise(MADV_PT_RECLAIM) returns $2" "$(val madvise)" "$2"
+	eq "pt-keep $1: $want of $N tables freed (VmPTE)" "$(val tables_freed)" "$want"
+	eq "pt-keep $1: $ONDEMAND up by $want" "$(($(vmstat $ONDEMAND) - before))" "$want"
+	eq "pt-keep $1: the kept entries and the data are intact" \
+		"$(val kept_ok)/$(val data_ok)" 1/1
+}
+selfcase empty 0
+selfcase hole ENOMEM
+selfcase split 0
+selfcase onepage 0
+selfcase uffdwp 0
+selfcase poison 0
+if [ -b /dev/ram0 ] && mkswap /dev/ram0 >/dev/null 2>&1 && swapon /dev/ram0; then
+	selfcase swap 0
+	swapoff /dev/ram0
+else
+	skip "pt-keep swap" "no /dev/ram0 to swap to"
+fi
+echo 0 > $SYSCTL
+OUT=$(pt-keep empty 4)
+eq "vm.pt_reclaim=0: the advice says EOPNOTSUPP" "$(val madvise)" EOPNOTSUPP
+echo 1 > $SYSCTL
+
+# --- ptwatch reclaim pid on the seed test's tables ---
+# The floor: the same blocks emptied by whole-block DONTNEEDs, which free
+# their tables as they go.
+hold kern-ptfree dontneed "$N" --pause
+FLOOR=$(status_kb $HOLD_PID VmPTE)
+release
+hold kern-ptfree small "$N" --pause
+KEPT=$(status_kb $HOLD_PID VmPTE)
+ge "seed, sub-2 MiB DONTNEEDs: the $N emptied tables stay (VmPTE $KEPT kB)" \
+	"$KEPT" $((FLOOR + N * 4))
+before=$(vmstat $ONDEMAND)
+ptwatch reclaim pid $HOLD_PID --json --reason "guest test" > /tmp/rp.json 2> /tmp/rp.err
+eq "ptwatch reclaim pid: exit 0" "$?" 0
+eq "ptwatch reclaim pid: empty tables before = $N" "$(jnum empty_pte_tables_before)" "$N"
+eq "ptwatch reclaim pid: tables freed = $N" "$(jnum tables_freed)" "$N"
+eq "ptwatch reclaim pid: bytes freed = $((N * 4096))" "$(jnum bytes_freed)" $((N * 4096))
+eq "ptwatch reclaim pid: empty tables after = 0" "$(jnum empty_pte_tables_after)" 0
+eq "seed: VmPTE back to the whole-2 MiB floor ($FLOOR kB)" \
+	"$(status_kb $HOLD_PID VmPTE)" "$FLOOR"
+eq "seed: $ONDEMAND up by one per table" "$(($(vmstat $ONDEMAND) - before))" "$N"
+echo "# $(jq -c '.processes[0] | {ranges, bytes_advised, longest_call_us, elapsed_ms, census}' /tmp/rp.json)"
+release
+eq "seed: the workload exits 0 after" "$HOLD_RC" 0
+
+# --- a table shared with a hole, and a table whose data stays ---
+hold pt-keep hole "$N" --hold
+ptwatch reclaim pid $HOLD_PID --json > /tmp/rp.json 2> /tmp/rp.err
+eq "hole: ptwatch reclaim pid exits 0" "$?" 0
+eq "hole: tables next to a hole freed (sent alone)" "$(jnum tables_freed)" "$N"
+release
+hold pt-keep onepage "$N" --hold
+ptwatch reclaim pid $HOLD_PID --json > /tmp/rp.json 2> /tmp/rp.err
+eq "one page kept: nothing freed" "$(jnum tables_freed)/$(jnum ranges)" 0/0
+release
+eq "one page kept: data and tables intact" "$(val kept_ok)/$(val data_ok)/$(val tables_freed)" 1/1/0
+
+# --- errors a user sees ---
+hold kern-ptfree small 4 --pause
+echo 0 > $SYSCTL
+ptwatch reclaim pid $HOLD_PID > /tmp/rp.out 2> /tmp/rp.err
+eq "vm.pt_reclaim=0: exit 5" "$?" 5
+if grep -q 'vm.pt_reclaim is 0' /tmp/rp.err; then
+	ok "vm.pt_reclaim=0: one line says why"
+else
+	not_ok "vm.pt_reclaim=0: one line says why" "$(cat /tmp/rp.err)"
+fi
+echo 1 > $SYSCTL
+release
+hold as-user 1000 kern-ptfree small 4 --pause
+as-user 1000 ptwatch reclaim pid $HOLD_PID > /tmp/rp.out 2> /tmp/rp.err
+eq "same user, no CAP_SYS_NICE: exit 4" "$?" 4
+if grep -q 'not allowed' /tmp/rp.err; then
+	ok "no CAP_SYS_NICE: the message says what is needed"
+else
+	not_ok "no CAP_SYS_NICE: the message says what is needed" "$(cat /tmp/rp.err)"
+fi
+release
+ptwatch reclaim pid 999999 > /dev/null 2> /tmp/rp.err
+eq "a pid that does not exist: exit 3" "$?" 3
+
+# --- real allocators: the share of empty tables freed ---
+# kernel alone (K: VmPTE's drop from the peak to after the allocator's
+# purge), then `ptwatch reclaim pid` (F) or ptwatchd's policy (D); the
+# tables still empty after the purge (E, census) plus K are all the
+# tables the purge left without a page: share = freed / (K + E).
+ALLOC_MIB=${ALLOC_MIB:-192}
+alloc_start() { # ENV BIN [ARG]: hold it, read K and E
+	hold env "$1" "$2" "$ALLOC_MIB" $3 --hold
+	OUT=$(cat /tmp/hold.out)
+	K=$((($(val vmpte_peak_kb) - $(val vmpte_purged_kb)) / 4))
+	E=$(ptwatch show $HOLD_PID --exact --json | jq -r .empty_pte_tables)
+	T=$((K + E))
+	[ "$T" -gt 0 ] || T=1
+}
+alloc_done() { # LABEL: release, check the data
+	release
+	eq "$1: live objects read back byte for byte" "$(val data_ok)/$HOLD_RC" 1/0
+}
+share() { echo $(($1 * 1000 / T)) | sed 's/\(.\)$/.\1/'; }
+ALLOC_CASES="jemalloc-decay0:MALLOC_CONF=dirty_decay_ms:0,muzzy_decay_ms:0:alloc-purge-jemalloc:
+jemalloc-purge:X=1:alloc-purge-jemalloc:--purge
+tcmalloc:X=1:alloc-purge-tcmalloc:--purge
+glibc-threads:X=1:alloc-purge-glibc:--purge"
+echo "# allocator        kernel alone   + reclaim pid   (tables: K kernel, E empty left)"
+while IFS=: read name envv bin arg; do
+	alloc_start "$envv" "$bin" "$arg"
+	ptwatch reclaim pid $HOLD_PID --json --reason "allocator test" > /tmp/rp.json
+	F=$(jnum tables_freed)
+	echo "# $name: kernel $(share $K)%, with reclaim pid $(share $((K + F)))% (K=$K E=$E F=$F, after $(jnum empty_pte_tables_after))"
+	ge "$name: kernel + ptwatch reclaim pid free >= 99% of the empty tables" \
+		$(((K + F) * 100)) $((T * 99))
+	alloc_done "$name"
+done <<EOF
+$ALLOC_CASES
+EOF
+cat > /tmp/ft.conf <<CONF
+[daemon]
+interval = 1s
+state_dir = /tmp/ftd
+log = stderr
+bpf = no
+[metrics]
+textfile_dir =
+[reclaim]
+mode = report
+[free_tables]
+mode = auto
+dry_run = no
+min_kib = 4
+max_processes = 4
+cpu_budget_ms = 2000
+process_interval = 1m
+CONF
+mkdir -p /tmp/ftd
+ptwatchd --config /tmp/ft.conf --socket /tmp/ftd/s 2> /tmp/ftd.log &
+DPID=$!
+while IFS=: read name envv bin arg; do
+	alloc_start "$envv" "$bin" "$arg"
+	i=0
+	while ! grep -q "of pid $HOLD_PID " /tmp/ftd.log && [ $i -lt 50 ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	D=$((($(val vmpte_purged_kb) - $(status_kb $HOLD_PID VmPTE)) / 4))
+	echo "# $name: with ptwatchd $(share $((K + D)))% after $((i / 5)).$((i % 5 * 2)) s (K=$K E=$E D=$D)"
+	ge "$name: kernel + ptwatchd's [free_tables] free >= 99% within one interval" \
+		$(((K + D) * 100)) $((T * 99))
+	alloc_done "$name (daemon)"
+done <<EOF
+$ALLOC_CASES
+EOF
+if grep -q 'freed .* empty PTE tables .* of pid' /tmp/ftd.log; then
+	ok "ptwatchd logs one line per process freed: $(grep -m1 'freed .* of pid' /tmp/ftd.log | cut -c1-120)"
+else
+	not_ok "ptwatchd logs what it freed" "$(tail -5 /tmp/ftd.log)"
+fi
+kill $DPID
+wait $DPID
+
+# --- targets that exit while being freed ---
+bad=0 runs=0
+while [ $runs -lt 40 ]; do
+	kern-ptfree small 8 > /dev/null &
+	p=$!
+	ptwatch reclaim pid $p > /dev/null 2>&1
+	rc=$?
+	[ $rc = 0 ] || [ $rc = 3 ] || bad=$((bad + 1))
+	wait $p
+	runs=$((runs + 1))
+done
+eq "40 targets that exit meanwhile: every exit code is 0 or 3" "$bad" 0
+
+klog_check "reclaim pid"
+exit $fail

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# MADV_PT_RECLAIM (kernel-patches/0011) and `ptwatch reclaim pid` in the
+# patched 6.12 kernel under QEMU: what the advice frees and keeps (empty,
+# a hole, a split VMA, one page, a swap entry on a brd RAM disk, uffd-wp
+# and poison markers), the seed test emptied by sub-2 MiB DONTNEEDs and
+# freed from outside, the errors a user sees (off, no CAP_SYS_NICE, gone),
+# and targets exiting meanwhile; the kernel log as the verdict.
+# Cached kernel: about 1 minute.
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/guest-tap.sh"
+start=$SECONDS
+if ! kernel=$("$PTWATCH_ROOT/kernel-patches/build-kernel.sh"); then
+	not_ok "patched 6.12 kernel builds (make kernel)" \
+		"see $BUILD/kernel/obj.log"
+	tap_done
+fi
+ok "patched 6.12 kernel built or taken from the cache ($((SECONDS - start)) s)"
+for w in pt-keep kern-ptfree as-user; do
+	if [ ! -x "$BUILD/tests/$w" ]; then
+		not_ok "workload build/tests/$w is built" "run make first"
+		tap_done
+	fi
+done
+guest_tap "reclaim pid guest" "$BUILD/test-logs/reclaim-pid-guest.log" \
+	--kernel "$kernel" --timeout 900 --mem 1G -- \
+	"$PTWATCH_ROOT/tests/kernel/guest-reclaim-pid.sh" "${PTWATCH_RECLAIM_BLOCKS:-64}"
+tap_done
