@@ -38,8 +38,7 @@ struct ptw_iter;
  * privileges, -EACCES when denied by PTWATCH_BPF_DENY, -ENOENT without
  * kernel BTF, another -errno when the kernel refused the program.
  */
-int ptw_iter_open(struct ptw_iter **out, bool v1_memory, char *why,
-		  size_t len);
+int ptw_iter_open(struct ptw_iter **out, bool v1_memory, char *why, size_t len);
 void ptw_iter_close(struct ptw_iter *it);
 
 /* Whether the RSS figures are the per-CPU counters' exact sums (as procfs

@@ -20,15 +20,15 @@
 /* Sizes in bytes, as /proc/PID/status shows them (times 1024). */
 struct ptw_iter_rec {
 	__u32 tgid;
-	__u32 version;	     /* PTW_ITER_VERSION */
-	__u64 start_ns;	     /* leader's start_time: tells a reused tgid */
-	__u64 cgroup_id;     /* memory cgroup: v2 default cgroup, or the v1
+	__u32 version;	 /* PTW_ITER_VERSION */
+	__u64 start_ns;	 /* leader's start_time: tells a reused tgid */
+	__u64 cgroup_id; /* memory cgroup: v2 default cgroup, or the v1
 			      * memory hierarchy's; its directory's inode */
-	__u64 pgtables;	     /* mm_pgtables_bytes(): VmPTE */
-	__u64 rss_anon;	     /* MM_ANONPAGES: RssAnon */
-	__u64 rss_file;	     /* MM_FILEPAGES: RssFile */
-	__u64 rss_shmem;     /* MM_SHMEMPAGES: RssShmem */
-	__u64 swap;	     /* MM_SWAPENTS: VmSwap */
+	__u64 pgtables;	 /* mm_pgtables_bytes(): VmPTE */
+	__u64 rss_anon;	 /* MM_ANONPAGES: RssAnon */
+	__u64 rss_file;	 /* MM_FILEPAGES: RssFile */
+	__u64 rss_shmem; /* MM_SHMEMPAGES: RssShmem */
+	__u64 swap;	 /* MM_SWAPENTS: VmSwap */
 	char comm[PTW_ITER_COMM_BYTES]; /* raw, not escaped */
 };
 

@@ -82,19 +82,21 @@ again:
 		goto again;
 	}
 	if (err)
-		return fail(why, len, err, "task iterator: the kernel refused it "
-			    "(%s%s%s)", strerror(-err),
-			    libbpf_last[0] ? ": " : "", libbpf_last);
-	it->link = bpf_program__attach_iter(it->skel->progs.ptw_task_iter,
-					    NULL);
+		return fail(why, len, err,
+			    "task iterator: the kernel refused it "
+			    "(%s%s%s)",
+			    strerror(-err), libbpf_last[0] ? ": " : "",
+			    libbpf_last);
+	it->link =
+		bpf_program__attach_iter(it->skel->progs.ptw_task_iter, NULL);
 	if (!it->link)
-		return fail(why, len, -errno, "task iterator: cannot attach: %s",
+		return fail(why, len, -errno,
+			    "task iterator: cannot attach: %s",
 			    strerror(errno));
 	return 0;
 }
 
-int ptw_iter_open(struct ptw_iter **out, bool v1_memory, char *why,
-		  size_t len)
+int ptw_iter_open(struct ptw_iter **out, bool v1_memory, char *why, size_t len)
 {
 	libbpf_print_fn_t old;
 	struct ptw_iter *it;
@@ -105,7 +107,8 @@ int ptw_iter_open(struct ptw_iter **out, bool v1_memory, char *why,
 		return fail(why, len, -EACCES,
 			    "task iterator: denied by PTWATCH_BPF_DENY");
 	if (access("/sys/kernel/btf/vmlinux", R_OK))
-		return fail(why, len, -ENOENT, "task iterator: no kernel BTF "
+		return fail(why, len, -ENOENT,
+			    "task iterator: no kernel BTF "
 			    "(/sys/kernel/btf/vmlinux): CO-RE cannot run");
 	it = calloc(1, sizeof(*it));
 	if (!it)
@@ -117,7 +120,8 @@ int ptw_iter_open(struct ptw_iter **out, bool v1_memory, char *why,
 	if (err) {
 		ptw_iter_close(it);
 		if (err == -EPERM)
-			snprintf(why, len, "task iterator: not permitted "
+			snprintf(why, len,
+				 "task iterator: not permitted "
 				 "(loading BPF needs root or CAP_BPF)");
 		return err;
 	}

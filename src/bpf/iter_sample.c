@@ -145,8 +145,8 @@ int snapshot_take_iter(struct snapshot *s, const struct snapshot_opts *opts,
 	s->host.cgroup_version = layout.version;
 	is.it = shared_it;
 	is.layout = &layout;
-	is.rollup_min_pte =
-		o.rollup_min_pte ? o.rollup_min_pte : PTW_ROLLUP_MIN_PTE;
+	is.rollup_min_pte = o.rollup_min_pte ? o.rollup_min_pte :
+					       PTW_ROLLUP_MIN_PTE;
 	is.proc_fd = open(o.proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (is.proc_fd < 0) {
 		err = -errno;

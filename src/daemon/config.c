@@ -55,6 +55,7 @@ static const struct key keys[] = {
 	{ "daemon",          "history",           K_UINT,        F(history),                1, 100000 },
 	{ "daemon",          "reads_per_sample",  K_UINT,        F(reads_per_sample),       0, 10000000 },
 	{ "daemon",          "bpf",               K_BOOL,        F(bpf),                    0, 0 },
+	{ "daemon",          "bpf_iter",          K_BOOL,        F(bpf_iter),               0, 0 },
 	{ "daemon",          "rollback_on_exit",  K_BOOL,        F(rollback_on_exit),       0, 0 },
 	{ "census",          "enabled",           K_BOOL,        F(census.enabled),         0, 0 },
 	{ "census",          "top",               K_UINT,        F(census.top),             1, 100000 },
@@ -97,6 +98,7 @@ void d_config_defaults(struct d_config *cfg)
 	cfg->history = 360;
 	cfg->reads_per_sample = 1000;
 	cfg->bpf = true;
+	cfg->bpf_iter = true;
 	cfg->rollback_on_exit = false;
 	/* 10% of the sampling's CPU on average: a sample with the census on
 	 * costs about 1.1 times one without (docs/daemon.md) */

@@ -76,6 +76,7 @@ struct d_config {
 	unsigned int reads_per_sample; /* known processes re-read per sample;
 					* 0: all (scan.h) */
 	bool bpf;		       /* attach the BPF probes */
+	bool bpf_iter; /* sample through the BPF task iterator when it loads */
 	bool rollback_on_exit;	    /* restore original knob values on exit */
 	struct d_census_cfg census; /* [census] */
 	/* [metrics] */

@@ -182,6 +182,13 @@ static json_object *daemon_extras(const struct d_state *st, size_t n,
 			       json_object_new_uint64(st->stats.samples));
 	json_object_object_add(d, "reads_per_sample",
 			       json_object_new_int(st->cfg.reads_per_sample));
+	/* how the processes are read: "bpf-iter" (all, every sample) or
+	 * "procfs" (new ones and reads_per_sample known ones) */
+	json_object_object_add(
+		d, "source",
+		json_object_new_string(st->scan.snap.source ?
+					       st->scan.snap.source :
+					       PTW_SOURCE_PROCFS));
 	json_object_object_add(d, "rates", rates_json(st, n));
 	json_object_object_add(d, "bpf", bpf_json(st, n));
 	if (history)

@@ -97,7 +97,8 @@ static void sample(struct d_state *st)
 {
 	struct d_scan_opts so = { .proc_root = st->cfg.proc_root,
 				  .cgroup_root = st->cfg.cgroup_root,
-				  .budget = st->cfg.reads_per_sample };
+				  .budget = st->cfg.reads_per_sample,
+				  .no_iter = !st->cfg.bpf_iter };
 	double t0 = clock_s(CLOCK_MONOTONIC);
 	double c0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
 	int rc;

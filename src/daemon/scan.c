@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "scan.h"
+#include "scan_priv.h"
 #include "procfs.h"
 
 static uint64_t now_ns(clockid_t clk)
@@ -67,7 +68,7 @@ static int list_pids(const char *proc_root, pid_t **out, size_t *nr)
 	return 0;
 }
 
-static int grow(struct d_scan *sc, size_t want)
+int d_scan_grow(struct d_scan *sc, size_t want)
 {
 	size_t cap = sc->cap ? sc->cap : 256;
 	void *np, *nm;
@@ -169,7 +170,7 @@ static int add_fresh(struct d_scan *sc, int proc_fd, const pid_t *f, size_t nf)
 	struct snapshot *s = &sc->snap;
 	size_t n = s->nr_procs, added = 0;
 
-	if (grow(sc, n + nf))
+	if (d_scan_grow(sc, n + nf))
 		return -ENOMEM;
 	/* read into the free tail, then merge the two sorted runs from the
 	 * back so nothing needs a second array */
@@ -198,7 +199,7 @@ static int add_fresh(struct d_scan *sc, int proc_fd, const pid_t *f, size_t nf)
 	return 0;
 }
 
-static void drop_gone(struct d_scan *sc)
+void d_scan_drop_gone(struct d_scan *sc)
 {
 	struct snapshot *s = &sc->snap;
 	size_t j = 0;
@@ -226,7 +227,7 @@ static int cmp_waste(const void *a, const void *b, void *arg)
 	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
-static int finish(struct d_scan *sc)
+int d_scan_finish(struct d_scan *sc)
 {
 	struct snapshot *s = &sc->snap;
 	uint32_t *o = realloc(sc->order, (s->nr_procs + 1) * sizeof(*o));
@@ -263,6 +264,8 @@ int d_scan_sample(struct d_scan *sc, const struct d_scan_opts *o)
 		sc->have_layout = true;
 	}
 	h.cgroup_version = sc->layout.version;
+	if (d_scan_use_iter(sc, o))
+		return d_scan_iter_sample(sc, o, &h);
 	err = list_pids(o->proc_root, &l, &nl);
 	if (err)
 		return err;
@@ -272,6 +275,7 @@ int d_scan_sample(struct d_scan *sc, const struct d_scan_opts *o)
 		return -errno;
 	}
 	sc->snap.host = h;
+	sc->snap.source = PTW_SOURCE_PROCFS;
 	err = merge_listing(sc, l, nl, &f, &nf);
 	if (!err) {
 		refresh(sc, proc_fd, o->budget);
@@ -280,8 +284,8 @@ int d_scan_sample(struct d_scan *sc, const struct d_scan_opts *o)
 	close(proc_fd);
 	free(l);
 	free(f);
-	drop_gone(sc);
-	return err ? err : finish(sc);
+	d_scan_drop_gone(sc);
+	return err ? err : d_scan_finish(sc);
 }
 
 const struct proc_sample *d_scan_nth(const struct d_scan *sc, size_t i)
@@ -324,6 +328,7 @@ long d_scan_find(const struct d_scan *sc, pid_t pid)
 
 void d_scan_free(struct d_scan *sc)
 {
+	ptw_iter_close(sc->iter);
 	snapshot_free(&sc->snap);
 	free(sc->meta);
 	free(sc->order);

@@ -12,6 +12,11 @@
  *   - reads the host totals (/proc/meminfo) and the cgroup tree afresh.
  * budget 0 re-reads every process every sample (an exact snapshot).
  *
+ * Where the BPF task iterator loads (bpf_iter.h; not with bpf_iter = no),
+ * none of that: every process is read afresh in every sample, in one pass
+ * over the kernel's task list (scan_iter.c), and the budget does not
+ * apply. snap.source says which way ("bpf-iter" or "procfs").
+ *
  * procs are kept sorted by PID (for merging); `order` lists them by waste.
  */
 #ifndef PTWATCH_D_SCAN_H
@@ -20,6 +25,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "bpf_iter.h"
 #include "cgroups.h"
 #include "snapshot.h"
 
@@ -27,6 +33,8 @@ struct d_proc_meta {
 	uint64_t read_ns;  /* CLOCK_MONOTONIC of the last read */
 	uint64_t prev_ns;  /* of the read before; 0 if none */
 	uint64_t prev_pte; /* VmPTE at the read before */
+	uint64_t start_ns; /* the process's start time (iterator only): a
+			    * reused PID starts again, its rate too */
 	bool partial;	   /* smaps_rollup was not readable */
 	bool gone;	   /* exited while re-read: to be dropped */
 };
@@ -40,11 +48,15 @@ struct d_scan {
 	struct cgroup_layout layout;
 	bool have_layout;
 	unsigned int last_new, last_refreshed; /* reads in the last sample */
+	struct ptw_iter *iter; /* the task iterator; NULL: procfs */
+	bool iter_tried;       /* loaded, or failed to, once */
+	char iter_why[256];    /* why procfs is used, when it is */
 };
 
 struct d_scan_opts {
 	const char *proc_root, *cgroup_root;
 	unsigned int budget; /* re-reads of known processes per sample */
+	bool no_iter;	     /* procfs only (the config's bpf_iter = no) */
 };
 
 /* One sample. 0 or -errno (the host totals could not be read; the table

@@ -56,7 +56,9 @@ static int teardown(void **state)
 
 static void sample(struct d_scan *sc, unsigned int budget)
 {
-	struct d_scan_opts o = { root, "/nonexistent", budget };
+	struct d_scan_opts o = { .proc_root = root,
+				 .cgroup_root = "/nonexistent",
+				 .budget = budget };
 
 	assert_int_equal(d_scan_sample(sc, &o), 0);
 }

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The daemon's sampler through the BPF task iterator (scan_priv.h): every
+ * process, every sample, in one pass. The table (sorted by PID) is updated
+ * in place as the records come, so a sample needs no second table: a
+ * record of a known PID overwrites its entry (its previous VmPTE kept for
+ * the rate), one of a new PID is appended past the end, entries no record
+ * named are dropped, and the appended ones are merged in.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "iter_sample.h"
+#include "log.h"
+#include "scan_priv.h"
+
+struct pass {
+	struct d_scan *sc;
+	struct iter_sampler is;
+	size_t known; /* entries before the pass (sorted) */
+	size_t tail;  /* entries in use, appended ones included */
+	uint64_t now; /* CLOCK_MONOTONIC of the pass */
+	unsigned int reread, added;
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* The entry of pid among the entries known before the pass, or -1. */
+static long find_known(const struct pass *ps, pid_t pid)
+{
+	const struct proc_sample *p = ps->sc->snap.procs;
+	size_t lo = 0, hi = ps->known;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (p[mid].pid == pid)
+			return mid;
+		if (p[mid].pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+static int take_rec(const struct ptw_iter_rec *r, void *arg)
+{
+	struct pass *ps = arg;
+	struct d_scan *sc = ps->sc;
+	long i = find_known(ps, r->tgid);
+	struct d_proc_meta *m;
+	uint64_t prev_pte = 0, prev_ns = 0;
+	bool same;
+	int err;
+
+	if (i < 0) {
+		err = d_scan_grow(sc, ps->tail + 1);
+		if (err)
+			return err;
+		i = ps->tail++;
+		ps->added++;
+		same = false;
+	} else {
+		m = &sc->meta[i];
+		/* a PID reused since the last sample is another process */
+		same = !m->start_ns || m->start_ns == r->start_ns;
+		prev_pte = sc->snap.procs[i].page_table_bytes;
+		prev_ns = m->read_ns;
+		ps->reread++;
+	}
+	m = &sc->meta[i];
+	err = iter_sampler_fill(&ps->is, r, &sc->snap.procs[i]);
+	*m = (struct d_proc_meta){
+		.read_ns = ps->now,
+		.prev_ns = same ? prev_ns : 0,
+		.prev_pte = same ? prev_pte : 0,
+		.start_ns = r->start_ns,
+		.partial = err == -EACCES,
+	};
+	return 0;
+}
+
+/* The appended entries into PID order: insertion from the back, linear
+ * when new PIDs are the largest, as they nearly always are. */
+static void merge_appended(struct d_scan *sc)
+{
+	struct proc_sample *p = sc->snap.procs, tp;
+	struct d_proc_meta *m = sc->meta, tm;
+
+	for (size_t a = 1; a < sc->snap.nr_procs; a++) {
+		for (size_t b = a; b > 0 && p[b - 1].pid > p[b].pid; b--) {
+			tp = p[b], p[b] = p[b - 1], p[b - 1] = tp;
+			tm = m[b], m[b] = m[b - 1], m[b - 1] = tm;
+		}
+	}
+}
+
+bool d_scan_use_iter(struct d_scan *sc, const struct d_scan_opts *o)
+{
+	int err;
+
+	if (sc->iter_tried)
+		return sc->iter != NULL;
+	sc->iter_tried = true;
+	if (o->no_iter) {
+		snprintf(sc->iter_why, sizeof(sc->iter_why),
+			 "bpf_iter = no in the configuration");
+		err = -ECANCELED;
+	} else if (strcmp(o->proc_root, "/proc")) {
+		/* the iterator sees this kernel's tasks, not a test's tree */
+		snprintf(sc->iter_why, sizeof(sc->iter_why),
+			 "proc_root is %s, not /proc", o->proc_root);
+		err = -ECANCELED;
+	} else {
+		err = ptw_iter_open(&sc->iter, sc->layout.version == 1,
+				    sc->iter_why, sizeof(sc->iter_why));
+	}
+	if (err)
+		d_log(LOG_INFO,
+		      "sampler: procfs, %u known processes re-read per "
+		      "sample (%s)",
+		      o->budget, sc->iter_why);
+	else
+		d_log(LOG_INFO, "sampler: BPF task iterator, every process "
+				"every sample");
+	return !err;
+}
+
+int d_scan_iter_sample(struct d_scan *sc, const struct d_scan_opts *o,
+		       const struct host_sample *h)
+{
+	struct pass ps = {
+		.sc = sc,
+		.known = sc->snap.nr_procs,
+		.tail = sc->snap.nr_procs,
+		.now = mono_ns(),
+	};
+	int n;
+
+	ps.is = (struct iter_sampler){
+		.it = sc->iter,
+		.layout = &sc->layout,
+		.rollup_min_pte = PTW_ROLLUP_MIN_PTE,
+	};
+	ps.is.proc_fd = open(o->proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (ps.is.proc_fd < 0)
+		return -errno;
+	for (size_t i = 0; i < ps.known; i++)
+		sc->meta[i].gone = true; /* until a record names it */
+	n = iter_sampler_begin(&ps.is);
+	if (!n)
+		n = ptw_iter_read(sc->iter, take_rec, &ps);
+	iter_sampler_end(&ps.is);
+	close(ps.is.proc_fd);
+	if (n < 0) {
+		for (size_t i = 0; i < ps.known; i++)
+			sc->meta[i].gone = false;
+		snprintf(sc->iter_why, sizeof(sc->iter_why),
+			 "task iterator: a pass failed: %s", strerror(-n));
+		d_log(LOG_WARNING, "sampler: %s; procfs from now on",
+		      sc->iter_why);
+		ptw_iter_close(sc->iter);
+		sc->iter = NULL;
+		return d_scan_sample(sc, o);
+	}
+	sc->snap.host = *h;
+	sc->snap.source = PTW_SOURCE_ITER;
+	sc->snap.nr_procs = ps.tail;
+	d_scan_drop_gone(sc);
+	merge_appended(sc);
+	sc->last_new = ps.added;
+	sc->last_refreshed = ps.reread;
+	return d_scan_finish(sc);
+}
