@@ -4,7 +4,9 @@
 # delta of /proc/vmstat pte_table_reclaimed / pte_table_reclaim_busy over
 # it. A mode passes when it exits 0 (77: skipped, says why) and made the
 # kernel reclaim tables (a race test that never reaches reclaim proves
-# nothing); the kernel log must stay free of warnings and bad pages.
+# nothing); the kernel log must stay free of warnings and bad pages. On a
+# kernel with MADV_PT_RECLAIM (patch 11) every mode runs again with
+# --on-demand, and must have freed tables that way too.
 #   guest-race-check.sh [SECONDS] [THREADS] [MODE...]
 #       5 s, 4 threads, every mode (fault gup fork mremap thp) by default
 # Prints TAP lines and "# pt-race MODE: ..." figure lines.
@@ -24,32 +26,54 @@ fi
 ok "vm.pt_reclaim is 1"
 klog_mark
 
-for mode in $MODES; do
+# race MODE [--on-demand]: one pt-race run, its TAP lines
+race() {
 	r0=$(vmstat pte_table_reclaimed) b0=$(vmstat pte_table_reclaim_busy)
+	d0=$(vmstat pte_table_reclaimed_on_demand)
 	start=$(date +%s)
-	OUT=$(pt-race $mode "$SECS" "$THREADS" 2>/tmp/pt-race.err)
+	OUT=$(pt-race $1 "$SECS" "$THREADS" $2 2>/tmp/pt-race.err)
 	RC=$?
 	reclaimed=$(($(vmstat pte_table_reclaimed) - r0))
 	busy=$(($(vmstat pte_table_reclaim_busy) - b0))
-	echo "# pt-race $mode $SECS $THREADS: $(echo "$OUT" | grep -v '^mode=' | tr '\n' ' ')rc=$RC" \
+	name="pt-race $1${2:+ $2}"
+	echo "# $name $SECS $THREADS: $(echo "$OUT" | grep -v '^mode=' | tr '\n' ' ')rc=$RC" \
 		"reclaimed+$reclaimed busy+$busy ($(($(date +%s) - start)) s)"
 	sed 's/^/#   /' /tmp/pt-race.err
 	if [ $RC = 77 ]; then
-		echo "ok - pt-race $mode # SKIP $(head -1 /tmp/pt-race.err)"
-		continue
+		echo "ok - $name # SKIP $(head -1 /tmp/pt-race.err)"
+		return
 	fi
 	if [ $RC = 0 ] && [ "$(val checks)" -gt 0 ] && [ "$(val zaps)" -gt 0 ]; then
-		ok "pt-race $mode: exit 0, $(val checks) checks, $(val zaps) whole-block zaps"
+		ok "$name: exit 0, $(val checks) checks, $(val zaps) whole-block zaps"
 	else
-		not_ok "pt-race $mode: exit 0 with checks and zaps" "rc $RC"
+		not_ok "$name: exit 0 with checks and zaps" "rc $RC"
 	fi
 	if [ "$reclaimed" -gt 0 ]; then
-		ok "pt-race $mode: the kernel reclaimed $reclaimed PTE tables"
+		ok "$name: the kernel reclaimed $reclaimed PTE tables"
 	else
-		not_ok "pt-race $mode: the kernel reclaimed PTE tables" \
+		not_ok "$name: the kernel reclaimed PTE tables" \
 			"pte_table_reclaimed +$reclaimed, busy +$busy"
 	fi
+	[ -n "$2" ] || return
+	ondemand=$(($(vmstat pte_table_reclaimed_on_demand) - d0))
+	if [ "$ondemand" -gt 0 ]; then
+		ok "$name: MADV_PT_RECLAIM freed $ondemand tables in $(val on_demand_calls) calls"
+	else
+		not_ok "$name: MADV_PT_RECLAIM freed tables" \
+			"pte_table_reclaimed_on_demand +$ondemand, calls $(val on_demand_calls)"
+	fi
+}
+
+for mode in $MODES; do
+	race $mode
 done
+# The same modes with every other zap freed on demand (MADV_PT_RECLAIM,
+# patch 11), where the kernel has it.
+if [ "$(vmstat pte_table_reclaimed_on_demand)" != missing ]; then
+	for mode in $MODES; do
+		race $mode --on-demand
+	done
+fi
 
 sleep 1 # RCU frees; a late bad-page report would land here
 klog_check "pt-race ${MODES}"
