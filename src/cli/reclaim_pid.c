@@ -32,12 +32,13 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: ptwatch reclaim pid PID... [--json] [--reason TEXT] "
-		"[--pagemap]\n"
+		"[--dry-run] [--pagemap]\n"
 		"  frees the PTE tables of these processes that map nothing "
 		"(needs\n"
 		"  CAP_SYS_NICE and ptrace access to each; kernel with "
 		"MADV_PT_RECLAIM)\n"
 		"  --reason TEXT  why, for the journal line of each process\n"
+		"  --dry-run      the census only: what would be freed\n"
 		"  --pagemap      census through /proc/PID/pagemap, not "
 		"PAGEMAP_SCAN\n");
 }
@@ -74,7 +75,7 @@ static void log_freed(const struct reclaim_pid_result *r, const char *comm,
 }
 
 static json_object *result_json(const struct reclaim_pid_result *r,
-				const char *comm, int err)
+				const char *comm, int err, bool dry_run)
 {
 	json_object *o = json_object_new_object();
 
@@ -86,6 +87,7 @@ static json_object *result_json(const struct reclaim_pid_result *r,
 		return o;
 	}
 	json_object_object_add(o, "census", json_object_new_string(r->method));
+	json_object_object_add(o, "dry_run", json_object_new_boolean(dry_run));
 	json_object_object_add(o, "empty_pte_tables_before",
 			       json_object_new_uint64(r->empty_before));
 	json_object_object_add(o, "tables_freed",
@@ -146,10 +148,11 @@ static int one_pid(const struct rp_opts *o, pid_t pid, json_object *list)
 
 	read_comm(o->proc_root, pid, comm, sizeof(comm));
 	err = reclaim_pid(o->proc_root, pid, &o->rp, &r);
-	if (!err && r.tables_freed)
+	if (!err && r.tables_freed && !o->rp.dry_run)
 		log_freed(&r, comm, o->reason);
 	if (o->json)
-		json_object_array_add(list, result_json(&r, comm, err));
+		json_object_array_add(list, result_json(&r, comm, err,
+							o->rp.dry_run));
 	else
 		print_row(&r, comm, err);
 	if (err && !o->json)
@@ -166,6 +169,7 @@ static int parse_opts(int argc, char **argv, struct rp_opts *o)
 		{ "json", no_argument, NULL, 'j' },
 		{ "reason", required_argument, NULL, 'r' },
 		{ "pagemap", no_argument, NULL, 'p' },
+		{ "dry-run", no_argument, NULL, 'n' },
 		{ "proc-root", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -182,6 +186,9 @@ static int parse_opts(int argc, char **argv, struct rp_opts *o)
 			break;
 		case 'p':
 			o->rp.force_pagemap = true;
+			break;
+		case 'n':
+			o->rp.dry_run = true;
 			break;
 		case 'P':
 			o->proc_root = optarg;
@@ -226,6 +233,9 @@ int cmd_reclaim_pid(struct cli_ctx *ctx, int argc, char **argv)
 		printf("%-8s %-16s %12s %8s %14s %11s %12s\n", "PID", "COMM",
 		       "EMPTY BEFORE", "FREED", "BYTES FREED", "EMPTY AFTER",
 		       "TIME");
+	if (!o.json && o.rp.dry_run)
+		printf("(dry run: nothing is freed; EMPTY BEFORE is what would "
+		       "be)\n");
 	for (int i = optind; i < argc; i++) {
 		parse_pid(argv[i], &pid);
 		rc = one_pid(&o, pid, list);
