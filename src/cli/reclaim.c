@@ -205,8 +205,10 @@ int cmd_reclaim(struct cli_ctx *ctx, int argc, char **argv)
 	bool json = false;
 	int c, rc;
 
-	if (argc > 1 && !strcmp(argv[1], "pid"))
+	if (argc > 1 && !strcmp(argv[1], "pid")) {
+		argv[1] = "ptwatch reclaim pid"; /* getopt's messages */
 		return cmd_reclaim_pid(ctx, argc - 1, argv + 1);
+	}
 	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':

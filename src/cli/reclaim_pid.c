@@ -197,14 +197,13 @@ static int parse_opts(int argc, char **argv, struct rp_opts *o)
 			usage(stdout);
 			return -1;
 		default:
-			usage(stderr);
-			return PTW_USAGE;
+			return PTW_USAGE; /* getopt said why, on one line */
 		}
 	}
-	if (optind >= argc) {
-		usage(stderr);
-		return PTW_USAGE;
-	}
+	if (optind >= argc)
+		return cli_error(PTW_USAGE,
+				 "reclaim pid: no PID given (see ptwatch "
+				 "reclaim pid --help)");
 	return PTW_OK;
 }
 

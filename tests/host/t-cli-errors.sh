@@ -31,6 +31,15 @@ expect_fail "show without a PID" 2 "$PTWATCH" show
 expect_fail "show with a name for a PID" 2 "$PTWATCH" show bash
 expect_fail "show of a PID that does not exist" 3 "$PTWATCH" show 4000000
 expect_fail "show of a kernel thread" 3 "$PTWATCH" show 2
+expect_fail "reclaim pid without a PID" 2 "$PTWATCH" reclaim pid
+expect_fail "reclaim pid with a name for a PID" 2 "$PTWATCH" reclaim pid bash
+expect_fail "reclaim pid with an unknown flag" 2 "$PTWATCH" reclaim pid --frob 1
+# MADV_PT_RECLAIM is ours (kernel-patches/0011): a stock kernel says EINVAL
+if grep -qs pte_table_reclaimed_on_demand /proc/vmstat; then
+	skip "reclaim pid on a kernel without MADV_PT_RECLAIM" "this host's kernel has it"
+else
+	expect_fail "reclaim pid on a kernel without MADV_PT_RECLAIM" 5 "$PTWATCH" reclaim pid $$
+fi
 
 # A process that exits before show reads it.
 sleep 0.01 & gone=$!
