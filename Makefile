@@ -25,7 +25,7 @@ LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lelf -lz -lm
 .PHONY: all deps test test-long install clean
 all:
 
-include mk/deps.mk mk/c.mk mk/format.mk
+include mk/deps.mk mk/c.mk mk/format.mk mk/deb.mk
 # src/ in link order: a fragment may use the libraries named before it
 # (core <- bpf loader <- daemon, cli).
 include src/core/build.mk src/bpf/build.mk src/daemon/build.mk src/cli/build.mk

@@ -4,7 +4,11 @@
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSCONFDIR ?= /etc
 
-install: all
+# install-files: what a package ships, without building the tests first
+# (debian/rules uses it).
+.PHONY: install-files
+install: all install-files
+install-files: $(BUILD)/ptwatch $(BUILD)/ptwatchd
 	install -D -m 0755 $(BUILD)/ptwatch $(DESTDIR)$(PREFIX)/bin/ptwatch
 	install -D -m 0755 $(BUILD)/ptwatchd $(DESTDIR)$(PREFIX)/sbin/ptwatchd
 	install -d $(DESTDIR)$(UNITDIR)
@@ -22,3 +26,5 @@ install: all
 	install -D -m 0644 configs/grafana-ptwatch.json $(DESTDIR)$(PREFIX)/share/ptwatch/grafana-ptwatch.json
 	install -d $(DESTDIR)$(PREFIX)/share/doc/ptwatch
 	install -m 0644 $(wildcard docs/*.md) $(DESTDIR)$(PREFIX)/share/doc/ptwatch/
+	install -D -m 0644 completion/ptwatch.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/ptwatch
