@@ -2,7 +2,7 @@
 # Inside the patched guest (tests/kernel/t-reclaim-pid.sh): MADV_PT_RECLAIM
 # (kernel-patches/0011) on its own, and `ptwatch reclaim pid` on processes
 # whose empty tables the MADV_DONTNEED path left. Prints TAP lines.
-#   guest-reclaim-pid.sh [BLOCKS]
+#   guest-reclaim-pid.sh [BLOCKS] [ALLOC_MIB]
 . "$(dirname "$0")/guest-lib.sh"
 N=${1:-64}
 SYSCTL=/proc/sys/vm/pt_reclaim
@@ -139,7 +139,7 @@ eq "a pid that does not exist: exit 3" "$?" 3
 # purge), then `ptwatch reclaim pid` (F) or ptwatchd's policy (D); the
 # tables still empty after the purge (E, census) plus K are all the
 # tables the purge left without a page: share = freed / (K + E).
-ALLOC_MIB=${ALLOC_MIB:-192}
+ALLOC_MIB=${2:-192}
 alloc_start() { # ENV BIN [ARG]: hold it, read K and E
 	hold env "$1" "$2" "$ALLOC_MIB" $3 --hold
 	OUT=$(cat /tmp/hold.out)
@@ -212,6 +212,21 @@ else
 fi
 kill $DPID
 wait $DPID
+
+# --- cost to the target: its fault rate while its tables are freed ---
+# fault-rate refaults 64 MiB block by block and empties each block in two
+# halves (the worst case: every table freed is allocated again); phases of
+# 3 s alternate, in "on" `ptwatch reclaim pid` runs every second.
+OUT=$(fault-rate 64 3 4 ptwatch reclaim pid %p --json 2> /tmp/fr.json)
+FR=$(jq -s '[.[].processes[0]] | {calls: length, tables: (map(.tables_freed) | add),
+	ms: (map(.elapsed_ms) | add), longest_us: (map(.longest_call_us) | max)}' /tmp/fr.json 2>/dev/null)
+echo "# cost: fault rate off $(val rate_off)/s, on $(val rate_on)/s: $(val ratio_pct)%;" \
+	"reclaim pid: $(echo "$FR" | jq -c .)"
+tables=$(echo "$FR" | jq -r '.tables // 0')
+ge "cost: reclaim pid freed tables of the faulting target" "$tables" 1
+echo "# cost: $(echo "$FR" | jq -r 'if .tables > 0 then (.ms * 1000 / .tables | floor | tostring) + " us per table freed (census included), longest call " + (.longest_us | tostring) + " us" else "none freed" end')"
+ge "cost: the target keeps >= 99% of its fault rate (ratio $(val ratio_pct)%)" \
+	"$(val ratio_pct | cut -d. -f1)" 99
 
 # --- targets that exit while being freed ---
 bad=0 runs=0
