@@ -2,8 +2,8 @@
 /*
  * The task iterator's records (bpf_iter.h) as snapshot processes: the same
  * proc_sample that /proc/PID/{status,cgroup,smaps_rollup} give, so that the
- * two sources make the same snapshot. comm is escaped as status escapes
- * it; the cgroup id becomes its path (cgroup_ids.h); THP, needed and
+ * two sources make the same snapshot. comm is the kernel's bytes; the
+ * cgroup id becomes its path (cgroup_ids.h); THP, needed and
  * waste bytes come from snapshot_estimate(), which reads smaps_rollup for
  * the few processes with enough VmPTE to need it, as the procfs path does.
  */
@@ -25,8 +25,8 @@ struct iter_sampler {
 	uint64_t rollup_min_pte; /* literally, as snapshot_estimate() */
 };
 
-/* comm as the Name: line of /proc/PID/status shows it: '\n' and '\\'
- * escaped, cut to PTW_COMM_LEN characters. */
+/* comm as the procfs reader gives it: the kernel's bytes (status's
+ * escaping undone), up to TASK_COMM_LEN - 1. */
 void iter_comm(const char raw[PTW_ITER_COMM_BYTES], char *out, size_t len);
 
 /* Starts a pass: walks the cgroup ids. 0 or -errno. */
@@ -36,6 +36,14 @@ int iter_sampler_begin(struct iter_sampler *is);
 int iter_sampler_fill(struct iter_sampler *is, const struct ptw_iter_rec *r,
 		      struct proc_sample *p);
 void iter_sampler_end(struct iter_sampler *is);
+
+/*
+ * PID 1 from procfs, for a pass that did not give it: the 6.18 kernel of
+ * the development machine starts its task iteration at PID 2 (what
+ * procfs shows as PID 1 is never visited). 0 with p filled, -EACCES filled
+ * without THP, or -errno (no such process, no mm).
+ */
+int iter_sampler_pid1(struct iter_sampler *is, struct proc_sample *p);
 
 /*
  * snapshot_take() through the task iterator (every process; only_pid is

@@ -13,18 +13,11 @@ void iter_comm(const char raw[PTW_ITER_COMM_BYTES], char *out, size_t len)
 {
 	size_t n = 0;
 
-	/* fs/proc/array.c: seq_escape_str(ESCAPE_SPACE | ESCAPE_SPECIAL,
-	 * "\n\\"): only newline and backslash are escaped */
-	for (int i = 0; i < PTW_ITER_COMM_BYTES && raw[i] && n + 1 < len; i++) {
-		char c = raw[i];
-
-		if (c == '\n' || c == '\\') {
-			out[n++] = '\\';
-			c = c == '\n' ? 'n' : '\\';
-			if (n + 1 >= len)
-				break;
-		}
-		out[n++] = c;
+	/* raw, as the procfs reader gives it once it undid status's
+	 * escaping of '\n' and '\\' (procfs.h) */
+	while (n < PTW_ITER_COMM_BYTES && raw[n] && n + 1 < len) {
+		out[n] = raw[n];
+		n++;
 	}
 	out[n] = '\0';
 }
@@ -74,10 +67,17 @@ int iter_sampler_fill(struct iter_sampler *is, const struct ptw_iter_rec *r,
 	return snapshot_estimate(is->proc_fd, is->rollup_min_pte, p);
 }
 
+int iter_sampler_pid1(struct iter_sampler *is, struct proc_sample *p)
+{
+	return snapshot_read_proc(is->proc_fd, 1, is->layout->version == 2,
+				  is->rollup_min_pte, p);
+}
+
 struct take_ctx {
 	struct iter_sampler *is;
 	struct snapshot *s;
 	size_t cap;
+	bool saw_pid1;
 };
 
 static int take_rec(const struct ptw_iter_rec *r, void *arg)
@@ -99,6 +99,29 @@ static int take_rec(const struct ptw_iter_rec *r, void *arg)
 	if (iter_sampler_fill(c->is, r, p) == -EACCES)
 		s->host.unreadable++;
 	s->host.waste_bytes += p->waste_bytes;
+	c->saw_pid1 |= r->tgid == 1;
+	return 0;
+}
+
+/* PID 1 first, as procfs lists it, when the iterator left it out. */
+static int add_pid1(struct take_ctx *c)
+{
+	struct snapshot *s = c->s;
+	struct proc_sample p1;
+	void *np;
+	int err = iter_sampler_pid1(c->is, &p1);
+
+	if (err && err != -EACCES)
+		return 0; /* no PID 1 with an mm here (a container) */
+	np = realloc(s->procs, (s->nr_procs + 1) * sizeof(*s->procs));
+	if (!np)
+		return -ENOMEM;
+	s->procs = np;
+	memmove(&s->procs[1], &s->procs[0], s->nr_procs * sizeof(*s->procs));
+	s->procs[0] = p1;
+	s->nr_procs++;
+	s->host.unreadable += err == -EACCES;
+	s->host.waste_bytes += p1.waste_bytes;
 	return 0;
 }
 
@@ -157,6 +180,8 @@ int snapshot_take_iter(struct snapshot *s, const struct snapshot_opts *opts,
 	err = iter_sampler_begin(&is);
 	if (!err)
 		err = ptw_iter_read(shared_it, take_rec, &c);
+	if (err >= 0 && !c.saw_pid1)
+		err = add_pid1(&c);
 	if (err < 0)
 		snprintf(why, len, "task iterator: a pass failed: %s",
 			 strerror(-err));

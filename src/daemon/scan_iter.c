@@ -25,6 +25,7 @@ struct pass {
 	size_t tail;  /* entries in use, appended ones included */
 	uint64_t now; /* CLOCK_MONOTONIC of the pass */
 	unsigned int reread, added;
+	bool saw_pid1;
 };
 
 static uint64_t mono_ns(void)
@@ -64,6 +65,7 @@ static int take_rec(const struct ptw_iter_rec *r, void *arg)
 	bool same;
 	int err;
 
+	ps->saw_pid1 |= r->tgid == 1;
 	if (i < 0) {
 		err = d_scan_grow(sc, ps->tail + 1);
 		if (err)
@@ -88,6 +90,35 @@ static int take_rec(const struct ptw_iter_rec *r, void *arg)
 		.start_ns = r->start_ns,
 		.partial = err == -EACCES,
 	};
+	return 0;
+}
+
+/* PID 1 from procfs when the kernel's iteration left it out
+ * (iter_sample.h): in place, or appended. */
+static int take_pid1(struct pass *ps)
+{
+	struct d_scan *sc = ps->sc;
+	struct proc_sample p1;
+	long i = find_known(ps, 1);
+	int err = iter_sampler_pid1(&ps->is, &p1);
+
+	if (err && err != -EACCES)
+		return 0; /* no PID 1 with an mm here */
+	if (i < 0) {
+		if (d_scan_grow(sc, ps->tail + 1))
+			return -ENOMEM;
+		i = ps->tail++;
+		ps->added++;
+		sc->meta[i] = (struct d_proc_meta){ 0 };
+	} else {
+		sc->meta[i].prev_ns = sc->meta[i].read_ns;
+		sc->meta[i].prev_pte = sc->snap.procs[i].page_table_bytes;
+		ps->reread++;
+	}
+	sc->snap.procs[i] = p1;
+	sc->meta[i].read_ns = ps->now;
+	sc->meta[i].partial = err == -EACCES;
+	sc->meta[i].gone = false;
 	return 0;
 }
 
@@ -161,6 +192,8 @@ int d_scan_iter_sample(struct d_scan *sc, const struct d_scan_opts *o,
 	n = iter_sampler_begin(&ps.is);
 	if (!n)
 		n = ptw_iter_read(sc->iter, take_rec, &ps);
+	if (n >= 0 && !ps.saw_pid1)
+		n = take_pid1(&ps);
 	iter_sampler_end(&ps.is);
 	close(ps.is.proc_fd);
 	if (n < 0) {
