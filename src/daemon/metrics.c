@@ -64,6 +64,14 @@ static void host_metrics(FILE *o, const struct d_state *st)
 	       "Processes whose smaps_rollup could not be read (estimate from "
 	       "status only).",
 	       (double)h->unreadable);
+	metric(o, "ptwatch_sample_rollup_bytes", "gauge",
+	       "Page tables smaps_rollup walked in the last sample (bounded "
+	       "per sample, so a huge process cannot make a sample slow).",
+	       (double)st->scan.rollup.walked);
+	metric(o, "ptwatch_processes_rollup_skipped", "gauge",
+	       "Processes with more page tables than a sample may walk: "
+	       "estimated from status, THP counted as PTE-mapped.",
+	       (double)st->scan.rollup.status_only);
 	metric(o, "ptwatch_last_sample_timestamp_seconds", "gauge",
 	       "Wall-clock time of the last sample.",
 	       (double)h->realtime_ns / 1e9);

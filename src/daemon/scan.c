@@ -89,16 +89,22 @@ int d_scan_grow(struct d_scan *sc, size_t want)
 	return 0;
 }
 
-/* Reads one process into p/m. false when it is gone or a kernel thread. */
+/* Reads one process into p/m, its smaps_rollup only if that fits in what
+ * is left of the sample's rollup budget. false when it is gone or a
+ * kernel thread. */
 static bool read_one(struct d_scan *sc, int proc_fd, pid_t pid,
 		     struct proc_sample *p, struct d_proc_meta *m, bool known)
 {
 	struct proc_sample s;
-	int err = snapshot_read_proc(proc_fd, pid, sc->layout.version == 2,
-				     PTW_ROLLUP_MIN_PTE, &s);
+	int err = snapshot_read_proc_bounded(proc_fd, pid,
+					     sc->layout.version == 2,
+					     PTW_ROLLUP_MIN_PTE,
+					     sc->rollup.left, &s);
 
 	if (err && err != -EACCES)
 		return false;
+	/* charges what the rollup walked, or counts why it was skipped */
+	d_rollup_decide(&sc->rollup, s.page_table_bytes);
 	if (known) {
 		m->prev_ns = m->read_ns;
 		m->prev_pte = p->page_table_bytes;
@@ -155,7 +161,16 @@ static void refresh(struct d_scan *sc, int proc_fd, unsigned int budget)
 		start++;
 	for (size_t c = 0; c < todo; c++) {
 		size_t i = (start + c) % n;
+		uint64_t pte = s->procs[i].page_table_bytes;
 
+		/* its rollup fits a sample but not what is left of this one:
+		 * it and those after it wait for the next sample */
+		if (pte >= PTW_ROLLUP_MIN_PTE && pte <= sc->rollup.per_sample &&
+		    pte > sc->rollup.left) {
+			sc->rollup.deferred += todo - c;
+			todo = c;
+			break;
+		}
 		if (!read_one(sc, proc_fd, s->procs[i].pid, &s->procs[i],
 			      &sc->meta[i], true))
 			sc->meta[i].gone = true;
@@ -276,6 +291,7 @@ int d_scan_sample(struct d_scan *sc, const struct d_scan_opts *o)
 	}
 	sc->snap.host = h;
 	sc->snap.source = PTW_SOURCE_PROCFS;
+	d_rollup_begin(&sc->rollup, sc->rollup_budget);
 	err = merge_listing(sc, l, nl, &f, &nf);
 	if (!err) {
 		refresh(sc, proc_fd, o->budget);

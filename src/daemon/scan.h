@@ -27,6 +27,7 @@
 
 #include "bpf_iter.h"
 #include "cgroups.h"
+#include "rollup_budget.h"
 #include "snapshot.h"
 
 struct d_proc_meta {
@@ -48,6 +49,10 @@ struct d_scan {
 	struct cgroup_layout layout;
 	bool have_layout;
 	unsigned int last_new, last_refreshed; /* reads in the last sample */
+	/* smaps_rollup's page walks in the procfs sampler, bounded per sample
+	 * (rollup_budget.h); rollup_budget 0: D_ROLLUP_BUDGET */
+	struct d_rollup_budget rollup;
+	uint64_t rollup_budget;
 	struct ptw_iter *iter; /* the task iterator; NULL: procfs */
 	bool iter_tried;       /* loaded, or failed to, once */
 	char iter_why[256];    /* why procfs is used, when it is */

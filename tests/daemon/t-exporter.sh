@@ -61,8 +61,8 @@ else
 fi
 low=$(awk '$NF < 1048576' <<<"$series")
 check "no exported process has less than 1 MiB of waste" [ -z "$low" ]
-labels=$(grep '^ptwatch_process_' <<<"$m" | sed 's/="[^"\\]*\(\\.[^"\\]*\)*"//g; s/ .*//' | sort -u)
-if [ "$labels" = "$(printf '%s\n' 'ptwatch_process_page_table_waste_bytes{pid,comm,cgroup}' 'ptwatch_process_page_tables_bytes{pid,comm,cgroup}')" ]; then
+labels=$(grep '^ptwatch_process_' <<<"$m" | sed 's/="[^"\\]*\(\\.[^"\\]*\)*"//g; s/ .*//; s/^[a-z_]*//' | sort -u)
+if [ "$labels" = '{pid,comm,cgroup}' ]; then
 	ok "every process series has the labels pid, comm, cgroup"
 else
 	not_ok "process series labels" "$labels"
@@ -150,6 +150,10 @@ else
 	not_ok "build and kernel info" "$(grep -E '_info' <<<"$m")"
 fi
 check "promtool check metrics accepts the scrape" quiet promtool check metrics <<<"$m"
+# ---- 8. a sample's smaps_rollup walks are bounded (64 MiB of page tables)
+rb=$(sed -n 's/^ptwatch_sample_rollup_bytes //p' <<<"$m")
+check "ptwatch_sample_rollup_bytes is exported and within the budget (${rb:-none} <= 67108864)" \
+	awk "BEGIN{exit !(\"$rb\" != \"\" && $rb <= 67108864)}"
 check "the unit creates no directory it does not use (no StateDirectory=)" \
 	bash -c "! grep -q '^StateDirectory=' systemd/ptwatchd.service"
 
