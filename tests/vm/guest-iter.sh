@@ -1,0 +1,18 @@
+#!/bin/sh
+# Runs inside a Debian cloud kernel guest (tests/vm/guest.sh): the task
+# iterator and procfs give the same snapshot process by process
+# (tests/lib/iter-equiv.sh), under cgroup v2 with a child memory cgroup;
+# and ptwatchd samples through the iterator. Exits 1 when a check failed.
+. /ptwatch/tests/lib/iter-equiv.sh
+d=/tmp/iter
+mkdir -p $d
+echo "# kernel $(uname -r)"
+echo +memory >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null
+iter_workloads_start $d
+if [ -z "$shape_pid" ]; then
+	iter_no "workload pt-shape starts"
+	exit 1
+fi
+iter_equiv $d
+iter_workloads_stop
+exit $iter_failed
