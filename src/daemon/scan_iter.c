@@ -82,6 +82,12 @@ static int take_rec(const struct ptw_iter_rec *r, void *arg)
 		ps->reread++;
 	}
 	m = &sc->meta[i];
+	/* smaps_rollup within the sample's budget (rollup_budget.h); a
+	 * process it does not fit is estimated from its RSS this sample */
+	ps->is.rollup_min_pte = d_rollup_decide(&sc->rollup, r->pgtables) ==
+						D_ROLLUP_READ ?
+					PTW_ROLLUP_MIN_PTE :
+					UINT64_MAX;
 	err = iter_sampler_fill(&ps->is, r, &sc->snap.procs[i]);
 	*m = (struct d_proc_meta){
 		.read_ns = ps->now,
@@ -189,6 +195,7 @@ int d_scan_iter_sample(struct d_scan *sc, const struct d_scan_opts *o,
 		return -errno;
 	for (size_t i = 0; i < ps.known; i++)
 		sc->meta[i].gone = true; /* until a record names it */
+	d_rollup_begin(&sc->rollup, sc->rollup_budget);
 	n = iter_sampler_begin(&ps.is);
 	if (!n)
 		n = ptw_iter_read(sc->iter, take_rec, &ps);
