@@ -70,6 +70,7 @@ struct pte_census {
 	uint64_t pmd_tables, pud_tables; /* upper levels, from the layout */
 	uint64_t huge_blocks;		 /* 2 MiB blocks mapped by a PMD */
 	uint64_t scanned_bytes;		 /* virtual memory walked */
+	uint64_t elapsed_ns;		 /* wall time of the walk */
 	struct census_figures fig;
 };
 

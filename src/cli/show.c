@@ -139,6 +139,9 @@ static void print_json_show(const struct proc_sample *p,
 		json_put_u64(x, "huge_blocks", c->huge_blocks);
 		json_put_u64(x, "used_entries", c->used_entries);
 		json_put_u64(x, "scanned_bytes", c->scanned_bytes);
+		json_object_object_add(
+			x, "elapsed_s",
+			json_object_new_double((double)c->elapsed_ns / 1e9));
 		json_put_u64(o, "pte_tables", c->pte_tables);
 		json_put_u64(o, "used_pte_tables", c->used_pte_tables);
 		census_figures_to_json(o, &c->fig);
@@ -159,8 +162,9 @@ static void print_table_show(const struct proc_sample *p,
 	report_procs(stdout, p, 1, NULL);
 	if (!c)
 		return;
-	printf("\nexact census (%s, %s of mappings walked):\n", c->method,
-	       fmt_bytes(c->scanned_bytes, b[0]));
+	printf("\nexact census (%s, %s of mappings walked in %.1f ms):\n",
+	       c->method, fmt_bytes(c->scanned_bytes, b[0]),
+	       (double)c->elapsed_ns / 1e6);
 	printf("  reclaimable     %10s  %llu empty PTE tables: the kernel "
 	       "can free them now\n",
 	       fmt_bytes(f->reclaimable_bytes, b[0]),
@@ -202,6 +206,8 @@ int cmd_show(struct cli_ctx *ctx, int argc, char **argv)
 		rc = take_census(&o, &c);
 	if (rc)
 		return rc;
+	if (o.exact)
+		p.census = c.fig; /* the row shows the exact figures too */
 	if (o.json)
 		print_json_show(&p, o.exact ? &c : NULL);
 	else

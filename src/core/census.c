@@ -142,11 +142,11 @@ static bool has_pagemap_scan(int fd)
 	return ioctl(fd, PAGEMAP_SCAN, &arg) >= 0 || errno != ENOTTY;
 }
 
-static uint64_t realtime_ns(void)
+static uint64_t clock_ns(clockid_t clk)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
+	clock_gettime(clk, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
@@ -231,7 +231,7 @@ int census_take_visit(const char *proc_root, pid_t pid, bool force_pagemap,
 		      struct pte_census *out)
 {
 	struct walk w;
-	uint64_t pages, upper;
+	uint64_t pages, upper, t0 = clock_ns(CLOCK_MONOTONIC);
 	int err;
 
 	memset(out, 0, sizeof(*out));
@@ -252,7 +252,8 @@ int census_take_visit(const char *proc_root, pid_t pid, bool force_pagemap,
 	out->huge_blocks = w.acc.huge_blocks;
 	out->scanned_bytes = w.scanned;
 	census_figures_fill(&w.acc, out->pte_tables, &out->fig);
-	out->fig.realtime_ns = realtime_ns();
+	out->fig.realtime_ns = clock_ns(CLOCK_REALTIME);
+	out->elapsed_ns = clock_ns(CLOCK_MONOTONIC) - t0;
 	out->empty_pte_tables = out->fig.empty_pte_tables;
 	return 0;
 }
