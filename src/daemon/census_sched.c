@@ -125,7 +125,8 @@ static void take_one(struct d_census *c, const struct proc_sample *p,
 /* Runs censuses in two passes (new processes, then old figures) over the
  * top candidates, while the balance is positive. */
 static void run(struct d_census *c, const struct d_scan *sc,
-		const struct d_census_cfg *cfg, const char *proc_root)
+		const struct d_census_cfg *cfg, const char *proc_root,
+		double cap)
 {
 	size_t top = sc->snap.nr_procs < cfg->top ? sc->snap.nr_procs :
 						    cfg->top;
@@ -139,17 +140,27 @@ static void run(struct d_census *c, const struct d_scan *sc,
 			uint64_t now;
 			double t0;
 
-			if (runs >= cfg->per_sample || c->tokens_s <= 0)
+			/* a process never censused may overdraw the balance
+			 * down to -cap: spending stays within the grants plus
+			 * the cap over time, and a new offender need not wait
+			 * behind the refreshes */
+			if (runs >= cfg->per_sample ||
+			    c->tokens_s <= (pass == 0 ? -cap : 0))
 				goto out;
 			clock_gettime(CLOCK_MONOTONIC, &ts);
 			now = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-			/* no waste at all: nothing a census could find */
-			if (!p->waste_bytes ||
+			/* below the floor the figures cannot matter (layout
+			 * noise), and the budget is better spent on the rest */
+			if (p->waste_bytes < (uint64_t)cfg->min_waste_kib
+						     << 10 ||
+			    !p->waste_bytes ||
 			    !due(c, p, now, max_age_ns, pass == 0))
 				continue;
 			t0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
 			take_one(c, p, proc_root, now);
 			t0 = clock_s(CLOCK_THREAD_CPUTIME_ID) - t0;
+			d_log(LOG_DEBUG, "census of pid %d (%s): %.2f ms CPU",
+			      p->pid, p->comm, t0 * 1e3);
 			c->tokens_s -= t0;
 			c->cpu_total_s += t0;
 			runs++;
@@ -179,13 +190,14 @@ void d_census_step(struct d_census *c, struct d_scan *sc,
 		   double scan_cpu_s)
 {
 	double grant = scan_cpu_s * cfg->cpu_percent / 100.0;
+	double cap = grant * BUCKET_SAMPLES;
 
 	prune(c, sc);
 	if (cfg->enabled && cfg->cpu_percent) {
 		c->tokens_s += grant;
-		if (c->tokens_s > grant * BUCKET_SAMPLES)
-			c->tokens_s = grant * BUCKET_SAMPLES;
-		run(c, sc, cfg, proc_root);
+		if (c->tokens_s > cap)
+			c->tokens_s = cap;
+		run(c, sc, cfg, proc_root, cap);
 	} else {
 		c->last_runs = 0;
 	}

@@ -10,7 +10,11 @@
  * it and then waits, and over time the census costs at most cpu_percent
  * of the sampling. The balance is capped at ten samples' grant so that a
  * quiet hour does not buy a burst. Never-censused processes go first, in
- * order of estimated waste, then figures older than max_age.
+ * order of estimated waste, and may overdraw the balance down to minus the
+ * cap (so that a new offender is censused when it is first seen), then
+ * figures older than max_age while the balance is positive. Processes
+ * estimated below min_waste_kib are left alone: their figures are layout
+ * noise.
  */
 #ifndef PTWATCH_D_CENSUS_SCHED_H
 #define PTWATCH_D_CENSUS_SCHED_H

@@ -62,6 +62,7 @@ static const struct key keys[] = {
 	{ "census",          "per_sample",        K_UINT,        F(census.per_sample),      1, 10000 },
 	{ "census",          "cpu_percent",       K_PERCENT,     F(census.cpu_percent),     0, 100 },
 	{ "census",          "max_age",           K_SECONDS,     F(census.max_age_s),       0, 7 * 86400 },
+	{ "census",          "min_waste_kib",     K_UINT,        F(census.min_waste_kib),   0, 1u << 30 },
 	{ "metrics",         "textfile_dir",      K_STR,         F(textfile_dir),           0, 0 },
 	{ "metrics",         "listen",            K_LISTEN,      F(listen),                 0, 0 },
 	{ "metrics",         "top_processes",     K_UINT,        F(top_processes),          0, 1000 },
@@ -108,6 +109,8 @@ void d_config_defaults(struct d_config *cfg)
 		.per_sample = 4,
 		.cpu_percent = 10,
 		.max_age_s = 300,
+		/* 32 tables: above a small process's layout noise */
+		.min_waste_kib = 128,
 	};
 	strcpy(cfg->textfile_dir, "/var/lib/prometheus/node-exporter");
 	cfg->top_processes = 10;

@@ -56,10 +56,11 @@ struct d_free_cfg {
  */
 struct d_census_cfg {
 	bool enabled;
-	unsigned int top;	 /* candidates: the largest estimates */
-	unsigned int per_sample; /* censuses per sample, at most */
-	double cpu_percent;	 /* of the sample's scan CPU, on average */
-	unsigned int max_age_s;	 /* figures older than this are retaken */
+	unsigned int top;	    /* candidates: the largest estimates */
+	unsigned int per_sample;    /* censuses per sample, at most */
+	double cpu_percent;	    /* of the sample's scan CPU, on average */
+	unsigned int max_age_s;	    /* figures older than this are retaken */
+	unsigned int min_waste_kib; /* smaller estimates are not censused */
 };
 
 struct d_config {
