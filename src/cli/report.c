@@ -66,7 +66,7 @@ void report_host(FILE *out, const struct host_sample *h, size_t nr_procs,
 			"-");
 	fprintf(out,
 		"  estimated waste (<=)    %10s  upper bound over %zu "
-		"processes, procfs only (docs/waste-model.md)\n",
+		"processes, no page walk (docs/waste-model.md)\n",
 		fmt_bytes(h->waste_bytes, waste), nr_procs);
 	if (h->unreadable)
 		fprintf(out,
