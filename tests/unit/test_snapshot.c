@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "fixture.h"
 #include "snapshot.h"
@@ -148,13 +149,23 @@ static void json_round_trip_keeps_every_figure(void **state)
 	json_object_put(j);
 }
 
-/* No member of o is 0 or "": every field was filled. */
+/* No member of o is 0, "" or null (objects: none of theirs): every field
+ * was filled. */
 static void assert_all_set(json_object *o, const char *where)
 {
 	json_object_object_foreach(o, key, v) {
-		bool zero = json_object_is_type(v, json_type_string) ?
-				    !*json_object_get_string(v) :
-				    json_object_get_uint64(v) == 0;
+		bool zero;
+
+		if (json_object_is_type(v, json_type_object)) {
+			assert_all_set(v, key);
+			continue;
+		}
+		zero = !v ? true :
+		       json_object_is_type(v, json_type_string) ?
+			    !*json_object_get_string(v) :
+		       json_object_is_type(v, json_type_double) ?
+			    json_object_get_double(v) == 0 :
+			    json_object_get_uint64(v) == 0;
 
 		if (zero) {
 			print_error("%s.%s is empty\n", where, key);
@@ -181,6 +192,12 @@ static void json_reader_reads_every_field_the_writer_writes(void **state)
 		.page_table_bytes = 6,
 		.needed_bytes = 7,
 		.waste_bytes = 8,
+		.census = { .valid = true,
+			    .empty_pte_tables = 18,
+			    .thp_deposited_tables = 19,
+			    .occupancy = { 18, 20, 21, 22, 23, 24 },
+			    .reclaimable_bytes = 25,
+			    .sparse_excess_bytes = 26 },
 	};
 	struct cgroup_sample c = {
 		.path = "/a.slice",
@@ -188,6 +205,7 @@ static void json_reader_reads_every_field_the_writer_writes(void **state)
 		.waste_bytes = 10,
 		.nr_procs = 11,
 		.source = "memory.stat",
+		.census = { 27, 28, 29, 30, 31, 32 },
 	};
 	struct snapshot s = {
 		.host = { .kernel = "6.12.0",
@@ -197,16 +215,22 @@ static void json_reader_reads_every_field_the_writer_writes(void **state)
 			  .sec_page_tables = 15,
 			  .waste_bytes = 16,
 			  .cgroup_version = 2,
-			  .unreadable = 17 },
+			  .unreadable = 17,
+			  .census = { 33, 34, 35, 36, 37, 38 } },
 		.procs = &p,
 		.nr_procs = 1,
 		.cgroups = &c,
 		.nr_cgroups = 1,
 	};
 	struct snapshot back;
+	struct timespec now;
 	json_object *j, *j2;
 
 	(void)state;
+	/* census figures 5 s old: their age survives to a tenth of a second */
+	clock_gettime(CLOCK_REALTIME, &now);
+	p.census.realtime_ns =
+		(uint64_t)(now.tv_sec - 5) * 1000000000ULL + now.tv_nsec;
 	j = snapshot_to_json(&s, 1);
 	assert_all_set(json_object_object_get(j, "host"), "host");
 	assert_all_set(json_object_array_get_idx(
@@ -223,6 +247,11 @@ static void json_reader_reads_every_field_the_writer_writes(void **state)
 			    json_object_to_json_string(j2));
 		fail();
 	}
+	assert_true(back.procs[0].census.realtime_ns + 100000000ULL >=
+			    p.census.realtime_ns &&
+		    back.procs[0].census.realtime_ns <=
+			    p.census.realtime_ns + 100000000ULL);
+	back.procs[0].census.realtime_ns = p.census.realtime_ns;
 	assert_memory_equal(&back.procs[0], &p, sizeof(p));
 	assert_string_equal(back.cgroups[0].source, "memory.stat");
 	json_object_put(j);
