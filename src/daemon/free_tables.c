@@ -54,30 +54,52 @@ bool d_free_excluded(const struct d_free_cfg *cfg, const char *comm,
 	       in_list(cfg->exclude_cgroup, cgroup, true);
 }
 
-static bool seen_recently(const struct d_free *f, pid_t pid, int64_t now,
-			  unsigned int interval)
+static uint64_t rss_of(const struct proc_sample *p)
+{
+	return p->rss_anon + p->rss_file + p->rss_shmem;
+}
+
+static struct d_free_seen *find_seen(const struct d_free *f, pid_t pid)
 {
 	for (size_t i = 0; i < f->nr_seen; i++)
 		if (f->seen[i].pid == pid)
-			return now - f->seen[i].when < (int64_t)interval;
-	return false;
+			return (struct d_free_seen *)&f->seen[i];
+	return NULL;
 }
 
-void d_free_mark(struct d_free *f, pid_t pid, int64_t now)
+/* Whether p may be censused again now (free_tables.h, "Who"). */
+static bool eligible(const struct d_free *f, const struct d_free_cfg *cfg,
+		     const struct proc_sample *p, int64_t now)
 {
-	for (size_t i = 0; i < f->nr_seen; i++) {
-		if (f->seen[i].pid == pid) {
-			f->seen[i].when = now;
-			return;
-		}
+	const struct d_free_seen *s = find_seen(f, p->pid);
+	uint64_t min = (uint64_t)cfg->min_kib * 1024;
+
+	if (!s || now - s->when >= (int64_t)cfg->process_interval)
+		return true;
+	if (s->acted)
+		return false;
+	return s->rss >= rss_of(p) + min ||
+	       (p->census.valid && p->census.realtime_ns > s->census_ns &&
+		p->census.reclaimable_bytes >= min);
+}
+
+void d_free_mark(struct d_free *f, const struct proc_sample *p, int64_t now,
+		 bool acted)
+{
+	struct d_free_seen n = { p->pid, now, acted, rss_of(p), 0 };
+	struct d_free_seen *s = find_seen(f, p->pid);
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	n.census_ns = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	if (s) {
+		*s = n;
+	} else if (f->nr_seen < D_FREE_SEEN) {
+		f->seen[f->nr_seen++] = n;
+	} else { /* full: overwrite round robin, the oldest go first */
+		f->seen[f->next_slot] = n;
+		f->next_slot = (f->next_slot + 1) % D_FREE_SEEN;
 	}
-	/* full: overwrite round robin; the oldest entries go first */
-	if (f->nr_seen < D_FREE_SEEN) {
-		f->seen[f->nr_seen++] = (struct d_free_seen){ pid, now };
-		return;
-	}
-	f->seen[f->next_slot] = (struct d_free_seen){ pid, now };
-	f->next_slot = (f->next_slot + 1) % D_FREE_SEEN;
 }
 
 /* Confirmed empty-table bytes where a census ran, else the estimate. */
@@ -111,7 +133,7 @@ size_t d_free_pick(const struct d_free *f, const struct d_free_cfg *cfg,
 		size_t j;
 
 		if (c.bytes < min || d_free_excluded(cfg, p->comm, p->cgroup) ||
-		    seen_recently(f, p->pid, now, cfg->process_interval))
+		    !eligible(f, cfg, p, now))
 			continue;
 		/* insertion into the top `max`, kept sorted */
 		if (n == max && !better(&c, &out[n - 1]))
@@ -183,7 +205,7 @@ static void act_on(struct d_free *f, const struct d_free_cfg *cfg,
 	struct reclaim_pid_result r;
 	int err = reclaim_pid(proc_root, p->pid, &o, &r);
 
-	d_free_mark(f, p->pid, mono_s());
+	d_free_mark(f, p, mono_s(), !err && r.empty_before >= o.min_empty);
 	if (err) {
 		if (err != -ESRCH && err != -EAGAIN) {
 			f->stats.errors++;

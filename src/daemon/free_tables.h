@@ -7,7 +7,10 @@
  *   daemon keeps per process) or, not censused yet, by the estimate's
  *   waste (an upper bound: the census run before any free confirms it).
  *   At least min_kib of empty tables, not excluded by comm or cgroup
- *   prefix, and not acted on in the last process_interval seconds.
+ *   prefix, and not acted on in the last process_interval seconds. A
+ *   process whose census found too little is looked at again as soon as
+ *   there is news: its RSS dropped by min_kib (it gave memory back), or
+ *   a newer census (the daemon's) confirms enough; else after the interval.
  * - How much: at most max_processes a sample and cpu_budget_ms of CPU
  *   (the census and the kernel's work both count: process_madvise runs
  *   in our context).
@@ -32,9 +35,13 @@
 
 #define D_FREE_SEEN 1024 /* processes remembered for process_interval */
 
+/* A process the policy censused: when, and what it found. */
 struct d_free_seen {
 	pid_t pid;
-	int64_t when; /* monotonic seconds of the last action */
+	int64_t when;	    /* monotonic seconds */
+	bool acted;	    /* freed (or would have): wait process_interval */
+	uint64_t rss;	    /* its RSS then */
+	uint64_t census_ns; /* realtime of the census then */
 };
 
 struct d_free_stats {
@@ -88,8 +95,9 @@ size_t d_free_pick(const struct d_free *f, const struct d_free_cfg *cfg,
 bool d_free_excluded(const struct d_free_cfg *cfg, const char *comm,
 		     const char *cgroup);
 
-/* Remembers an action on pid at now (for process_interval). */
-void d_free_mark(struct d_free *f, pid_t pid, int64_t now);
+/* Remembers that p was censused at now; acted: freed or would have. */
+void d_free_mark(struct d_free *f, const struct proc_sample *p, int64_t now,
+		 bool acted);
 
 /*
  * One sample: knob is vm.pt_reclaim's value now (-1 unreadable or absent).

@@ -88,12 +88,42 @@ static void limit_interval_and_reset(void **state)
 	c.max_processes = 1;
 	assert_int_equal(d_free_pick(&f, &c, &s, 1000, out, 8), 1);
 	assert_int_equal(procs[out[0].proc].pid, 11);
-	d_free_mark(&f, 11, 1000);
+	d_free_mark(&f, &procs[1], 1000, true);
 	/* within the interval 11 waits; after it, it is first again */
 	assert_int_equal(d_free_pick(&f, &c, &s, 1599, out, 8), 1);
 	assert_int_equal(procs[out[0].proc].pid, 12);
 	assert_int_equal(d_free_pick(&f, &c, &s, 1600, out, 8), 1);
 	assert_int_equal(procs[out[0].proc].pid, 11);
+}
+
+/* A census that found too little: looked at again when the process gives
+ * memory back or a newer census confirms enough, else after the interval. */
+static void below_min_comes_back_on_news(void **state)
+{
+	struct snapshot s = world();
+	struct d_free_cfg c = cfg();
+	struct d_free f;
+	struct d_free_pick out[8];
+
+	(void)state;
+	d_free_init(&f);
+	c.max_processes = 1;
+	procs[1].rss_anon = 100 << 20;
+	d_free_mark(&f, &procs[1], 1000, false);
+	assert_int_equal(d_free_pick(&f, &c, &s, 1001, out, 8), 1);
+	assert_int_equal(procs[out[0].proc].pid, 12); /* 11 waits */
+	procs[1].rss_anon = 99 << 20; /* gave back 1 MiB: news */
+	assert_int_equal(d_free_pick(&f, &c, &s, 1001, out, 8), 1);
+	assert_int_equal(procs[out[0].proc].pid, 11);
+	procs[1].rss_anon = 100 << 20;
+	procs[1].census.valid = true; /* a newer census: 3 MiB empty */
+	procs[1].census.realtime_ns = UINT64_MAX;
+	procs[1].census.reclaimable_bytes = 3 << 20;
+	assert_int_equal(d_free_pick(&f, &c, &s, 1001, out, 8), 1);
+	assert_int_equal(procs[out[0].proc].pid, 12); /* 4 MiB beats 3 */
+	c.max_processes = 2;
+	assert_int_equal(d_free_pick(&f, &c, &s, 1001, out, 8), 2);
+	assert_int_equal(procs[out[1].proc].pid, 11);
 }
 
 static void exclude_lists(void **state)
@@ -118,6 +148,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(ranks_confirmed_figures_and_skips_excluded),
 		cmocka_unit_test(limit_interval_and_reset),
+		cmocka_unit_test(below_min_comes_back_on_news),
 		cmocka_unit_test(exclude_lists),
 	};
 

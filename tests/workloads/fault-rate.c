@@ -4,6 +4,7 @@
  * that process, as a ratio measured in one run.
  *
  *   fault-rate MIB PHASE_S ROUNDS COMMAND [ARGS...]
+ *   fault-rate MIB PHASE_S ROUNDS --toggle PID
  *
  * The main thread faults pages in a loop: for each 2 MiB block of MIB
  * (THP off), it writes one word to every page (512 faults), then empties
@@ -13,7 +14,10 @@
  * Phases of PHASE_S seconds alternate, ROUNDS times: "off", then "on",
  * during which a child runs COMMAND every second with "%p" in ARGS
  * replaced by our pid (e.g. `ptwatch reclaim pid %p --json`), its output
- * going to our stderr. Prints, as key=value lines: faults_off,
+ * going to our stderr. With --toggle, PID (a running ptwatchd whose
+ * [free_tables] policy frees our tables every sample) is stopped with
+ * SIGSTOP for the "off" phases and continued with SIGCONT for the "on"
+ * ones: its whole cost, sampling included, lands in "on". Prints, as key=value lines: faults_off,
  * faults_on, seconds_off, seconds_on, rate_off, rate_on (faults a second),
  * ratio_pct (rate_on / rate_off, in percent), commands (run in "on").
  * Exit status: 0 ok, 1 a call failed, 2 bad usage.
@@ -87,6 +91,7 @@ int main(int argc, char **argv)
 {
 	unsigned long mib, rounds, blocks, off = 0, on = 0, commands = 0;
 	double phase, t_off = 0, t_on = 0;
+	pid_t toggle;
 	char *raw, *base;
 
 	if (argc < 5 || !(mib = strtoul(argv[1], NULL, 10)) ||
@@ -104,20 +109,26 @@ int main(int argc, char **argv)
 	base = (char *)(((unsigned long)raw + BLOCK - 1) & ~(BLOCK - 1));
 	madvise(base, blocks * BLOCK, MADV_NOHUGEPAGE);
 	fflush(stdout);
+	toggle = !strcmp(argv[4], "--toggle") && argc == 6 ? atoi(argv[5]) : 0;
 	for (unsigned long r = 0; r < rounds; r++) {
 		double t0 = now();
-		pid_t child;
+		pid_t child = 0;
 
+		if (toggle && kill(toggle, SIGSTOP))
+			return perror("kill"), 1;
 		off += fault_for(base, blocks, phase);
 		t_off += now() - t0;
-		child = fork();
-		if (child == 0)
+		if (toggle)
+			kill(toggle, SIGCONT);
+		else if ((child = fork()) == 0)
 			run_commands(argv + 4, getppid(), 2);
 		t0 = now();
 		on += fault_for(base, blocks, phase);
 		t_on += now() - t0;
-		kill(child, SIGKILL);
-		waitpid(child, NULL, 0);
+		if (child > 0) {
+			kill(child, SIGKILL);
+			waitpid(child, NULL, 0);
+		}
 		commands += (unsigned long)phase;
 	}
 	printf("faults_off=%lu\nfaults_on=%lu\nseconds_off=%.2f\n"
