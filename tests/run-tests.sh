@@ -3,14 +3,14 @@
 # A suite is a cmocka binary in build/tests/unit (run in TAP mode) or an
 # executable tests/*/t-*.sh that prints TAP lines:
 #   ok - what          not ok - what          ok - what # SKIP why
-# Suites run in name order within: unit, host, daemon, kernel, vm (kernel
+# Suites run in name order within: unit, host, daemon, kernel, vm, systemd (kernel
 # before vm: it builds the patched kernel that a vm suite boots too).
 # PTWATCH_SUITES="unit host" limits the run to those directories.
 set -u
 cd "$(dirname "$0")/.."
 export BUILD=${BUILD:-build}
 export PTWATCH_ROOT=$PWD
-suites=${PTWATCH_SUITES:-unit host daemon kernel vm}
+suites=${PTWATCH_SUITES:-unit host daemon kernel vm systemd}
 pass=0 fail=0 skip=0 failed=()
 log_dir=$BUILD/test-logs
 mkdir -p "$log_dir"

@@ -12,7 +12,7 @@ set -euo pipefail
 
 tar=$1 deb=$2 out=$3
 here=$(cd "$(dirname "$0")" && pwd)
-helper=${BUILD:-build}/tests/daemon/madvise-hold
+helper=${BUILD:-build}/tests/pt-shape
 files=("$here/guest-systemd.sh" "$here/guest-run.sh" "$here/ptwatch-test.service" "$helper")
 key=$({ echo "$tar"; sha256sum "$deb" "${files[@]}" "$0" | cut -c1-64; } | sha256sum | cut -c1-16)
 disk=$out/disk-$key.img
@@ -37,6 +37,6 @@ install -d "$root/opt/ptwatch-test"
 install -m 0755 "$here/guest-systemd.sh" "$here/guest-run.sh" "$helper" "$root/opt/ptwatch-test/"
 install -m 0644 "$here/ptwatch-test.service" "$root/etc/systemd/system/"
 ln -sf ../ptwatch-test.service "$root/etc/systemd/system/multi-user.target.wants/ptwatch-test.service"
-mke2fs -q -t ext4 -L root -d "$root" "$work/disk.img" 1G
+mke2fs -q -t ext4 -L root -d "$root" "$work/disk.img" 1G >&2
 mv "$work/disk.img" "$disk"
 echo "$disk"

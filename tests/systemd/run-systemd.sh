@@ -62,7 +62,7 @@ if ! tar=$("$PTWATCH_ROOT/tests/systemd/image.sh" $deps 2>"$out/image.err"); the
 	skip_all "no Debian 12 image: $(tail -n 1 "$out/image.err")"
 fi
 echo "# image: $tar"
-if ! disk=$("$PTWATCH_ROOT/tests/systemd/disk.sh" "$tar" "$deb" "$out" 2>"$out/disk.err"); then
+if ! disk=$(BUILD=$BUILD "$PTWATCH_ROOT/tests/systemd/disk.sh" "$tar" "$deb" "$out" 2>"$out/disk.err"); then
 	not_ok "the guest disk (dpkg -i ptwatch, mke2fs -d)" "$(tail -n 15 "$out/disk.err")"
 	exit 1
 fi
