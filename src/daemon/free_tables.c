@@ -59,12 +59,51 @@ static uint64_t rss_of(const struct proc_sample *p)
 	return p->rss_anon + p->rss_file + p->rss_shmem;
 }
 
+static size_t slot_of(pid_t pid)
+{
+	return ((uint32_t)pid * 2654435761u) % D_FREE_SEEN;
+}
+
+/* The entry of pid, or the empty slot where it would go. */
+static struct d_free_seen *probe(const struct d_free *f, pid_t pid)
+{
+	size_t i = slot_of(pid);
+
+	while (f->seen[i].pid && f->seen[i].pid != pid)
+		i = (i + 1) % D_FREE_SEEN;
+	return (struct d_free_seen *)&f->seen[i];
+}
+
 static struct d_free_seen *find_seen(const struct d_free *f, pid_t pid)
 {
-	for (size_t i = 0; i < f->nr_seen; i++)
-		if (f->seen[i].pid == pid)
-			return (struct d_free_seen *)&f->seen[i];
-	return NULL;
+	struct d_free_seen *s = probe(f, pid);
+
+	return s->pid ? s : NULL;
+}
+
+static int by_when_desc(const void *a, const void *b)
+{
+	const struct d_free_seen *x = a, *y = b;
+
+	return (x->when < y->when) - (x->when > y->when);
+}
+
+/* Full: keep the newer half (rehashed), forget the rest. */
+static void forget_older_half(struct d_free *f)
+{
+	static struct d_free_seen keep[D_FREE_SEEN];
+	size_t n = 0;
+
+	for (size_t i = 0; i < D_FREE_SEEN; i++)
+		if (f->seen[i].pid)
+			keep[n++] = f->seen[i];
+	qsort(keep, n, sizeof(keep[0]), by_when_desc);
+	memset(f->seen, 0, sizeof(f->seen));
+	f->nr_seen = 0;
+	for (size_t i = 0; i < n / 2; i++) {
+		*probe(f, keep[i].pid) = keep[i];
+		f->nr_seen++;
+	}
 }
 
 /* Whether p may be censused again now (free_tables.h, "Who"). */
@@ -92,13 +131,29 @@ void d_free_mark(struct d_free *f, const struct proc_sample *p, int64_t now,
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	n.census_ns = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-	if (s) {
-		*s = n;
-	} else if (f->nr_seen < D_FREE_SEEN) {
-		f->seen[f->nr_seen++] = n;
-	} else { /* full: overwrite round robin, the oldest go first */
-		f->seen[f->next_slot] = n;
-		f->next_slot = (f->next_slot + 1) % D_FREE_SEEN;
+	if (!s && f->nr_seen >= D_FREE_SEEN_MAX)
+		forget_older_half(f);
+	if (!s) {
+		s = probe(f, p->pid);
+		f->nr_seen++;
+	}
+	*s = n;
+}
+
+/*
+ * A process found with too little is looked at again once it gives memory
+ * back: its RSS is compared with its peak since that census, so one that
+ * was censused while it still grew counts its later purge as news.
+ */
+static void track_peaks(struct d_free *f, const struct snapshot *s)
+{
+	if (!f->nr_seen)
+		return;
+	for (size_t i = 0; i < s->nr_procs; i++) {
+		struct d_free_seen *e = find_seen(f, s->procs[i].pid);
+
+		if (e && !e->acted && rss_of(&s->procs[i]) > e->rss)
+			e->rss = rss_of(&s->procs[i]);
 	}
 }
 
@@ -252,13 +307,15 @@ void d_free_run(struct d_free *f, const struct d_free_cfg *cfg,
 
 	/* switched on: what was left while off is everyone's again */
 	if (f->last_knob == 0 && knob == 1) {
-		f->nr_seen = f->next_slot = 0;
+		memset(f->seen, 0, sizeof(f->seen));
+		f->nr_seen = 0;
 		d_log(LOG_INFO, "free_tables: vm.pt_reclaim went 0 -> 1: "
 				"every process is eligible again");
 	}
 	f->last_knob = knob;
 	if (!may_act(f, cfg, knob))
 		return;
+	track_peaks(f, s);
 	n = d_free_pick(f, cfg, s, mono_s(), pick, 64);
 	for (size_t i = 0; i < n; i++) {
 		/* at least one a sample, or a small budget would starve */

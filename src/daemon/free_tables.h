@@ -33,14 +33,17 @@
 #include "config.h"
 #include "snapshot.h"
 
-#define D_FREE_SEEN 1024 /* processes remembered for process_interval */
+/* Processes remembered (for process_interval): a hash by pid with linear
+ * probing, at most half full; when full, the older half is forgotten. */
+#define D_FREE_SEEN 2048
+#define D_FREE_SEEN_MAX (D_FREE_SEEN / 2)
 
 /* A process the policy censused: when, and what it found. */
 struct d_free_seen {
 	pid_t pid;
 	int64_t when;	    /* monotonic seconds */
 	bool acted;	    /* freed (or would have): wait process_interval */
-	uint64_t rss;	    /* its RSS then */
+	uint64_t rss;	    /* its RSS then, or its peak since (not acted) */
 	uint64_t census_ns; /* realtime of the census then */
 };
 
@@ -67,9 +70,9 @@ const char *d_free_state_name(enum d_free_state s);
 
 struct d_free {
 	struct d_free_seen seen[D_FREE_SEEN];
-	size_t nr_seen, next_slot;
-	int last_knob; /* vm.pt_reclaim at the last sample, -1 unknown */
-	int support;   /* reclaim_pid_supported() at start */
+	size_t nr_seen; /* used slots (pid != 0) */
+	int last_knob;	/* vm.pt_reclaim at the last sample, -1 unknown */
+	int support;	/* reclaim_pid_supported() at start */
 	struct d_free_stats stats;
 	enum d_free_state state;
 };

@@ -136,36 +136,41 @@ ptwatch reclaim pid 999999 > /dev/null 2> /tmp/rp.err
 eq "a pid that does not exist: exit 3" "$?" 3
 
 # --- real allocators: the share of empty tables freed ---
-# kernel alone (K: VmPTE's drop from the peak to after the allocator's
-# purge), then `ptwatch reclaim pid` (F) or ptwatchd's policy (D); the
-# tables still empty after the purge (E, census) plus K are all the
-# tables the purge left without a page: share = freed / (K + E).
+# T: the PTE tables the allocator's purge left without a page = tables at
+# the peak (VmPTE less the upper levels) less those still in use after it.
+# Freed share = (T - E) / T, E the empty tables left (census): by the
+# kernel alone (E right after the purge), with `ptwatch reclaim pid`, and
+# with ptwatchd's [free_tables] policy one interval (1 s) after the purge.
 ALLOC_MIB=${2:-192}
-alloc_start() { # ENV BIN [ARG]: hold it, read K and E
+census() { # PID: E (empty tables) and T from the census and the peak
+	ptwatch show $1 --exact --json > /tmp/cen.json
+	E=$(jq -r .empty_pte_tables /tmp/cen.json)
+	T=$(($(val vmpte_peak_kb) / 4 - $(jq -r '.census.pmd_tables + .census.pud_tables + .used_pte_tables' /tmp/cen.json)))
+	[ "$T" -gt 0 ] || T=1
+}
+pct() { echo $((($T - $1) * 1000 / T)) | sed 's/\(.\)$/.\1/; s/^\./0./'; }
+alloc_start() { # ENV BIN [ARG]: hold it
 	hold env "$1" "$2" "$ALLOC_MIB" $3 --hold
 	OUT=$(cat /tmp/hold.out)
-	K=$((($(val vmpte_peak_kb) - $(val vmpte_purged_kb)) / 4))
-	E=$(ptwatch show $HOLD_PID --exact --json | jq -r .empty_pte_tables)
-	T=$((K + E))
-	[ "$T" -gt 0 ] || T=1
 }
 alloc_done() { # LABEL: release, check the data
 	release
 	eq "$1: live objects read back byte for byte" "$(val data_ok)/$HOLD_RC" 1/0
 }
-share() { echo $(($1 * 1000 / T)) | sed 's/\(.\)$/.\1/'; }
 ALLOC_CASES="jemalloc-decay0|MALLOC_CONF=dirty_decay_ms:0,muzzy_decay_ms:0|alloc-purge-jemalloc|
 jemalloc-purge|X=1|alloc-purge-jemalloc|--purge
 tcmalloc|X=1|alloc-purge-tcmalloc|--purge
 glibc-threads|X=1|alloc-purge-glibc|--purge"
-echo "# allocator        kernel alone   + reclaim pid   (tables: K kernel, E empty left)"
 while IFS="|" read name envv bin arg; do
 	alloc_start "$envv" "$bin" "$arg"
+	census $HOLD_PID
+	E0=$E
 	ptwatch reclaim pid $HOLD_PID --json --reason "allocator test" > /tmp/rp.json
-	F=$(jnum tables_freed)
-	echo "# $name: kernel $(share $K)%, with reclaim pid $(share $((K + F)))% (K=$K E=$E F=$F, after $(jnum empty_pte_tables_after))"
+	census $HOLD_PID
+	echo "# $name: $T tables emptied; kernel alone freed $(pct $E0)%," \
+		"with ptwatch reclaim pid $(pct $E)% ($(jnum tables_freed) freed, $E left)"
 	ge "$name: kernel + ptwatch reclaim pid free >= 99% of the empty tables" \
-		$(((K + F) * 100)) $((T * 99))
+		$(((T - E) * 100)) $((T * 99))
 	alloc_done "$name"
 done <<EOF
 $ALLOC_CASES
@@ -193,15 +198,11 @@ ptwatchd --config /tmp/ft.conf --socket /tmp/ftd/s 2> /tmp/ftd.log &
 DPID=$!
 while IFS="|" read name envv bin arg; do
 	alloc_start "$envv" "$bin" "$arg"
-	i=0
-	while ! grep -q "of pid $HOLD_PID " /tmp/ftd.log && [ $i -lt 50 ]; do
-		sleep 0.2
-		i=$((i + 1))
-	done
-	D=$((($(val vmpte_purged_kb) - $(status_kb $HOLD_PID VmPTE)) / 4))
-	echo "# $name: with ptwatchd $(share $((K + D)))% after $((i / 5)).$((i % 5 * 2)) s (K=$K E=$E D=$D)"
+	sleep 2 # one interval, and the sample's own time
+	census $HOLD_PID
+	echo "# $name: $T tables emptied; with ptwatchd $(pct $E)% freed 2 s after the purge ($E left)"
 	ge "$name: kernel + ptwatchd's [free_tables] free >= 99% within one interval" \
-		$(((K + D) * 100)) $((T * 99))
+		$(((T - E) * 100)) $((T * 99))
 	alloc_done "$name (daemon)"
 done <<EOF
 $ALLOC_CASES
@@ -217,10 +218,13 @@ wait $DPID
 # --- cost to the target: its fault rate while ptwatchd frees its tables ---
 # fault-rate refaults 64 MiB block by block and empties each block in two
 # halves (the worst case: every table freed is allocated again). Phases of
-# 2 s alternate 6 times; ptwatchd (interval 1 s, [free_tables] with no
-# per-process rest) is stopped in "off" and runs in "on": the ratio is the
-# target's fault rate with the daemon against without, in one run.
-cat > /tmp/cost.conf <<CONF
+# 2 s alternate 6 times; ptwatchd samples every second throughout, and its
+# config (a symlink, reloaded) switches [free_tables] between auto with no
+# per-process rest ("on") and report ("off"): the ratio is the target's
+# fault rate with the frees against without, in one run.
+mkdir -p /tmp/costd
+for m in auto report; do
+	cat > /tmp/cost-$m.conf <<CONF
 [daemon]
 interval = 1s
 state_dir = /tmp/costd
@@ -231,12 +235,13 @@ textfile_dir = /tmp/costd
 [reclaim]
 mode = report
 [free_tables]
-mode = auto
+mode = $m
 dry_run = no
 min_kib = 4
 process_interval = 0
 CONF
-mkdir -p /tmp/costd
+done
+ln -sf /tmp/cost-report.conf /tmp/cost.conf
 ptwatchd --config /tmp/cost.conf --socket /tmp/costd/s 2> /tmp/costd.log &
 CPID=$!
 i=0
@@ -244,7 +249,7 @@ while ! grep -q started /tmp/costd.log && [ $i -lt 100 ]; do sleep 0.2; i=$((i +
 sleep 2
 prom() { awk -v k="$1" '$1 == k { print $2 }' /tmp/costd/ptwatch.prom; }
 t0=$(prom ptwatch_free_tables_freed_total) c0=$(prom ptwatch_free_tables_cpu_seconds_total)
-OUT=$(fault-rate 64 2 6 --toggle $CPID)
+OUT=$(fault-rate 64 2 6 --switch $CPID /tmp/cost.conf /tmp/cost-auto.conf /tmp/cost-report.conf)
 sleep 1.5
 t1=$(prom ptwatch_free_tables_freed_total) c1=$(prom ptwatch_free_tables_cpu_seconds_total)
 kill $CPID

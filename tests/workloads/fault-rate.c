@@ -5,6 +5,7 @@
  *
  *   fault-rate MIB PHASE_S ROUNDS COMMAND [ARGS...]
  *   fault-rate MIB PHASE_S ROUNDS --toggle PID
+ *   fault-rate MIB PHASE_S ROUNDS --switch PID LIVE ON_FILE OFF_FILE
  *
  * The main thread faults pages in a loop: for each 2 MiB block of MIB
  * (THP off), it writes one word to every page (512 faults), then empties
@@ -17,7 +18,11 @@
  * going to our stderr. With --toggle, PID (a running ptwatchd whose
  * [free_tables] policy frees our tables every sample) is stopped with
  * SIGSTOP for the "off" phases and continued with SIGCONT for the "on"
- * ones: its whole cost, sampling included, lands in "on". Prints, as key=value lines: faults_off,
+ * ones: its whole cost, sampling included, lands in "on". With --switch,
+ * the daemon runs throughout and LIVE (its config, a symlink) is pointed
+ * at ON_FILE or OFF_FILE, then the daemon is sent SIGHUP: the configs
+ * differ in what is measured (e.g. [free_tables] mode auto vs report), so
+ * its sampling lands in both phases and only the freeing in "on". Prints, as key=value lines: faults_off,
  * faults_on, seconds_off, seconds_on, rate_off, rate_on (faults a second),
  * ratio_pct (rate_on / rate_off, in percent), commands (run in "on").
  * Exit status: 0 ok, 1 a call failed, 2 bad usage.
@@ -33,6 +38,19 @@
 
 #define BLOCK (2UL << 20)
 #define PAGE 4096UL
+
+/* Points the symlink `live` at `target` atomically and reloads `pid`. */
+static void switch_config(pid_t pid, const char *live, const char *target)
+{
+	char tmp[4200];
+
+	snprintf(tmp, sizeof(tmp), "%s.new", live);
+	unlink(tmp);
+	if (symlink(target, tmp) || rename(tmp, live) || kill(pid, SIGHUP)) {
+		perror("fault-rate: --switch");
+		exit(1);
+	}
+}
 
 static double now(void)
 {
@@ -91,7 +109,7 @@ int main(int argc, char **argv)
 {
 	unsigned long mib, rounds, blocks, off = 0, on = 0, commands = 0;
 	double phase, t_off = 0, t_on = 0;
-	pid_t toggle;
+	pid_t toggle, sw;
 	char *raw, *base;
 
 	if (argc < 5 || !(mib = strtoul(argv[1], NULL, 10)) ||
@@ -110,16 +128,21 @@ int main(int argc, char **argv)
 	madvise(base, blocks * BLOCK, MADV_NOHUGEPAGE);
 	fflush(stdout);
 	toggle = !strcmp(argv[4], "--toggle") && argc == 6 ? atoi(argv[5]) : 0;
+	sw = !strcmp(argv[4], "--switch") && argc == 9 ? atoi(argv[5]) : 0;
 	for (unsigned long r = 0; r < rounds; r++) {
 		double t0 = now();
 		pid_t child = 0;
 
 		if (toggle && kill(toggle, SIGSTOP))
 			return perror("kill"), 1;
+		if (sw)
+			switch_config(sw, argv[6], argv[8]);
 		off += fault_for(base, blocks, phase);
 		t_off += now() - t0;
 		if (toggle)
 			kill(toggle, SIGCONT);
+		else if (sw)
+			switch_config(sw, argv[6], argv[7]);
 		else if ((child = fork()) == 0)
 			run_commands(argv + 4, getppid(), 2);
 		t0 = now();
