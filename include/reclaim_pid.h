@@ -51,6 +51,7 @@ struct reclaim_pid_opts {
 	bool force_pagemap; /* census through pagemap, not PAGEMAP_SCAN */
 	bool dry_run;	    /* the census only: say what would be freed */
 	uint64_t min_empty; /* send nothing below this many empty tables */
+	bool no_after;	    /* skip the census after (empty_after unknown) */
 };
 
 /*

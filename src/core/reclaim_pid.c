@@ -248,7 +248,7 @@ static int census_with_plan(const char *proc_root, pid_t pid,
 }
 
 static void count_freed(const char *proc_root, struct reclaim_pid_result *r,
-			bool force_pagemap)
+			const struct reclaim_pid_opts *o)
 {
 	struct pte_census c;
 
@@ -258,7 +258,8 @@ static void count_freed(const char *proc_root, struct reclaim_pid_result *r,
 		r->bytes_freed = r->vm_pte_before - r->vm_pte_after;
 		r->tables_freed = r->bytes_freed / PAGE_SIZE_4K;
 	}
-	r->after_known = census_with_plan(proc_root, r->pid, force_pagemap,
+	r->after_known = !o->no_after &&
+			 census_with_plan(proc_root, r->pid, o->force_pagemap,
 					  NULL, &c) == 0;
 	if (r->after_known)
 		r->empty_after = c.empty_pte_tables;
@@ -295,7 +296,7 @@ int reclaim_pid(const char *proc_root, pid_t pid,
 	} else if (!err) {
 		err = send_plan(pidfd, &p, res);
 		if (!err)
-			count_freed(proc_root, res, o->force_pagemap);
+			count_freed(proc_root, res, o);
 	}
 	close(pidfd);
 	plan_free(&p);

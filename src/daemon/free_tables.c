@@ -255,8 +255,10 @@ static void act_on(struct d_free *f, const struct d_free_cfg *cfg,
 		   const char *proc_root, const struct proc_sample *p)
 {
 	uint64_t min = (uint64_t)cfg->min_kib * 1024;
+	/* no census after: the log needs only VmPTE's drop */
 	struct reclaim_pid_opts o = { .dry_run = cfg->dry_run,
-				      .min_empty = (min + 4095) / 4096 };
+				      .min_empty = (min + 4095) / 4096,
+				      .no_after = true };
 	struct reclaim_pid_result r;
 	int err = reclaim_pid(proc_root, p->pid, &o, &r);
 
