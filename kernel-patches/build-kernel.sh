@@ -16,8 +16,9 @@
 #   --debug       add kernel-patches/debug.config (KASAN, lockdep,
 #                 DEBUG_VM, PAGE_TABLE_CHECK): the stress tests' kernel,
 #                 built in its own object tree, cached under its own key
-#   (the plain kernel also gets kernel-patches/guest.config: swap, block,
-#   NVMe, ext4 and what systemd needs, for the swap and systemd guests)
+#   (the plain and off kernels also get kernel-patches/guest.config: swap,
+#   block, NVMe, ext4 and what systemd needs, for the swap and systemd
+#   guests; not the debug one, which KASAN makes slow to build)
 #   --off         add kernel-patches/off.config (CONFIG_PT_RECLAIM=n): the
 #                 compile and link check of the series with its option
 #                 off; its own object tree and key, like --debug
@@ -53,7 +54,9 @@ fragments() { # the config fragments, in merge order
 	echo "$here/ptwatch.config"
 	[ "$debug" = 0 ] || echo "$here/debug.config"
 	[ "$off" = 0 ] || echo "$here/off.config"
-	[ "$debug$off" != 00 ] || echo "$here/guest.config"
+	# plain and off share it: their configs then differ only in
+	# PT_RECLAIM, so ccache serves the off build from the plain one
+	[ "$debug" = 1 ] || echo "$here/guest.config"
 }
 variant() {
 	if [ "$debug" = 1 ]; then echo debug
