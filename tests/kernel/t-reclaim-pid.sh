@@ -23,12 +23,12 @@ for w in pt-keep kern-ptfree as-user; do
 done
 # make test-long: the seed's 8 GiB (4096 blocks) and a 768 MiB heap
 if [ "${PTWATCH_LONG:-0}" = 1 ]; then
-	blocks=4096 heap=768 mem=3G
+	blocks=4096 heap=768 mem=3G long=long
 else
-	blocks=64 heap=192 mem=1G
+	blocks=64 heap=192 mem=1G long=
 fi
 guest_tap "reclaim pid guest" "$BUILD/test-logs/reclaim-pid-guest.log" \
 	--kernel "$kernel" --timeout 1800 --mem $mem -- \
 	"$PTWATCH_ROOT/tests/kernel/guest-reclaim-pid.sh" \
-	"${PTWATCH_RECLAIM_BLOCKS:-$blocks}" "$heap"
+	"${PTWATCH_RECLAIM_BLOCKS:-$blocks}" "$heap" $long
 tap_done
