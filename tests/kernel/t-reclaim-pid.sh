@@ -30,5 +30,13 @@ fi
 guest_tap "reclaim pid guest" "$BUILD/test-logs/reclaim-pid-guest.log" \
 	--kernel "$kernel" --timeout 1800 --mem $mem -- \
 	"$PTWATCH_ROOT/tests/kernel/guest-reclaim-pid.sh" \
-	"${PTWATCH_RECLAIM_BLOCKS:-$blocks}" "$heap" $long
+	"${PTWATCH_RECLAIM_BLOCKS:-$blocks}" "$heap" all $long
+# The cost in a boot of its own, as t-reclaim-bench measures costs: QEMU
+# counting instructions (-icount shift=1,sleep=off), so that guest time
+# follows the guest's work and not the host's other load; one vCPU (a
+# second one stalls RCU under -icount), shared by the target and ptwatchd.
+PTWATCH_QEMU_ARGS="-icount shift=1,sleep=off" \
+	guest_tap "reclaim pid cost guest" "$BUILD/test-logs/reclaim-pid-cost.log" \
+	--kernel "$kernel" --timeout 1200 --smp 1 --mem 1G -- \
+	"$PTWATCH_ROOT/tests/kernel/guest-reclaim-pid.sh" 0 0 cost $long
 tap_done
