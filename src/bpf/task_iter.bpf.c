@@ -100,19 +100,22 @@ int ptw_task_iter(struct bpf_iter__task *ctx)
 
 	if (!t)
 		return 0;
-	if (BPF_CORE_READ(t, pid) != BPF_CORE_READ(t, tgid))
+	/* t is a BTF pointer: plain loads (no helper call) wherever the
+	 * verifier allows them, this runs for every task */
+	if (t->pid != t->tgid)
 		return 0;
-	if (BPF_CORE_READ(t, flags) & (PF_KTHREAD_ | PF_EXITING_))
+	if (t->flags & (PF_KTHREAD_ | PF_EXITING_))
 		return 0;
-	mm = BPF_CORE_READ(t, mm);
+	mm = t->mm;
 	if (!mm)
 		return 0;
 	__builtin_memset(&rec, 0, sizeof(rec));
-	rec.tgid = BPF_CORE_READ(t, tgid);
+	rec.tgid = t->tgid;
 	rec.version = PTW_ITER_VERSION;
-	rec.start_ns = BPF_CORE_READ(t, start_time);
+	rec.start_ns = t->start_time;
 	rec.cgroup_id = ptw_task_memcg_id(t, v1_memory);
-	rec.pgtables = ptw_mm_pgtables_bytes(mm);
+	if (bpf_core_field_exists(mm->pgtables_bytes))
+		rec.pgtables = mm->pgtables_bytes.counter;
 	if (sum_percpu && offs_state == 0)
 		measure_offsets(t);
 	if (!ptw_mm_rss(mm, sum_percpu && offs_state == 1 ? cpu_off : NULL,
@@ -123,7 +126,8 @@ int ptw_task_iter(struct bpf_iter__task *ctx)
 	rec.rss_anon = (__u64)rss[MM_ANONPAGES] << 12;
 	rec.swap = (__u64)rss[MM_SWAPENTS] << 12;
 	rec.rss_shmem = (__u64)rss[MM_SHMEMPAGES] << 12;
-	BPF_CORE_READ_STR_INTO(&rec.comm, t, comm);
+	/* comm whole: the bytes after its NUL are cut by the reader */
+	__builtin_memcpy(rec.comm, t->comm, sizeof(rec.comm));
 	bpf_seq_write(seq, &rec, sizeof(rec));
 	return 0;
 }
