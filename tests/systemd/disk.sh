@@ -37,6 +37,12 @@ install -d "$root/opt/ptwatch-test"
 install -m 0755 "$here/guest-systemd.sh" "$here/guest-run.sh" "$helper" "$root/opt/ptwatch-test/"
 install -m 0644 "$here/ptwatch-test.service" "$root/etc/systemd/system/"
 ln -sf ../ptwatch-test.service "$root/etc/systemd/system/multi-user.target.wants/ptwatch-test.service"
+# The suite's drop-in: a short watchdog, so that the SIGSTOP check takes
+# seconds; in place from boot (a daemon-reload and restart in the guest
+# cost 20 s under TCG).
+install -d "$root/etc/systemd/system/ptwatchd.service.d"
+printf '[Service]\nWatchdogSec=5s\nRestartSec=1s\nTimeoutAbortSec=2s\n' \
+	>"$root/etc/systemd/system/ptwatchd.service.d/test-watchdog.conf"
 mke2fs -q -t ext4 -L root -d "$root" "$work/disk.img" 1G >&2
 mv "$work/disk.img" "$disk"
 echo "$disk"
