@@ -8,6 +8,7 @@
 #ifndef PTWATCH_CGROUP_IDS_H
 #define PTWATCH_CGROUP_IDS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,5 +29,7 @@ int cgroup_ids_load(const struct cgroup_layout *l, struct cgroup_ids *ids);
 /* The path of id, or NULL when the walk did not see it. */
 const char *cgroup_ids_path(const struct cgroup_ids *ids, uint64_t id);
 void cgroup_ids_free(struct cgroup_ids *ids);
+/* Whether a and b map the same ids to the same paths. */
+bool cgroup_ids_same(const struct cgroup_ids *a, const struct cgroup_ids *b);
 
 #endif

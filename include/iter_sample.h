@@ -21,6 +21,7 @@ struct iter_sampler {
 	const struct cgroup_layout *layout;
 	struct cgroup_ids ids;
 	bool ids_fresh;		 /* ids walked during this pass */
+	bool ids_same;		 /* the walk at begin found what ids held */
 	int proc_fd;		 /* the proc root, for smaps_rollup */
 	uint64_t rollup_min_pte; /* literally, as snapshot_estimate() */
 };
@@ -29,12 +30,21 @@ struct iter_sampler {
  * escaping undone), up to TASK_COMM_LEN - 1. */
 void iter_comm(const char raw[PTW_ITER_COMM_BYTES], char *out, size_t len);
 
-/* Starts a pass: walks the cgroup ids. 0 or -errno. */
+/* Starts a pass: walks the cgroup ids into is->ids, replacing what it
+ * held (the last pass's table, or nothing) and setting ids_same to
+ * whether the two are equal. 0 or -errno. */
 int iter_sampler_begin(struct iter_sampler *is);
-/* One record as a sample. 0, or -EACCES: filled, but smaps_rollup was
- * refused (THP unknown, as for the procfs path). */
+/* One record as a sample. keep_cgroup: p holds this process's sample of
+ * the same cgroup id, and ids_same: its path is still right (not looked
+ * up again). 0, or -EACCES: filled, but smaps_rollup was refused (THP
+ * unknown, as for the procfs path). */
 int iter_sampler_fill(struct iter_sampler *is, const struct ptw_iter_rec *r,
-		      struct proc_sample *p);
+		      struct proc_sample *p, bool keep_cgroup);
+/* Whether p, filled from an earlier record of the same process and cgroup
+ * id, holds what r would give without a smaps_rollup: its figures and comm
+ * are r's and its VmPTE is below PTW_ROLLUP_MIN_PTE (no THP to read). */
+bool iter_sampler_unchanged(const struct ptw_iter_rec *r,
+			    const struct proc_sample *p);
 void iter_sampler_end(struct iter_sampler *is);
 
 /*

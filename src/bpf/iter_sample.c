@@ -24,9 +24,14 @@ void iter_comm(const char raw[PTW_ITER_COMM_BYTES], char *out, size_t len)
 
 int iter_sampler_begin(struct iter_sampler *is)
 {
-	cgroup_ids_free(&is->ids);
+	struct cgroup_ids prev = is->ids;
+	int err;
+
 	is->ids_fresh = true;
-	return cgroup_ids_load(is->layout, &is->ids);
+	err = cgroup_ids_load(is->layout, &is->ids);
+	is->ids_same = !err && cgroup_ids_same(&prev, &is->ids);
+	cgroup_ids_free(&prev);
+	return err;
 }
 
 void iter_sampler_end(struct iter_sampler *is)
@@ -41,6 +46,7 @@ static const char *cgroup_path(struct iter_sampler *is, uint64_t id)
 
 	if (!path && is->layout->version && !is->ids_fresh) {
 		is->ids_fresh = true;
+		is->ids_same = false;
 		cgroup_ids_free(&is->ids);
 		if (cgroup_ids_load(is->layout, &is->ids) == 0)
 			path = cgroup_ids_path(&is->ids, id);
@@ -49,22 +55,43 @@ static const char *cgroup_path(struct iter_sampler *is, uint64_t id)
 }
 
 int iter_sampler_fill(struct iter_sampler *is, const struct ptw_iter_rec *r,
-		      struct proc_sample *p)
+		      struct proc_sample *p, bool keep_cgroup)
 {
 	const char *path;
 
-	memset(p, 0, sizeof(*p));
+	if (!keep_cgroup) {
+		memset(p, 0, sizeof(*p));
+		path = is->layout->version ? cgroup_path(is, r->cgroup_id) :
+					     NULL;
+		if (path)
+			snprintf(p->cgroup, sizeof(p->cgroup), "%s", path);
+	} else {
+		/* all but the path, which is 512 bytes to copy again */
+		memset(p->comm, 0, sizeof(p->comm));
+		p->census = (struct census_figures){ 0 };
+	}
 	p->pid = r->tgid;
 	iter_comm(r->comm, p->comm, sizeof(p->comm));
-	path = is->layout->version ? cgroup_path(is, r->cgroup_id) : NULL;
-	if (path)
-		snprintf(p->cgroup, sizeof(p->cgroup), "%s", path);
 	p->rss_anon = r->rss_anon;
 	p->rss_file = r->rss_file;
 	p->rss_shmem = r->rss_shmem;
 	p->swap = r->swap;
 	p->page_table_bytes = r->pgtables;
 	return snapshot_estimate(is->proc_fd, is->rollup_min_pte, p);
+}
+
+bool iter_sampler_unchanged(const struct ptw_iter_rec *r,
+			    const struct proc_sample *p)
+{
+	char comm[sizeof(p->comm)];
+
+	if (r->pgtables >= PTW_ROLLUP_MIN_PTE || p->pid != (pid_t)r->tgid ||
+	    p->page_table_bytes != r->pgtables || p->rss_anon != r->rss_anon ||
+	    p->rss_file != r->rss_file || p->rss_shmem != r->rss_shmem ||
+	    p->swap != r->swap)
+		return false;
+	iter_comm(r->comm, comm, sizeof(comm));
+	return !strcmp(comm, p->comm);
 }
 
 int iter_sampler_pid1(struct iter_sampler *is, struct proc_sample *p)
@@ -96,7 +123,7 @@ static int take_rec(const struct ptw_iter_rec *r, void *arg)
 		c->cap = cap;
 	}
 	p = &s->procs[s->nr_procs++];
-	if (iter_sampler_fill(c->is, r, p) == -EACCES)
+	if (iter_sampler_fill(c->is, r, p, false) == -EACCES)
 		s->host.unreadable++;
 	s->host.waste_bytes += p->waste_bytes;
 	c->saw_pid1 |= r->tgid == 1;

@@ -86,3 +86,14 @@ void cgroup_ids_free(struct cgroup_ids *ids)
 	free(ids->e);
 	*ids = (struct cgroup_ids){ 0 };
 }
+
+bool cgroup_ids_same(const struct cgroup_ids *a, const struct cgroup_ids *b)
+{
+	if (a->nr != b->nr)
+		return false;
+	for (size_t i = 0; i < a->nr; i++)
+		if (a->e[i].id != b->e[i].id ||
+		    strcmp(a->e[i].path, b->e[i].path))
+			return false;
+	return true;
+}

@@ -242,22 +242,26 @@ static int cmp_waste(const void *a, const void *b, void *arg)
 	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
-int d_scan_finish(struct d_scan *sc)
+int d_scan_finish(struct d_scan *sc, bool reorder)
 {
 	struct snapshot *s = &sc->snap;
-	uint32_t *o = realloc(sc->order, (s->nr_procs + 1) * sizeof(*o));
+	uint32_t *o = sc->order;
 
-	if (!o)
-		return -ENOMEM;
-	sc->order = o;
+	if (reorder || !o) {
+		o = realloc(sc->order, (s->nr_procs + 1) * sizeof(*o));
+		if (!o)
+			return -ENOMEM;
+		sc->order = o;
+		for (size_t i = 0; i < s->nr_procs; i++)
+			o[i] = i;
+		qsort_r(o, s->nr_procs, sizeof(*o), cmp_waste, s->procs);
+	}
 	s->host.waste_bytes = 0;
 	s->host.unreadable = 0;
 	for (size_t i = 0; i < s->nr_procs; i++) {
-		o[i] = i;
 		s->host.waste_bytes += s->procs[i].waste_bytes;
 		s->host.unreadable += sc->meta[i].partial;
 	}
-	qsort_r(o, s->nr_procs, sizeof(*o), cmp_waste, s->procs);
 	free(s->cgroups);
 	s->cgroups = NULL;
 	s->nr_cgroups = 0;
@@ -301,7 +305,7 @@ int d_scan_sample(struct d_scan *sc, const struct d_scan_opts *o)
 	free(l);
 	free(f);
 	d_scan_drop_gone(sc);
-	return err ? err : d_scan_finish(sc);
+	return err ? err : d_scan_finish(sc, true);
 }
 
 const struct proc_sample *d_scan_nth(const struct d_scan *sc, size_t i)
@@ -345,6 +349,7 @@ long d_scan_find(const struct d_scan *sc, pid_t pid)
 void d_scan_free(struct d_scan *sc)
 {
 	ptw_iter_close(sc->iter);
+	cgroup_ids_free(&sc->iter_ids);
 	snapshot_free(&sc->snap);
 	free(sc->meta);
 	free(sc->order);

@@ -26,18 +26,20 @@
 #include <stdint.h>
 
 #include "bpf_iter.h"
+#include "cgroup_ids.h"
 #include "cgroups.h"
 #include "rollup_budget.h"
 #include "snapshot.h"
 
 struct d_proc_meta {
-	uint64_t read_ns;  /* CLOCK_MONOTONIC of the last read */
-	uint64_t prev_ns;  /* of the read before; 0 if none */
-	uint64_t prev_pte; /* VmPTE at the read before */
-	uint64_t start_ns; /* the process's start time (iterator only): a
-			    * reused PID starts again, its rate too */
-	bool partial;	   /* smaps_rollup was not readable */
-	bool gone;	   /* exited while re-read: to be dropped */
+	uint64_t read_ns;   /* CLOCK_MONOTONIC of the last read */
+	uint64_t prev_ns;   /* of the read before; 0 if none */
+	uint64_t prev_pte;  /* VmPTE at the read before */
+	uint64_t start_ns;  /* the process's start time (iterator only): a
+			     * reused PID starts again, its rate too */
+	uint64_t cgroup_id; /* its memory cgroup's id (iterator only) */
+	bool partial;	    /* smaps_rollup was not readable */
+	bool gone;	    /* exited while re-read: to be dropped */
 };
 
 struct d_scan {
@@ -53,9 +55,10 @@ struct d_scan {
 	 * (rollup_budget.h); rollup_budget 0: D_ROLLUP_BUDGET */
 	struct d_rollup_budget rollup;
 	uint64_t rollup_budget;
-	struct ptw_iter *iter; /* the task iterator; NULL: procfs */
-	bool iter_tried;       /* loaded, or failed to, once */
-	char iter_why[256];    /* why procfs is used, when it is */
+	struct ptw_iter *iter;	    /* the task iterator; NULL: procfs */
+	bool iter_tried;	    /* loaded, or failed to, once */
+	struct cgroup_ids iter_ids; /* the last pass's cgroup ids */
+	char iter_why[256];	    /* why procfs is used, when it is */
 };
 
 struct d_scan_opts {

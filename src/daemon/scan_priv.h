@@ -13,8 +13,10 @@
 int d_scan_grow(struct d_scan *sc, size_t want);
 /* Drops the entries marked gone, keeping the order. */
 void d_scan_drop_gone(struct d_scan *sc);
-/* Host sums, the order by waste and the cgroups. 0 or -errno. */
-int d_scan_finish(struct d_scan *sc);
+/* Host sums, the order by waste (sorted again only when reorder: the
+ * caller changed no process, added none, dropped none otherwise) and the
+ * cgroups. 0 or -errno. */
+int d_scan_finish(struct d_scan *sc, bool reorder);
 
 /* Whether this sample reads the task iterator: loads it on the first
  * call (unless o->no_iter) and says once, in the log, which way it is. */
