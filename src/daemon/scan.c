@@ -242,12 +242,52 @@ static int cmp_waste(const void *a, const void *b, void *arg)
 	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
-int d_scan_finish(struct d_scan *sc, bool reorder)
+/* The order mended for the moved entries: out of it, then each back in
+ * where it now belongs. false when it cannot be (no order yet). */
+static bool mend_order(struct d_scan *sc, const uint32_t *moved, size_t nm)
 {
 	struct snapshot *s = &sc->snap;
 	uint32_t *o = sc->order;
+	size_t n = s->nr_procs, j = 0;
+	uint8_t *out;
 
-	if (reorder || !o) {
+	if (!o)
+		return false;
+	if (!nm)
+		return true;
+	out = calloc(n, 1);
+	if (!out)
+		return false;
+	for (size_t i = 0; i < nm; i++)
+		out[moved[i]] = 1;
+	for (size_t i = 0; i < n; i++)
+		if (!out[o[i]])
+			o[j++] = o[i];
+	free(out);
+	for (size_t i = 0; i < nm; i++) {
+		size_t lo = 0, hi = j;
+
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+
+			if (cmp_waste(&o[mid], &moved[i], s->procs) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		memmove(&o[lo + 1], &o[lo], (j - lo) * sizeof(*o));
+		o[lo] = moved[i];
+		j++;
+	}
+	return true;
+}
+
+int d_scan_finish(struct d_scan *sc, const uint32_t *moved, long nr_moved)
+{
+	struct snapshot *s = &sc->snap;
+	uint32_t *o;
+
+	if (nr_moved < 0 || !mend_order(sc, moved, nr_moved)) {
 		o = realloc(sc->order, (s->nr_procs + 1) * sizeof(*o));
 		if (!o)
 			return -ENOMEM;
@@ -305,7 +345,7 @@ int d_scan_sample(struct d_scan *sc, const struct d_scan_opts *o)
 	free(l);
 	free(f);
 	d_scan_drop_gone(sc);
-	return err ? err : d_scan_finish(sc, true);
+	return err ? err : d_scan_finish(sc, NULL, -1);
 }
 
 const struct proc_sample *d_scan_nth(const struct d_scan *sc, size_t i)

@@ -9,13 +9,15 @@
  *
  * Most processes do not change between two samples (a sleeping one's
  * figures stand still): a record that gives what its entry holds leaves
- * the entry as it is (no cgroup path, no estimate), and when none changed
- * the order by waste stands too. At 10,000 processes the pass then costs
- * about what the kernel's iteration does (docs/bpf-iter.md, "Cost").
+ * the entry as it is (no cgroup path, no estimate), and when few changed
+ * the order by waste is mended for them rather than sorted again. At
+ * 10,000 processes the pass then costs about what the kernel's iteration
+ * does (docs/bpf-iter.md, "Cost").
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,6 +26,8 @@
 #include "log.h"
 #include "scan_priv.h"
 
+#define MAX_MOVED 64
+
 struct pass {
 	struct d_scan *sc;
 	struct iter_sampler is;
@@ -31,7 +35,11 @@ struct pass {
 	size_t cur;   /* the first known entry no record has passed yet */
 	size_t tail;  /* entries in use, appended ones included */
 	uint64_t now; /* CLOCK_MONOTONIC of the pass */
-	unsigned int reread, added, changed;
+	unsigned int reread, added;
+	/* entries whose figures changed (their index), while few: the order
+	 * by waste is mended for them instead of sorted again */
+	uint32_t moved[MAX_MOVED];
+	size_t nr_moved;
 	bool saw_pid1;
 };
 
@@ -115,7 +123,9 @@ static int take_rec(const struct ptw_iter_rec *r, void *arg)
 		m->gone = false;
 		return 0;
 	}
-	ps->changed++;
+	if (ps->nr_moved < MAX_MOVED)
+		ps->moved[ps->nr_moved] = i;
+	ps->nr_moved++;
 	/* smaps_rollup within the sample's budget (rollup_budget.h); a
 	 * process it does not fit is estimated from its RSS this sample */
 	ps->is.rollup_min_pte = d_rollup_decide(&sc->rollup, r->pgtables) ==
@@ -157,26 +167,73 @@ static int take_pid1(struct pass *ps)
 		ps->reread++;
 	}
 	sc->snap.procs[i] = p1;
-	ps->changed++;
+	if (ps->nr_moved < MAX_MOVED)
+		ps->moved[ps->nr_moved] = i;
+	ps->nr_moved++;
 	sc->meta[i].read_ns = ps->now;
 	sc->meta[i].partial = err == -EACCES;
 	sc->meta[i].gone = false;
 	return 0;
 }
 
-/* The appended entries into PID order: insertion from the back, linear
- * when new PIDs are the largest, as they nearly always are. */
-static void merge_appended(struct d_scan *sc)
+/* The k appended entries (at the end, after the gone ones were dropped)
+ * into PID order. A new PID may be low (PIDs wrap), so rather than
+ * bubbling each one down, the known entries move up in blocks, each at
+ * most once: O(entries + k log entries), whatever the PIDs. */
+static int merge_appended(struct d_scan *sc, size_t k)
 {
-	struct proc_sample *p = sc->snap.procs, tp;
-	struct d_proc_meta *m = sc->meta, tm;
+	struct proc_sample *p = sc->snap.procs, *tp;
+	struct d_proc_meta *m = sc->meta, *tm;
+	size_t n = sc->snap.nr_procs, r = n - k;
 
-	for (size_t a = 1; a < sc->snap.nr_procs; a++) {
-		for (size_t b = a; b > 0 && p[b - 1].pid > p[b].pid; b--) {
-			tp = p[b], p[b] = p[b - 1], p[b - 1] = tp;
-			tm = m[b], m[b] = m[b - 1], m[b - 1] = tm;
+	if (!k || !r || p[r - 1].pid < p[r].pid) {
+		bool sorted = true;
+
+		for (size_t j = r + 1; j < n && sorted; j++)
+			sorted = p[j - 1].pid < p[j].pid;
+		if (sorted)
+			return 0;
+	}
+	tp = malloc(k * sizeof(*tp));
+	tm = malloc(k * sizeof(*tm));
+	if (!tp || !tm) {
+		free(tp);
+		free(tm);
+		return -ENOMEM;
+	}
+	memcpy(tp, &p[r], k * sizeof(*tp));
+	memcpy(tm, &m[r], k * sizeof(*tm));
+	/* records come in PID order: only a PID 1 taken from procfs is out */
+	for (size_t a = 1; a < k; a++) {
+		for (size_t b = a; b > 0 && tp[b - 1].pid > tp[b].pid; b--) {
+			struct proc_sample sp = tp[b];
+			struct d_proc_meta sm = tm[b];
+
+			tp[b] = tp[b - 1], tp[b - 1] = sp;
+			tm[b] = tm[b - 1], tm[b - 1] = sm;
 		}
 	}
+	/* [r + j + 1, n) is in place; known [0, r) is not placed yet */
+	for (size_t j = k; j-- > 0;) {
+		size_t lo = 0, hi = r;
+
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+
+			if (p[mid].pid < tp[j].pid)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		memmove(&p[lo + j + 1], &p[lo], (r - lo) * sizeof(*p));
+		memmove(&m[lo + j + 1], &m[lo], (r - lo) * sizeof(*m));
+		p[lo + j] = tp[j];
+		m[lo + j] = tm[j];
+		r = lo;
+	}
+	free(tp);
+	free(tm);
+	return 0;
 }
 
 bool d_scan_use_iter(struct d_scan *sc, const struct d_scan_opts *o)
@@ -261,9 +318,11 @@ int d_scan_iter_sample(struct d_scan *sc, const struct d_scan_opts *o,
 	sc->snap.nr_procs = ps.tail;
 	before = sc->snap.nr_procs;
 	d_scan_drop_gone(sc);
-	merge_appended(sc);
+	if (merge_appended(sc, ps.added))
+		return -ENOMEM;
 	sc->last_new = ps.added;
 	sc->last_refreshed = ps.reread;
-	return d_scan_finish(sc, ps.changed || ps.added ||
-					 sc->snap.nr_procs != before);
+	if (ps.added || sc->snap.nr_procs != before || ps.nr_moved > MAX_MOVED)
+		return d_scan_finish(sc, NULL, -1);
+	return d_scan_finish(sc, ps.moved, ps.nr_moved);
 }

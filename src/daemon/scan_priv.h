@@ -13,10 +13,11 @@
 int d_scan_grow(struct d_scan *sc, size_t want);
 /* Drops the entries marked gone, keeping the order. */
 void d_scan_drop_gone(struct d_scan *sc);
-/* Host sums, the order by waste (sorted again only when reorder: the
- * caller changed no process, added none, dropped none otherwise) and the
- * cgroups. 0 or -errno. */
-int d_scan_finish(struct d_scan *sc, bool reorder);
+/* Host sums, the order by waste and the cgroups. moved: the entries whose
+ * figures changed since the last call, which added and dropped none (the
+ * order is mended for them), or nr_moved -1: anything may have changed
+ * (sorted again). 0 or -errno. */
+int d_scan_finish(struct d_scan *sc, const uint32_t *moved, long nr_moved);
 
 /* Whether this sample reads the task iterator: loads it on the first
  * call (unless o->no_iter) and says once, in the log, which way it is. */
