@@ -69,7 +69,7 @@ if ! timeout --kill-after=10 "$BUILD_TIMEOUT" nice mmdebstrap \
 	--customize-hook='ln -sf /dev/null "$1/etc/systemd/system/getty@tty1.service"' \
 	--customize-hook='mkdir -p "$1/etc/systemd/journald.conf.d" && printf "[Journal]\nStorage=volatile\n" >"$1/etc/systemd/journald.conf.d/volatile.conf"' \
 	"$SUITE" "$dir/rootfs.tmp.tar" >"$log" 2>&1; then
-	reason=$(grep -E '^E: ' "$log" | tail -n 1)
+	reason=$(grep -E '^E: ' "$log" | head -n 1)
 	rm -f "$dir/rootfs.tmp.tar"
 	cannot "mmdebstrap failed (package mirror unreachable?): ${reason:-$(tail -n 1 "$log")}"
 fi

@@ -57,10 +57,17 @@ echo "# package: $deb (HEAD $head)"
 
 # The image holds what the package depends on, so dpkg -i finds it all.
 deps=$(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed 's/(.*)//; s/|.*//; s/ //g' | grep -v '^$')
+# A failed build (no mirror) is not retried by the next suite of the same
+# run for 20 minutes: one wait for apt's timeouts, not three.
+if [ -n "$(find "$out/image.failed" -mmin -20 2>/dev/null)" ]; then
+	skip_all "no Debian 12 image: $(cat "$out/image.failed") (failed at $(date -r "$out/image.failed" +%T))"
+fi
 # shellcheck disable=SC2086
 if ! tar=$("$PTWATCH_ROOT/tests/systemd/image.sh" $deps 2>"$out/image.err"); then
-	skip_all "no Debian 12 image: $(tail -n 1 "$out/image.err")"
+	tail -n 1 "$out/image.err" >"$out/image.failed"
+	skip_all "no Debian 12 image: $(cat "$out/image.failed")"
 fi
+rm -f "$out/image.failed"
 echo "# image: $tar"
 if ! disk=$(BUILD=$BUILD "$PTWATCH_ROOT/tests/systemd/disk.sh" "$tar" "$deb" "$out" 2>"$out/disk.err"); then
 	not_ok "the guest disk (dpkg -i ptwatch, mke2fs -d)" "$(tail -n 15 "$out/disk.err")"
