@@ -138,8 +138,14 @@ log=$work/console.log
 # QEMU writes to a file that tail streams to stdout; stdin from /dev/null:
 # QEMU must not take the caller's terminal. If guest.sh is stopped, so is
 # the guest.
+# One TCG thread for all vCPUs: QEMU 7.2's multi-threaded TCG (Debian 12)
+# can keep running a translation of kernel code that another vCPU has just
+# rewritten (ftrace, kprobes, BPF trampolines: a phantom int3 or a call to
+# 0); fixed in QEMU 8.1 by deba78709ae8 ("accel/tcg: Always lock pages
+# before translation"). docs/bpf.md, "The Debian 6.1 oops was the
+# emulator's". PTWATCH_QEMU_ACCEL overrides (e.g. "tcg,thread=multi").
 timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
-	-accel tcg -cpu max -m "$mem" -smp "$smp" \
+	-accel "${PTWATCH_QEMU_ACCEL:-tcg,thread=single}" -cpu max -m "$mem" -smp "$smp" \
 	-display none -monitor none -serial stdio -no-reboot \
 	-kernel "$kernel" -initrd "$work/initrd" \
 	-append "console=ttyS0 panic=-1 quiet $append" ${PTWATCH_QEMU_ARGS:-} \
