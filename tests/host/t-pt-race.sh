@@ -28,7 +28,7 @@ kernel_reclaims() {
 dmesg_bad() { dmesg 2>/dev/null | grep -cE "$BAD"; }
 bad0=$(dmesg_bad)
 
-for mode in fault gup fork mremap thp; do
+for mode in fault gup fork mremap thp uffd; do
 	start=$SECONDS
 	run "$RACE" $mode $SECS
 	echo "# pt-race $mode $SECS: $(grep -v '^mode=' <<<"$OUT" | tr '\n' ' ')rc=$RC ($((SECONDS - start)) s)"
@@ -50,6 +50,7 @@ for mode in fault gup fork mremap thp; do
 	fork) did="forks child_zaps" ;;
 	mremap) did="moves remaps" ;;
 	thp) did="collapses splits shmem_collapses" ;;
+	uffd) did="copies moves" ;;
 	esac
 	[ "$(val shmem_unsupported)" = 1 ] && did="collapses splits"
 	[ "$(val no_process_vm_readv)" = 1 ] && did="vmsplice_reads proc_mem_reads"
@@ -75,7 +76,7 @@ for mode in fault gup fork mremap thp; do
 	fi
 done
 
-for mode in fault gup fork mremap thp; do
+for mode in fault gup fork mremap thp uffd; do
 	run "$RACE" $mode 1 --self-test-corrupt
 	[ $RC = 77 ] && { skip "pt-race $mode --self-test-corrupt" "$(head -1 <<<"$ERR")"; continue; }
 	if [ $RC = 1 ] && [ "$(val mismatches)" -gt 0 ] && grep -q "mismatch at 0x" <<<"$ERR"; then

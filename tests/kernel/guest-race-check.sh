@@ -8,14 +8,14 @@
 # kernel with MADV_PT_RECLAIM (patch 11) every mode runs again with
 # --on-demand, and must have freed tables that way too.
 #   guest-race-check.sh [SECONDS] [THREADS] [MODE...]
-#       5 s, 4 threads, every mode (fault gup fork mremap thp) by default
+#       5 s, 4 threads, every mode (fault gup fork mremap thp uffd) by default
 # Prints TAP lines and "# pt-race MODE: ..." figure lines.
 #   tests/vm/guest.sh --kernel BZIMAGE --timeout 900 --mem 2G -- \
 #       tests/kernel/guest-race-check.sh 5
 SECS=${1:-5}
 THREADS=${2:-4}
 shift 2 2>/dev/null || shift $#
-MODES=${*:-fault gup fork mremap thp}
+MODES=${*:-fault gup fork mremap thp uffd}
 . "$(dirname "$0")/guest-lib.sh"
 
 if [ "$(cat /proc/sys/vm/pt_reclaim 2>/dev/null)" != 1 ] &&

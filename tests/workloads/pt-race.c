@@ -17,6 +17,8 @@
  *           and mapped again while blocks are emptied
  *   thp     MADV_COLLAPSE and split of an anonymous and a shmem block
  *           next to blocks being emptied (same PMD table)
+ *   uffd    UFFDIO_COPY into a block and UFFDIO_MOVE to another while
+ *           both are emptied (needs 6.8's UFFDIO_MOVE, else 77)
  *   all     every mode in turn
  * One header per mode in pt-race/, the shared helpers in pt-race/common.h
  * (headers: build.mk makes a program of every tests/workloads/NAME.c).
@@ -31,7 +33,8 @@
  * whole-block DONTNEEDs of the other threads and the mode's operation;
  * exits 77 where the kernel lacks the advice or vm.pt_reclaim is 0.
  * Exit status: 0 ok, 1 data mismatch or unexpected system call failure,
- * 2 bad usage, 77 feature missing (thp without THP). "all" exits with the
+ * 2 bad usage, 77 feature missing (thp without THP, uffd without
+ * UFFDIO_MOVE). "all" exits with the
  * worst status of its modes (1 over 77 over 0).
  */
 #include "pt-race/common.h"
@@ -57,6 +60,7 @@ struct mode {
 #include "pt-race/fork.h"
 #include "pt-race/mremap.h"
 #include "pt-race/thp.h"
+#include "pt-race/uffd.h"
 
 static const struct mode modes[] = {
 	{ "fault", run_fault, { "writes", "blocks_used" } },
@@ -69,6 +73,7 @@ static const struct mode modes[] = {
 	{ "thp",
 	  run_thp,
 	  { "collapses", "splits", "shmem_collapses", "shmem_unsupported" } },
+	{ "uffd", run_uffd, { "copies", "moves", "unreadable" } },
 };
 #define NMODES (sizeof(modes) / sizeof(modes[0]))
 
@@ -121,8 +126,9 @@ static int run_mode(const struct mode *m, int threads)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: pt-race fault|gup|fork|mremap|thp|all SECONDS "
-			"[THREADS] [--self-test-corrupt] [--on-demand]\n");
+	fprintf(stderr,
+		"usage: pt-race fault|gup|fork|mremap|thp|uffd|all SECONDS "
+		"[THREADS] [--self-test-corrupt] [--on-demand]\n");
 	return 2;
 }
 
