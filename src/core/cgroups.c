@@ -122,31 +122,49 @@ static struct cgroup_sample *find(struct snapshot *s, const char *path)
 	return bsearch(&key, s->cgroups, s->nr_cgroups, sizeof(key), by_path);
 }
 
-/* Adds one process to its cgroup and to every ancestor up to "/". */
-static void add_proc(struct snapshot *s, const struct proc_sample *p)
+/* The cgroups a process in cg counts in: its own and every ancestor up to
+ * "/", those the walk found. chain: room for PTW_CGROUP_LEN. */
+static size_t chain_of(struct snapshot *s, const char *cg,
+		       struct cgroup_sample **chain)
 {
 	char path[PTW_CGROUP_LEN];
+	size_t n = 0;
 
-	snprintf(path, sizeof(path), "%s", p->cgroup);
+	snprintf(path, sizeof(path), "%s", cg);
 	for (;;) {
 		struct cgroup_sample *c = find(s, path[0] ? path : "/");
 		char *slash;
 
-		if (c) {
-			c->nr_procs++;
-			c->waste_bytes += p->waste_bytes;
-			if (strcmp(c->source, "processes") == 0)
-				c->page_table_bytes += p->page_table_bytes;
-		}
+		if (c)
+			chain[n++] = c;
 		slash = strrchr(path, '/');
 		if (!slash || !path[0] || strcmp(path, "/") == 0)
 			break;
 		*slash = '\0';
 	}
+	return n;
+}
+
+/* Adds one process to the cgroups of its chain. */
+static void add_proc(struct cgroup_sample *const *chain, size_t n,
+		     const struct proc_sample *p)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct cgroup_sample *c = chain[i];
+
+		c->nr_procs++;
+		c->waste_bytes += p->waste_bytes;
+		if (strcmp(c->source, "processes") == 0)
+			c->page_table_bytes += p->page_table_bytes;
+	}
 }
 
 int cgroup_collect(const struct cgroup_layout *l, struct snapshot *s)
 {
+	struct cgroup_sample *chain[PTW_CGROUP_LEN];
+	const char *last = NULL;
+	size_t n = 0;
+
 	s->cgroups = NULL;
 	s->nr_cgroups = 0;
 	if (l->version == 0)
@@ -161,8 +179,18 @@ int cgroup_collect(const struct cgroup_layout *l, struct snapshot *s)
 	s->cgroups = walk.cg;
 	s->nr_cgroups = walk.nr;
 	qsort(s->cgroups, s->nr_cgroups, sizeof(*s->cgroups), by_path);
-	for (size_t i = 0; i < s->nr_procs; i++)
-		if (s->procs[i].cgroup[0])
-			add_proc(s, &s->procs[i]);
+	for (size_t i = 0; i < s->nr_procs; i++) {
+		const char *cg = s->procs[i].cgroup;
+
+		if (!cg[0])
+			continue;
+		/* neighbours in PID order share a cgroup more often than not:
+		 * its chain is looked up once for the run */
+		if (!last || strcmp(cg, last)) {
+			n = chain_of(s, cg, chain);
+			last = cg;
+		}
+		add_proc(chain, n, &s->procs[i]);
+	}
 	return 0;
 }

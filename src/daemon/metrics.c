@@ -113,25 +113,33 @@ static bool in_cgroup(const char *proc_cg, const char *path)
  * attribution of the waste series. memory.stat charges a table to the
  * cgroup its process was in when the table was allocated, so the two
  * differ for processes that moved (PID 1's tables stay with the root
- * while it sits in /init.scope). n cgroups x processes prefix compares:
- * top_cgroups is small.
+ * while it sits in /init.scope). n cgroups x processes prefix compares,
+ * once for each run of processes in the same cgroup (neighbours in PID
+ * order mostly are): in[] holds the last run's answers.
  */
 static void proc_pte_sums(const struct d_state *st,
 			  const struct cgroup_sample *const *cg, size_t n,
-			  uint64_t *sum)
+			  uint64_t *sum, bool *in)
 {
+	const char *last = NULL;
+
 	for (size_t p = 0; p < st->scan.snap.nr_procs; p++) {
 		const struct proc_sample *ps = &st->scan.snap.procs[p];
 
+		if (!last || strcmp(ps->cgroup, last)) {
+			for (size_t i = 0; i < n; i++)
+				in[i] = in_cgroup(ps->cgroup, cg[i]->path);
+			last = ps->cgroup;
+		}
 		for (size_t i = 0; i < n; i++)
-			if (in_cgroup(ps->cgroup, cg[i]->path))
+			if (in[i])
 				sum[i] += ps->page_table_bytes;
 	}
 }
 
 static void cgroup_families(FILE *o, const struct d_state *st,
 			    const struct cgroup_sample *const *cg, size_t n,
-			    uint64_t *v)
+			    uint64_t *v, bool *in)
 {
 	head(o, "ptwatch_cgroup_page_tables_bytes", "gauge",
 	     "Page tables charged to a memory cgroup, hierarchical: memory.stat "
@@ -145,7 +153,7 @@ static void cgroup_families(FILE *o, const struct d_state *st,
 	     "VmPTE summed over the processes now in a memory cgroup, "
 	     "hierarchical: the attribution of the waste series.");
 	memset(v, 0, n * sizeof(*v));
-	proc_pte_sums(st, cg, n, v);
+	proc_pte_sums(st, cg, n, v, in);
 	cgroup_series(o, "ptwatch_cgroup_process_page_tables_bytes", cg, n, v);
 	head(o, "ptwatch_cgroup_page_table_waste_bytes", "gauge",
 	     "Page-table waste summed over the processes now in a memory "
@@ -167,16 +175,18 @@ static void cgroup_metrics(FILE *o, const struct d_state *st)
 	size_t n = st->scan.snap.nr_cgroups;
 	const struct cgroup_sample **cg = malloc((n + 1) * sizeof(*cg));
 	uint64_t *v = calloc(n + 1, sizeof(*v));
+	bool *in = calloc(n + 1, sizeof(*in));
 
-	if (!cg || !v)
+	if (!cg || !v || !in)
 		goto out;
 	for (size_t i = 0; i < n; i++)
 		cg[i] = &st->scan.snap.cgroups[i];
 	qsort(cg, n, sizeof(*cg), cmp_cgroup_waste);
 	if (n > st->cfg.top_cgroups)
 		n = st->cfg.top_cgroups;
-	cgroup_families(o, st, cg, n, v);
+	cgroup_families(o, st, cg, n, v, in);
 out:
+	free(in);
 	free(v);
 	free(cg);
 }
