@@ -24,6 +24,13 @@ struct cgroup_ids {
 	size_t nr;
 };
 
+/* fn for each directory under root, root included: rel is its path from
+ * root ("/" for root, else "/a/b"), id its inode number (the kernfs id).
+ * Stops at fn's first non-zero return, which it returns; -errno when root
+ * cannot be read. A directory removed during the walk is skipped. */
+typedef int (*cgroup_dir_fn)(const char *rel, uint64_t id, void *arg);
+int cgroup_dirs_walk(const char *root, cgroup_dir_fn fn, void *arg);
+
 /* Walks l->mem_root (nothing when l->version is 0). 0 or -errno. */
 int cgroup_ids_load(const struct cgroup_layout *l, struct cgroup_ids *ids);
 /* The path of id, or NULL when the walk did not see it. */

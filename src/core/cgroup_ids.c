@@ -1,48 +1,106 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Memory cgroup id -> path (cgroup_ids.h). */
+#include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cgroup_ids.h"
 
-/* nftw has no user pointer: the walk's state lives here for its duration. */
-static struct id_walk {
-	size_t root_len;
+/* The directories under dirfd (path: its name, len bytes used), depth
+ * first. d_ino is the kernfs id as st_ino is: no stat(2) of each of the
+ * dozens of files of a cgroup, as nftw() makes. */
+static int walk_dirs(int dirfd, char *path, size_t len, cgroup_dir_fn fn,
+		     void *arg)
+{
+	DIR *d = fdopendir(dirfd);
+	struct dirent *de;
+	int err = 0;
+
+	if (!d) {
+		close(dirfd);
+		return -errno;
+	}
+	while (!err && (de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		struct stat st;
+		int fd;
+
+		if (de->d_name[0] == '.' &&
+		    (!de->d_name[1] ||
+		     (de->d_name[1] == '.' && !de->d_name[2])))
+			continue;
+		if (de->d_type == DT_UNKNOWN &&
+		    (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
+		     !S_ISDIR(st.st_mode)))
+			continue;
+		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
+			continue;
+		if (len + 1 + n >= PATH_MAX)
+			continue; /* deeper than a path can name */
+		path[len] = '/';
+		memcpy(path + len + 1, de->d_name, n + 1);
+		err = fn(path, de->d_ino, arg);
+		fd = err ? -1 :
+			   openat(dirfd, de->d_name,
+				  O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		/* gone since it was listed: a cgroup removed meanwhile */
+		if (fd >= 0)
+			err = walk_dirs(fd, path, len + 1 + n, fn, arg);
+		path[len] = '\0';
+	}
+	closedir(d);
+	return err;
+}
+
+int cgroup_dirs_walk(const char *root, cgroup_dir_fn fn, void *arg)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int fd, err;
+
+	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	path[0] = '\0';
+	err = fn("/", st.st_ino, arg);
+	return err ? err : walk_dirs(fd, path, 0, fn, arg);
+}
+
+struct id_walk {
 	struct cgroup_ids *ids;
 	size_t cap;
-	int err;
-} w;
+};
 
-static int visit(const char *dir, const struct stat *st, int type,
-		 struct FTW *ftw)
+static int visit(const char *rel, uint64_t id, void *arg)
 {
-	const char *rel = dir + w.root_len;
+	struct id_walk *w = arg;
 	struct cgroup_id_ent *e;
 
-	(void)ftw;
-	if (type != FTW_D)
-		return 0;
-	if (w.ids->nr == w.cap) {
-		size_t cap = w.cap ? w.cap * 2 : 64;
-		void *p = realloc(w.ids->e, cap * sizeof(*w.ids->e));
+	if (w->ids->nr == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 64;
+		void *p = realloc(w->ids->e, cap * sizeof(*w->ids->e));
 
-		if (!p) {
-			w.err = -ENOMEM;
-			return 1;
-		}
-		w.ids->e = p;
-		w.cap = cap;
+		if (!p)
+			return -ENOMEM;
+		w->ids->e = p;
+		w->cap = cap;
 	}
-	e = &w.ids->e[w.ids->nr];
-	e->id = st->st_ino;
-	e->path = strdup(*rel ? rel : "/");
-	if (!e->path) {
-		w.err = -ENOMEM;
-		return 1;
-	}
-	w.ids->nr++;
+	e = &w->ids->e[w->ids->nr];
+	e->id = id;
+	e->path = strdup(rel);
+	if (!e->path)
+		return -ENOMEM;
+	w->ids->nr++;
 	return 0;
 }
 
@@ -55,15 +113,16 @@ static int by_id(const void *a, const void *b)
 
 int cgroup_ids_load(const struct cgroup_layout *l, struct cgroup_ids *ids)
 {
+	struct id_walk w = { .ids = ids };
+	int err;
+
 	*ids = (struct cgroup_ids){ 0 };
 	if (l->version == 0)
 		return 0;
-	w = (struct id_walk){ .root_len = strlen(l->mem_root), .ids = ids };
-	if (nftw(l->mem_root, visit, 16, FTW_PHYS) < 0 && !w.err)
-		w.err = -errno;
-	if (w.err) {
+	err = cgroup_dirs_walk(l->mem_root, visit, &w);
+	if (err) {
 		cgroup_ids_free(ids);
-		return w.err;
+		return err;
 	}
 	qsort(ids->e, ids->nr, sizeof(*ids->e), by_id);
 	return 0;

@@ -2,13 +2,13 @@
 /* Memory cgroups: find the hierarchy, list it, sum processes into it. */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "cgroup_ids.h"
 #include "cgroups.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
@@ -59,7 +59,7 @@ void cgroup_detect(const char *root, struct cgroup_layout *l)
 	}
 }
 
-/* nftw has no user pointer: the walk's state lives here for its duration. */
+/* The walk's state lives here for its duration. */
 static struct walk {
 	const struct cgroup_layout *l;
 	struct cgroup_sample *cg;
@@ -80,16 +80,13 @@ static void read_pagetables(const char *dir, struct cgroup_sample *c)
 		c->source = "memory.stat";
 }
 
-static int visit(const char *dir, const struct stat *st, int type,
-		 struct FTW *ftw)
+static int visit(const char *rel, uint64_t id, void *arg)
 {
-	const char *rel = dir + strlen(walk.l->mem_root);
+	char dir[PATH_MAX];
 	struct cgroup_sample *c;
 
-	(void)st;
-	(void)ftw;
-	if (type != FTW_D)
-		return 0;
+	(void)id;
+	(void)arg;
 	if (walk.nr == walk.cap) {
 		size_t cap = walk.cap ? walk.cap * 2 : 64;
 		void *p = realloc(walk.cg, cap * sizeof(*walk.cg));
@@ -103,8 +100,12 @@ static int visit(const char *dir, const struct stat *st, int type,
 	}
 	c = &walk.cg[walk.nr++];
 	memset(c, 0, sizeof(*c));
-	snprintf(c->path, sizeof(c->path), "%s", *rel ? rel : "/");
-	read_pagetables(dir, c);
+	snprintf(c->path, sizeof(c->path), "%s", rel);
+	if (snprintf(dir, sizeof(dir), "%s%s", walk.l->mem_root,
+		     strcmp(rel, "/") ? rel : "") < (int)sizeof(dir))
+		read_pagetables(dir, c);
+	else
+		c->source = "processes"; /* a path too long to read by */
 	return 0;
 }
 
@@ -164,14 +165,17 @@ int cgroup_collect(const struct cgroup_layout *l, struct snapshot *s)
 	struct cgroup_sample *chain[PTW_CGROUP_LEN];
 	const char *last = NULL;
 	size_t n = 0;
+	int err;
 
 	s->cgroups = NULL;
 	s->nr_cgroups = 0;
 	if (l->version == 0)
 		return 0;
 	walk = (struct walk){ .l = l };
-	if (nftw(l->mem_root, visit, 16, FTW_PHYS) < 0 && !walk.err)
-		walk.err = -errno;
+	/* directories only, by readdir: nftw() would stat every file */
+	err = cgroup_dirs_walk(l->mem_root, visit, NULL);
+	if (err < 0 && !walk.err)
+		walk.err = err;
 	if (walk.err) {
 		free(walk.cg);
 		return walk.err;
