@@ -161,9 +161,22 @@ prepare_tree() {
 	rm -rf "$stage"
 }
 
+# The off variant's config differs from the plain one's only in
+# PT_RECLAIM: a first off build starts from a copy of the plain object
+# tree, and kbuild (fixdep tracks each file's CONFIG_ symbols) recompiles
+# only what uses the option, then links: minutes, not a whole kernel.
+seed_off_tree() {
+	[ "$off" = 1 ] && [ ! -e "$work/obj-off/vmlinux" ] &&
+		[ -e "$work/obj/vmlinux" ] || return 0
+	log "seeding obj-off from the plain object tree"
+	rm -rf "$work/obj-off"
+	cp -a --reflink=auto "$work/obj" "$work/obj-off"
+}
+
 configure() {
 	local src=$work/src obj opt
 	obj=$(obj_dir)
+	seed_off_tree
 	mkdir -p "$obj"
 	make -s -C "$src" O="$obj" tinyconfig >&2
 	# shellcheck disable=SC2046
