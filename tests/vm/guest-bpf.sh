@@ -20,6 +20,12 @@ check "status: probes were loaded and attached as root" \
 check "status: kernel has BTF" jqt $out/status.json '.kernel.btf'
 check "status: no PTE-table reclaim in the Debian kernel" \
 	jqt $out/status.json '.kernel.pt_reclaim.mode == "absent"'
+# MADV_PT_RECLAIM is ours (kernel-patches/0011): the stock kernel says
+# EINVAL, and `ptwatch reclaim pid` exit 5 with the reason on one line
+ptwatch reclaim pid $$ >/dev/null 2>$out/rp.err
+rc=$?
+check "reclaim pid on the stock kernel: exit 5, one line naming MADV_PT_RECLAIM ($(cat $out/rp.err))" \
+	sh -c "[ $rc = 5 ] && [ \$(wc -l < $out/rp.err) = 1 ] && grep -q 'no MADV_PT_RECLAIM' $out/rp.err"
 check "status: hugetlb vmemmap sysctl is reported" \
 	jqt $out/status.json '.kernel.hugetlb_vmemmap.sysctl == "vm.hugetlb_optimize_vmemmap"'
 bpf_check_probe_shape $out/status.json
