@@ -41,6 +41,11 @@ struct ptw_iter;
 int ptw_iter_open(struct ptw_iter **out, bool v1_memory, char *why, size_t len);
 void ptw_iter_close(struct ptw_iter *it);
 
+/* How the records are made: "task list" (6.7+: one program run walks the
+ * thread-group leaders, no PID lookups) or "seq_file" (the task
+ * iterator, every task looked up by PID). */
+const char *ptw_iter_kind(const struct ptw_iter *it);
+
 /* Whether the RSS figures are the per-CPU counters' exact sums (as procfs
  * shows them) or, without the per-CPU offsets, their central counts. */
 bool ptw_iter_rss_exact(const struct ptw_iter *it);

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/sysinfo.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -16,9 +18,23 @@
 /* Records per read(2): large reads keep the syscalls few. */
 #define ITER_BATCH 512
 
+/*
+ * Two ways of making the same records. Where the kernel has the open-coded
+ * task iterator (6.7+), one run of ptw_task_all (BPF_PROG_TEST_RUN) walks
+ * the list of thread-group leaders and fills `recs`, an array this side
+ * maps: about half the kernel's cost of the seq_file iterator, which looks
+ * every task up by PID, threads included. Elsewhere (6.1) the seq_file
+ * iterator, read in chunks.
+ */
 struct ptw_iter {
 	struct ptw_task_iter *skel;
-	struct bpf_link *link;
+	struct bpf_link *link;	   /* the seq_file iterator; NULL: all_procs */
+	struct ptw_iter_rec *recs; /* all_procs: the mapped array */
+	size_t cap, map_len;	   /* its entries and bytes */
+	bool all_procs, v1_memory, sum;
+	uint64_t *order; /* all_procs: (tgid, index) sorted, when the list's
+			  * order is not the tgid order (PIDs wrapped) */
+	size_t order_cap;
 };
 
 /* libbpf's last warning, kept to say why a load failed. */
@@ -52,48 +68,99 @@ static int fail(char *why, size_t len, int err, const char *fmt, ...)
 	return err;
 }
 
-static bool denied(void)
+/* PTWATCH_BPF_DENY (a test switch): "iter" denies the iterator,
+ * "all-procs" the all-processes pass alone (the seq_file iterator then, as
+ * on kernels before 6.7). */
+static bool denied(const char *what)
 {
 	const char *deny = getenv("PTWATCH_BPF_DENY");
 
-	return deny && strstr(deny, "iter");
+	return deny && strstr(deny, what);
 }
 
-static int load(struct ptw_iter *it, bool v1_memory, char *why, size_t len)
+/* Room for the processes there are now and some more: a pass that finds
+ * more grows it (grow_all()). Threads are counted too: a bound. */
+static size_t first_cap(void)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	bool sum = true;
-	int err;
+	struct sysinfo si;
+	size_t n = sysinfo(&si) ? 0 : si.procs;
 
-again:
+	return n + n / 4 + 1024;
+}
+
+static void unload(struct ptw_iter *it)
+{
+	if (it->recs)
+		munmap(it->recs, it->map_len);
+	it->recs = NULL;
+	bpf_link__destroy(it->link);
+	it->link = NULL;
+	ptw_task_iter__destroy(it->skel);
+	it->skel = NULL;
+}
+
+/* One load: all_procs and sum as they are in it. */
+static int load_one(struct ptw_iter *it)
+{
+	int ncpu = libbpf_num_possible_cpus(), err;
+	size_t page = sysconf(_SC_PAGESIZE);
+
 	it->skel = ptw_task_iter__open();
 	if (!it->skel)
-		return fail(why, len, -errno, "task iterator: cannot open: %s",
-			    strerror(errno));
+		return -errno;
 	it->skel->rodata->nr_cpus = ncpu > 0 ? ncpu : 0;
-	it->skel->rodata->v1_memory = v1_memory;
-	it->skel->rodata->sum_percpu = sum;
-	err = ptw_task_iter__load(it->skel);
-	if (err && err != -EPERM && sum) {
-		/* measuring the per-CPU offsets needs pointer arithmetic
-		 * that some kernels refuse: central counts then */
-		ptw_task_iter__destroy(it->skel);
-		sum = false;
-		goto again;
-	}
+	it->skel->rodata->v1_memory = it->v1_memory;
+	it->skel->rodata->sum_percpu = it->sum;
+	bpf_program__set_autoload(it->skel->progs.ptw_task_all, it->all_procs);
+	bpf_program__set_autoload(it->skel->progs.ptw_task_iter,
+				  !it->all_procs);
+	err = bpf_map__set_max_entries(it->skel->maps.recs,
+				       it->all_procs ? it->cap : 1);
+	if (!err)
+		err = ptw_task_iter__load(it->skel);
 	if (err)
-		return fail(why, len, err,
-			    "task iterator: the kernel refused it "
-			    "(%s%s%s)",
-			    strerror(-err), libbpf_last[0] ? ": " : "",
-			    libbpf_last);
-	it->link =
-		bpf_program__attach_iter(it->skel->progs.ptw_task_iter, NULL);
-	if (!it->link)
-		return fail(why, len, -errno,
-			    "task iterator: cannot attach: %s",
-			    strerror(errno));
+		return err;
+	if (!it->all_procs) {
+		it->link = bpf_program__attach_iter(
+			it->skel->progs.ptw_task_iter, NULL);
+		return it->link ? 0 : -errno;
+	}
+	it->map_len = (it->cap * sizeof(*it->recs) + page - 1) / page * page;
+	it->recs = mmap(NULL, it->map_len, PROT_READ, MAP_SHARED,
+			bpf_map__fd(it->skel->maps.recs), 0);
+	if (it->recs == MAP_FAILED) {
+		it->recs = NULL;
+		return -errno;
+	}
 	return 0;
+}
+
+/* The all-processes pass where the kernel has it, else the seq_file
+ * iterator; the per-CPU sum where the verifier allows it, else the
+ * central counts (measuring the per-CPU offsets needs pointer arithmetic
+ * that some kernels refuse). */
+static int load(struct ptw_iter *it, char *why, size_t len)
+{
+	static const bool ladder[][2] = { { true, true },
+					  { false, true },
+					  { false, false } };
+	int err = 0;
+
+	it->cap = first_cap();
+	for (size_t i = denied("all-procs");
+	     i < sizeof(ladder) / sizeof(ladder[0]); i++) {
+		it->all_procs = ladder[i][0];
+		it->sum = ladder[i][1];
+		err = load_one(it);
+		if (!err)
+			return 0;
+		unload(it);
+		if (err == -EPERM)
+			break;
+	}
+	return fail(why, len, err,
+		    "task iterator: the kernel refused it (%s%s%s)",
+		    strerror(-err), libbpf_last[0] ? ": " : "", libbpf_last);
 }
 
 int ptw_iter_open(struct ptw_iter **out, bool v1_memory, char *why, size_t len)
@@ -103,7 +170,7 @@ int ptw_iter_open(struct ptw_iter **out, bool v1_memory, char *why, size_t len)
 	int err;
 
 	*out = NULL;
-	if (denied())
+	if (denied("iter"))
 		return fail(why, len, -EACCES,
 			    "task iterator: denied by PTWATCH_BPF_DENY");
 	if (access("/sys/kernel/btf/vmlinux", R_OK))
@@ -113,9 +180,10 @@ int ptw_iter_open(struct ptw_iter **out, bool v1_memory, char *why, size_t len)
 	it = calloc(1, sizeof(*it));
 	if (!it)
 		return fail(why, len, -ENOMEM, "task iterator: out of memory");
+	it->v1_memory = v1_memory;
 	libbpf_last[0] = '\0';
 	old = libbpf_set_print(quiet_print);
-	err = load(it, v1_memory, why, len);
+	err = load(it, why, len);
 	libbpf_set_print(old);
 	if (err) {
 		ptw_iter_close(it);
@@ -133,14 +201,19 @@ void ptw_iter_close(struct ptw_iter *it)
 {
 	if (!it)
 		return;
-	bpf_link__destroy(it->link);
-	ptw_task_iter__destroy(it->skel);
+	unload(it);
+	free(it->order);
 	free(it);
+}
+
+const char *ptw_iter_kind(const struct ptw_iter *it)
+{
+	return it->all_procs ? "task list" : "seq_file";
 }
 
 bool ptw_iter_rss_exact(const struct ptw_iter *it)
 {
-	return !it->skel->bss->rss_inexact;
+	return it->skel && !it->skel->bss->rss_inexact;
 }
 
 /* Hands over the whole records in buf[0..n); returns the bytes used or
@@ -166,6 +239,80 @@ static ssize_t deliver(const char *buf, size_t n, ptw_iter_fn fn, void *arg,
 	return off;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* recs grown to hold `seen` processes and some more (a reload). */
+static int grow_all(struct ptw_iter *it, size_t seen)
+{
+	libbpf_print_fn_t old = libbpf_set_print(quiet_print);
+	int err;
+
+	unload(it);
+	it->cap = seen + seen / 4 + 1024;
+	err = load_one(it);
+	libbpf_set_print(old);
+	if (err)
+		unload(it);
+	return err;
+}
+
+/* One run of ptw_task_all; the records in tgid order, as the seq_file
+ * iterator gives them. The list is in creation order, which is the tgid
+ * order until PIDs wrap: sorted then, by an index. */
+static int read_all(struct ptw_iter *it, ptw_iter_fn fn, void *arg)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+	size_t n;
+	bool sorted = true;
+	int err;
+
+	for (;;) {
+		if (!it->skel)
+			return -ENODEV; /* a reload failed */
+		err = bpf_prog_test_run_opts(
+			bpf_program__fd(it->skel->progs.ptw_task_all), &opts);
+		if (err)
+			return -errno;
+		n = it->skel->bss->nr_recs;
+		if (it->skel->bss->nr_seen <= n)
+			break;
+		err = grow_all(it, it->skel->bss->nr_seen);
+		if (err)
+			return err;
+	}
+	for (size_t i = 1; i < n && sorted; i++)
+		sorted = it->recs[i - 1].tgid < it->recs[i].tgid;
+	if (!sorted && it->order_cap < n) {
+		uint64_t *o = realloc(it->order, n * sizeof(*o));
+
+		if (!o)
+			return -ENOMEM;
+		it->order = o;
+		it->order_cap = n;
+	}
+	if (!sorted) {
+		for (size_t i = 0; i < n; i++)
+			it->order[i] = (uint64_t)it->recs[i].tgid << 32 | i;
+		qsort(it->order, n, sizeof(*it->order), cmp_u64);
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct ptw_iter_rec *r =
+			&it->recs[sorted ? i : (uint32_t)it->order[i]];
+
+		if (r->version != PTW_ITER_VERSION)
+			return -EPROTO;
+		err = fn(r, arg);
+		if (err)
+			return err;
+	}
+	return n;
+}
+
 int ptw_iter_read(struct ptw_iter *it, ptw_iter_fn fn, void *arg)
 {
 	const size_t cap = ITER_BATCH * sizeof(struct ptw_iter_rec);
@@ -173,6 +320,10 @@ int ptw_iter_read(struct ptw_iter *it, ptw_iter_fn fn, void *arg)
 	size_t have = 0;
 	int fd, count = 0, err = 0;
 
+	if (it->all_procs) {
+		free(buf);
+		return read_all(it, fn, arg);
+	}
 	if (!buf)
 		return -ENOMEM;
 	fd = bpf_iter_create(bpf_link__fd(it->link));

@@ -89,45 +89,130 @@ static __always_inline void measure_offsets(struct task_struct *t)
 	offs_state = 1;
 }
 
-SEC("iter/task")
-int ptw_task_iter(struct bpf_iter__task *ctx)
+/* Whether t is a process to report: not a thread, a kernel thread, a
+ * leader already exiting or without an mm. t: a BTF pointer, so plain
+ * loads (no helper call) wherever the verifier allows them: this runs for
+ * every task. */
+static __always_inline bool is_proc(struct task_struct *t)
 {
-	struct seq_file *seq = ctx->meta->seq;
-	struct task_struct *t = ctx->task;
-	struct ptw_iter_rec rec;
-	struct mm_struct *mm;
+	return t->pid == t->tgid && !(t->flags & (PF_KTHREAD_ | PF_EXITING_)) &&
+	       t->mm;
+}
+
+/* The record of t, a process (is_proc()). */
+static __always_inline void fill_rec(struct task_struct *t,
+				     struct ptw_iter_rec *rec)
+{
+	struct mm_struct *mm = t->mm;
 	long rss[PTW_RSS_NR];
 
-	if (!t)
-		return 0;
-	/* t is a BTF pointer: plain loads (no helper call) wherever the
-	 * verifier allows them, this runs for every task */
-	if (t->pid != t->tgid)
-		return 0;
-	if (t->flags & (PF_KTHREAD_ | PF_EXITING_))
-		return 0;
-	mm = t->mm;
-	if (!mm)
-		return 0;
-	__builtin_memset(&rec, 0, sizeof(rec));
-	rec.tgid = t->tgid;
-	rec.version = PTW_ITER_VERSION;
-	rec.start_ns = t->start_time;
-	rec.cgroup_id = ptw_task_memcg_id(t, v1_memory);
+	__builtin_memset(rec, 0, sizeof(*rec));
+	rec->tgid = t->tgid;
+	rec->version = PTW_ITER_VERSION;
+	rec->start_ns = t->start_time;
+	rec->cgroup_id = ptw_task_memcg_id(t, v1_memory);
 	if (bpf_core_field_exists(mm->pgtables_bytes))
-		rec.pgtables = mm->pgtables_bytes.counter;
-	if (sum_percpu && offs_state == 0)
-		measure_offsets(t);
+		rec->pgtables = mm->pgtables_bytes.counter;
 	if (!ptw_mm_rss(mm, sum_percpu && offs_state == 1 ? cpu_off : NULL,
 			nr_cpus, rss))
 		rss_inexact = 1;
 	/* pages to bytes: x86-64, 4 KiB (the object is built for x86) */
-	rec.rss_file = (__u64)rss[MM_FILEPAGES] << 12;
-	rec.rss_anon = (__u64)rss[MM_ANONPAGES] << 12;
-	rec.swap = (__u64)rss[MM_SWAPENTS] << 12;
-	rec.rss_shmem = (__u64)rss[MM_SHMEMPAGES] << 12;
+	rec->rss_file = (__u64)rss[MM_FILEPAGES] << 12;
+	rec->rss_anon = (__u64)rss[MM_ANONPAGES] << 12;
+	rec->swap = (__u64)rss[MM_SWAPENTS] << 12;
+	rec->rss_shmem = (__u64)rss[MM_SHMEMPAGES] << 12;
 	/* comm whole: the bytes after its NUL are cut by the reader */
-	__builtin_memcpy(rec.comm, t->comm, sizeof(rec.comm));
-	bpf_seq_write(seq, &rec, sizeof(rec));
+	__builtin_memcpy(rec->comm, t->comm, sizeof(rec->comm));
+}
+
+/* Every kernel: the seq_file task iterator, called for every task
+ * (threads too), each found by PID. */
+SEC("iter/task")
+int ptw_task_iter(struct bpf_iter__task *ctx)
+{
+	struct task_struct *t = ctx->task;
+	struct ptw_iter_rec rec;
+
+	if (!t || !is_proc(t))
+		return 0;
+	if (sum_percpu && offs_state == 0)
+		measure_offsets(t);
+	fill_rec(t, &rec);
+	bpf_seq_write(ctx->meta->seq, &rec, sizeof(rec));
+	return 0;
+}
+
+/*
+ * 6.7+: the open-coded task iterator (bpf_iter_task_new()), declared here
+ * rather than taken from vmlinux.h so that the object builds against the
+ * types of kernels without it; weak, so that it loads on those kernels
+ * with this program left out (src/bpf/iter.c).
+ */
+struct bpf_iter_task___ptw {
+	__u64 __opaque[3];
+} __attribute__((aligned(8)));
+
+#define PTW_TASK_ITER_ALL_PROCS 0 /* enum bpf_iter_task_type */
+
+extern int bpf_iter_task_new(struct bpf_iter_task___ptw *it,
+			     struct task_struct *task, unsigned int flags)
+	__weak __ksym;
+extern struct task_struct *
+bpf_iter_task_next(struct bpf_iter_task___ptw *it) __weak __ksym;
+extern void bpf_iter_task_destroy(struct bpf_iter_task___ptw *it) __weak __ksym;
+extern void bpf_rcu_read_lock(void) __weak __ksym;
+extern void bpf_rcu_read_unlock(void) __weak __ksym;
+
+/* The all-processes pass's records, mmapped by user space; max_entries
+ * is set before load (1 where the pass is not used). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ptw_iter_rec);
+} recs SEC(".maps");
+
+/* Of the last pass: records written to recs, and processes seen (more
+ * than max_entries: recs was too small, user space grows it). */
+__u32 nr_recs = 0, nr_seen = 0;
+
+/*
+ * The same records in one program run (BPF_PROG_TEST_RUN), walking the
+ * kernel's list of thread-group leaders: the seq_file iterator looks up
+ * every task, threads included, by PID (find_ge_pid(), get_pid_task()),
+ * which costs as much as the rest of the pass. The records come in the
+ * list's order (creation order), not by tgid.
+ */
+SEC("syscall")
+int ptw_task_all(void *ctx)
+{
+	struct bpf_iter_task___ptw it;
+	struct task_struct *t;
+
+	nr_recs = 0;
+	nr_seen = 0;
+	bpf_rcu_read_lock();
+	bpf_iter_task_new(&it, NULL, PTW_TASK_ITER_ALL_PROCS);
+	t = bpf_iter_task_next(&it); /* init_task: a leader, not a process */
+	if (t && sum_percpu && offs_state == 0)
+		measure_offsets(t);
+	while ((t = bpf_iter_task_next(&it))) {
+		/* counters in memory, not registers: unknown scalars let
+		 * the verifier see the loop converge */
+		__u32 i = nr_recs;
+		struct ptw_iter_rec *rec;
+
+		if (!is_proc(t))
+			continue;
+		nr_seen++;
+		rec = bpf_map_lookup_elem(&recs, &i);
+		if (!rec)
+			continue; /* recs is full: counted in nr_seen */
+		fill_rec(t, rec);
+		nr_recs = i + 1;
+	}
+	bpf_iter_task_destroy(&it);
+	bpf_rcu_read_unlock();
 	return 0;
 }
