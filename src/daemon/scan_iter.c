@@ -262,8 +262,10 @@ bool d_scan_use_iter(struct d_scan *sc, const struct d_scan_opts *o)
 		      "sample (%s)",
 		      o->budget, sc->iter_why);
 	else
-		d_log(LOG_INFO, "sampler: BPF task iterator, every process "
-				"every sample");
+		d_log(LOG_INFO,
+		      "sampler: BPF task iterator (%s), every process every "
+		      "sample",
+		      ptw_iter_kind(sc->iter));
 	return !err;
 }
 

@@ -7,7 +7,11 @@
 #                may be N / 1000 samples old
 #   procfs:0     procfs, every process every sample (the same freshness as
 #                the iterator)
-#   bpf-iter     the BPF task iterator: every process every sample
+#   bpf-iter     the BPF task iterator: every process every sample (on
+#                6.7+ one program run over the list of thread-group
+#                leaders, else the seq_file iterator)
+#   bpf-iter:seq the seq_file task iterator even where the list walk loads
+#                (PTWATCH_BPF_DENY=all-procs): what 6.1 kernels run
 # Spawns sleepers to reach N processes in total (they stay for all modes),
 # runs ptwatchd with a 1 s interval for $BENCH_SAMPLES samples (default 10),
 # and reads its own counters over the samples after the first and
@@ -25,7 +29,7 @@
 . "$(dirname "$0")/lib.sh"
 
 sizes=${BENCH_SIZES:-1000 10000 30000}
-modes=${BENCH_MODES:-procfs:1000 procfs:0 bpf-iter}
+modes=${BENCH_MODES:-procfs:1000 procfs:0 bpf-iter:seq bpf-iter}
 samples=${BENCH_SAMPLES:-10}
 bpf=${BENCH_BPF:-no}
 make_sysctl
@@ -40,12 +44,16 @@ samples_done() { [ -s "$T/prom/ptwatch.prom" ] && [ "$(metric ptwatch_samples_to
 # bench_one MODE: one daemon, one table row.
 bench_one() {
 	local mode=$1 iter=no reads=${1#procfs:}
-	[ "$mode" = bpf-iter ] && iter=yes reads=1000
+	[ "${mode%%:*}" = bpf-iter ] && iter=yes reads=1000
 	write_conf "[daemon]" "reads_per_sample = $reads" "bpf_iter = $iter"
 	sed -i "s/^interval = 200ms$/interval = 1s/; s/^bpf = no$/bpf = $bpf/" "$T/d.conf"
 	rm -f "$T/prom/ptwatch.prom"
 	: >"$T/log"
+	if [ "$mode" = bpf-iter:seq ]; then
+		export PTWATCH_BPF_DENY=all-procs
+	fi
 	start_daemon
+	unset PTWATCH_BPF_DENY
 	# the file counts the samples finished before it was written
 	wait_for "samples_done 1" 120 || { echo "# $mode: no sample: $(tail -3 "$T/log")"; return; }
 	s1=$(metric ptwatch_samples_total)
@@ -68,6 +76,7 @@ bench_one() {
 	rss2=$(kv VmRSS "$DPID")
 	src=$(jq -r .daemon.source "$T/snap.json")
 	[ "$src" = "${mode%%:*}" ] || echo "# $mode: the daemon sampled with $src: $(grep sampler "$T/log")"
+	[ "$src" = bpf-iter ] && echo "#   $(grep -o 'sampler: .*' "$T/log" | head -1)"
 	awk -v m="$mode" -v p="$procs" -v n="$((s2 - s1))" -v s1="$s1" \
 		-v c1="$c1" -v c2="$c2" -v p1="$p1" -v p2="$p2" \
 		-v k1="${k1:-0}" -v k2="${k2:-0}" -v rb="${rb:-0}" \
