@@ -12,7 +12,7 @@
  *
  *	struct ptw_iter *it;
  *	char why[256];
- *	if (ptw_iter_open(&it, false, why, sizeof(why)) == 0) {
+ *	if (ptw_iter_open(&it, false, false, why, sizeof(why)) == 0) {
  *		ptw_iter_read(it, my_fn, my_arg);   // once per sample
  *		ptw_iter_close(it);
  *	}
@@ -33,12 +33,16 @@ struct ptw_iter;
 
 /*
  * Loads and attaches the iterator. v1_memory: the memory controller is on
- * cgroup v1 (records then carry the v1 memory cgroup's id). Returns 0, or
+ * cgroup v1 (records then carry the v1 memory cgroup's id). one_pass: the
+ * caller reads once or a few times (the CLI): the seq_file iterator, which
+ * loads in some 30 ms, rather than the task list (6.7+), whose passes cost
+ * half as much but whose load some 250 ms. Returns 0, or
  * -errno with `why` set to one line (no trailing newline): -EPERM without
  * privileges, -EACCES when denied by PTWATCH_BPF_DENY, -ENOENT without
  * kernel BTF, another -errno when the kernel refused the program.
  */
-int ptw_iter_open(struct ptw_iter **out, bool v1_memory, char *why, size_t len);
+int ptw_iter_open(struct ptw_iter **out, bool v1_memory, bool one_pass,
+		  char *why, size_t len);
 void ptw_iter_close(struct ptw_iter *it);
 
 /* How the records are made: "task list" (6.7+: one program run walks the

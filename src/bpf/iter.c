@@ -31,7 +31,7 @@ struct ptw_iter {
 	struct bpf_link *link;	   /* the seq_file iterator; NULL: all_procs */
 	struct ptw_iter_rec *recs; /* all_procs: the mapped array */
 	size_t cap, map_len;	   /* its entries and bytes */
-	bool all_procs, v1_memory, sum;
+	bool all_procs, v1_memory, sum, one_pass;
 	uint64_t *order; /* all_procs: (tgid, index) sorted, when the list's
 			  * order is not the tgid order (PIDs wrapped) */
 	size_t order_cap;
@@ -147,7 +147,10 @@ static int load(struct ptw_iter *it, char *why, size_t len)
 	int err = 0;
 
 	it->cap = first_cap();
-	for (size_t i = denied("all-procs");
+	/* the task list's loop takes the verifier some 200-300 ms (its body
+	 * is walked until the loop converges), the seq_file program 30 ms:
+	 * worth it only for a caller that reads many times */
+	for (size_t i = denied("all-procs") || it->one_pass;
 	     i < sizeof(ladder) / sizeof(ladder[0]); i++) {
 		it->all_procs = ladder[i][0];
 		it->sum = ladder[i][1];
@@ -163,7 +166,8 @@ static int load(struct ptw_iter *it, char *why, size_t len)
 		    strerror(-err), libbpf_last[0] ? ": " : "", libbpf_last);
 }
 
-int ptw_iter_open(struct ptw_iter **out, bool v1_memory, char *why, size_t len)
+int ptw_iter_open(struct ptw_iter **out, bool v1_memory, bool one_pass,
+		  char *why, size_t len)
 {
 	libbpf_print_fn_t old;
 	struct ptw_iter *it;
@@ -181,6 +185,7 @@ int ptw_iter_open(struct ptw_iter **out, bool v1_memory, char *why, size_t len)
 	if (!it)
 		return fail(why, len, -ENOMEM, "task iterator: out of memory");
 	it->v1_memory = v1_memory;
+	it->one_pass = one_pass;
 	libbpf_last[0] = '\0';
 	old = libbpf_set_print(quiet_print);
 	err = load(it, why, len);

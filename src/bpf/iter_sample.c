@@ -163,7 +163,8 @@ static int iter_get(const struct cgroup_layout *l, char *why, size_t len)
 	ptw_iter_close(shared_it);
 	shared_it = NULL;
 	shared_version = l->version;
-	return ptw_iter_open(&shared_it, l->version == 1, why, len);
+	/* one pass or a few (top): the program that loads fast */
+	return ptw_iter_open(&shared_it, l->version == 1, true, why, len);
 }
 
 int snapshot_take_iter(struct snapshot *s, const struct snapshot_opts *opts,

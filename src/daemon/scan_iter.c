@@ -253,7 +253,7 @@ bool d_scan_use_iter(struct d_scan *sc, const struct d_scan_opts *o)
 			 "proc_root is %s, not /proc", o->proc_root);
 		err = -ECANCELED;
 	} else {
-		err = ptw_iter_open(&sc->iter, sc->layout.version == 1,
+		err = ptw_iter_open(&sc->iter, sc->layout.version == 1, false,
 				    sc->iter_why, sizeof(sc->iter_why));
 	}
 	if (err)
