@@ -78,6 +78,16 @@ static bool denied(const char *what)
 	return deny && strstr(deny, what);
 }
 
+/* PTWATCH_BPF_ITER=all-procs (a test switch): the all-processes pass even
+ * for a caller that reads once, so that the equivalence tests, which go
+ * through the CLI, cover the daemon's path too. */
+static bool forced(const char *what)
+{
+	const char *force = getenv("PTWATCH_BPF_ITER");
+
+	return force && strstr(force, what);
+}
+
 /* Room for the processes there are now and some more: a pass that finds
  * more grows it (grow_all()). Threads are counted too: a bound. */
 static size_t first_cap(void)
@@ -150,7 +160,8 @@ static int load(struct ptw_iter *it, char *why, size_t len)
 	/* the task list's loop takes the verifier some 200-300 ms (its body
 	 * is walked until the loop converges), the seq_file program 30 ms:
 	 * worth it only for a caller that reads many times */
-	for (size_t i = denied("all-procs") || it->one_pass;
+	for (size_t i = denied("all-procs") ||
+			(it->one_pass && !forced("all-procs"));
 	     i < sizeof(ladder) / sizeof(ladder[0]); i++) {
 		it->all_procs = ladder[i][0];
 		it->sum = ladder[i][1];

@@ -19,6 +19,10 @@ if [ -z "$shape_pid" ]; then
 fi
 iter_equiv "$d" | tee "$d/tap"
 grep -q '^not ok' "$d/tap" && TAP_FAILED=1
+# The daemon's pass (the task list, 6.7+) through the CLI as well: the
+# test switch PTWATCH_BPF_ITER=all-procs makes a one-shot read take it.
+(export PTWATCH_BPF_ITER=all-procs; iter_pass=" (task list)"; iter_equiv "$d") | tee "$d/tap2"
+grep -q '^not ok' "$d/tap2" && TAP_FAILED=1
 
 run "$PTWATCH" --no-daemon snapshot -n 1
 expect_eq "table header says [bpf-iter; no daemon]" 1 \

@@ -15,9 +15,10 @@
 # the host that changed in between (compilers, guests) are counted, not
 # compared.
 iter_failed=0
-iter_ok() { echo "ok - $*"; }
+# iter_pass: a label for the pass under test ("" or " (task list)")
+iter_ok() { echo "ok - $*$iter_pass"; }
 iter_no() {
-	echo "not ok - $1"
+	echo "not ok - $1$iter_pass"
 	shift
 	for l in "$@"; do echo "#   $l"; done
 	iter_failed=1

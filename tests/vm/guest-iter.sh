@@ -14,5 +14,11 @@ if [ -z "$shape_pid" ]; then
 	exit 1
 fi
 iter_equiv $d
+# the daemon's pass (task list, 6.7+; 6.1 falls back to the seq_file one)
+export PTWATCH_BPF_ITER=all-procs
+iter_pass=" (task list)"
+iter_equiv $d
+unset PTWATCH_BPF_ITER
+iter_pass=
 iter_workloads_stop
 exit $iter_failed
