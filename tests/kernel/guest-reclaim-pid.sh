@@ -266,6 +266,11 @@ mkdir -p /tmp/ftd
 ln -sf /tmp/ft-wait.conf /tmp/ft.conf
 ptwatchd --config /tmp/ft.conf --socket /tmp/ftd/s 2> /tmp/ftd.log &
 DPID=$!
+# steady state first: its start (BPF loads, under TCG seconds) is not part
+# of the interval measured
+i=0
+while ! grep -q started /tmp/ftd.log && [ $i -lt 150 ]; do sleep 0.2; i=$((i + 1)); done
+sleep 2
 ft_config() { ln -sf /tmp/ft-$1.conf /tmp/ft.conf.new && mv /tmp/ft.conf.new /tmp/ft.conf && kill -HUP $DPID; }
 while IFS="|" read name envv bin arg; do
 	alloc_start "$envv" "$bin" "$arg"
