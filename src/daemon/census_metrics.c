@@ -7,51 +7,44 @@
 #include "census_metrics.h"
 #include "metrics.h"
 
-static void head(FILE *o, const char *name, const char *type, const char *help)
-{
-	fprintf(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-}
-
-static void metric(FILE *o, const char *name, const char *type,
-		   const char *help, double v)
-{
-	head(o, name, type, help);
-	fprintf(o, "%s %.17g\n", name, v);
-}
-
 static void host_series(FILE *o, const struct d_state *st)
 {
 	const struct host_sample *h = &st->scan.snap.host;
 	const struct census_sum *c = &h->census;
 	const struct d_census *d = &st->census;
 
-	metric(o, "ptwatch_page_table_reclaimable_bytes", "gauge",
-	       "Empty PTE tables (exact, what the kernel can free), summed "
-	       "over censused processes.",
-	       (double)c->reclaimable_bytes);
-	metric(o, "ptwatch_page_table_sparse_excess_bytes", "gauge",
-	       "PTE tables beyond what their used entries need if packed "
-	       "(exact, allocator layout), summed over censused processes.",
-	       (double)c->sparse_excess_bytes);
-	metric(o, "ptwatch_thp_deposited_pte_tables", "gauge",
-	       "PTE tables deposited for PMD-mapped anonymous THP (needed), "
-	       "summed over censused processes.",
-	       (double)c->thp_deposited_tables);
-	metric(o, "ptwatch_censused_processes", "gauge",
-	       "Processes with census figures.", (double)c->processes);
-	metric(o, "ptwatch_census_coverage_ratio", "gauge",
-	       "Share of the host's page tables held by censused processes.",
-	       h->page_tables ?
-		       (double)c->page_table_bytes / (double)h->page_tables :
-		       0);
-	metric(o, "ptwatch_census_runs_total", "counter",
-	       "Censuses the daemon took.", (double)d->runs);
-	metric(o, "ptwatch_census_failures_total", "counter",
-	       "Censuses that failed (process gone or not readable).",
-	       (double)d->failures);
-	metric(o, "ptwatch_census_cpu_seconds_total", "counter",
-	       "CPU time spent in censuses (part of the sampling CPU).",
-	       d->cpu_total_s);
+	d_metrics_value(
+		o, "ptwatch_page_table_reclaimable_bytes", "gauge",
+		"Empty PTE tables (exact, what the kernel can free), summed "
+		"over censused processes.",
+		(double)c->reclaimable_bytes);
+	d_metrics_value(
+		o, "ptwatch_page_table_sparse_excess_bytes", "gauge",
+		"PTE tables beyond what their used entries need if packed "
+		"(exact, allocator layout), summed over censused processes.",
+		(double)c->sparse_excess_bytes);
+	d_metrics_value(
+		o, "ptwatch_thp_deposited_pte_tables", "gauge",
+		"PTE tables deposited for PMD-mapped anonymous THP (needed), "
+		"summed over censused processes.",
+		(double)c->thp_deposited_tables);
+	d_metrics_value(o, "ptwatch_censused_processes", "gauge",
+			"Processes with census figures.", (double)c->processes);
+	d_metrics_value(
+		o, "ptwatch_census_coverage_ratio", "gauge",
+		"Share of the host's page tables held by censused processes.",
+		h->page_tables ?
+			(double)c->page_table_bytes / (double)h->page_tables :
+			0);
+	d_metrics_value(o, "ptwatch_census_runs_total", "counter",
+			"Censuses the daemon took.", (double)d->runs);
+	d_metrics_value(o, "ptwatch_census_failures_total", "counter",
+			"Censuses that failed (process gone or not readable).",
+			(double)d->failures);
+	d_metrics_value(
+		o, "ptwatch_census_cpu_seconds_total", "counter",
+		"CPU time spent in censuses (part of the sampling CPU).",
+		d->cpu_total_s);
 }
 
 static int by_reclaimable(const void *a, const void *b)
@@ -93,7 +86,7 @@ static void cgroup_series(FILE *o, const struct d_state *st)
 	if (n > st->cfg.top_cgroups)
 		n = st->cfg.top_cgroups;
 	for (int m = 0; m < 3; m++) {
-		head(o, names[m], "gauge", helps[m]);
+		d_metrics_head(o, names[m], "gauge", helps[m]);
 		for (size_t i = 0; i < n; i++) {
 			const struct census_sum *c = &cg[i]->census;
 			double v = m == 0 ? (double)c->reclaimable_bytes :
@@ -138,7 +131,7 @@ static void process_series(FILE *o, const struct d_state *st)
 	for (int m = 0; m < 4; m++) {
 		size_t shown = 0;
 
-		head(o, names[m], "gauge", helps[m]);
+		d_metrics_head(o, names[m], "gauge", helps[m]);
 		for (size_t i = 0; i < st->scan.snap.nr_procs &&
 				   shown < st->cfg.top_processes;
 		     i++) {

@@ -8,6 +8,7 @@
 
 #include "free_tables.h"
 #include "log.h"
+#include "metrics.h"
 #include "reclaim_pid.h"
 
 void d_free_init(struct d_free *f)
@@ -334,17 +335,15 @@ void d_free_metrics(const struct d_free *f, FILE *o)
 {
 	const struct d_free_stats *st = &f->stats;
 
-	fputs("# HELP ptwatch_free_tables_state State of the [free_tables] "
-	      "policy (MADV_PT_RECLAIM of processes' empty PTE tables).\n"
-	      "# TYPE ptwatch_free_tables_state gauge\n",
-	      o);
+	d_metrics_head(o, "ptwatch_free_tables_state", "gauge",
+		       "State of the [free_tables] policy (MADV_PT_RECLAIM of "
+		       "processes' empty PTE tables).");
 	for (int s = D_FREE_REPORT; s <= D_FREE_ACTIVE; s++)
 		fprintf(o, "ptwatch_free_tables_state{state=\"%s\"} %d\n",
 			d_free_state_name(s), f->state == (enum d_free_state)s);
-	fputs("# HELP ptwatch_free_tables_processes_total Processes the "
-	      "[free_tables] policy censused, by outcome.\n"
-	      "# TYPE ptwatch_free_tables_processes_total counter\n",
-	      o);
+	d_metrics_head(o, "ptwatch_free_tables_processes_total", "counter",
+		       "Processes the [free_tables] policy censused, by "
+		       "outcome.");
 	fprintf(o,
 		"ptwatch_free_tables_processes_total{result=\"freed\"} %lu\n"
 		"ptwatch_free_tables_processes_total{result=\"would_free\"} "
@@ -353,29 +352,23 @@ void d_free_metrics(const struct d_free *f, FILE *o)
 		"%lu\n"
 		"ptwatch_free_tables_processes_total{result=\"error\"} %lu\n",
 		st->freed, st->would, st->skipped, st->errors);
-	fprintf(o,
-		"# HELP ptwatch_free_tables_freed_total Empty PTE tables the "
-		"[free_tables] policy freed.\n"
-		"# TYPE ptwatch_free_tables_freed_total counter\n"
-		"ptwatch_free_tables_freed_total %llu\n"
-		"# HELP ptwatch_free_tables_freed_bytes_total Bytes of page "
-		"tables the [free_tables] policy freed.\n"
-		"# TYPE ptwatch_free_tables_freed_bytes_total counter\n"
-		"ptwatch_free_tables_freed_bytes_total %llu\n"
-		"# HELP ptwatch_free_tables_would_free_bytes_total Dry run: "
-		"bytes of empty PTE tables the policy would have freed.\n"
-		"# TYPE ptwatch_free_tables_would_free_bytes_total counter\n"
-		"ptwatch_free_tables_would_free_bytes_total %llu\n",
-		(unsigned long long)st->tables, (unsigned long long)st->bytes,
-		(unsigned long long)st->would_bytes);
-	fprintf(o,
-		"# HELP ptwatch_free_tables_cpu_seconds_total CPU time of the "
-		"[free_tables] policy (census and the kernel's frees).\n"
-		"# TYPE ptwatch_free_tables_cpu_seconds_total counter\n"
-		"ptwatch_free_tables_cpu_seconds_total %.17g\n"
-		"# HELP ptwatch_free_tables_budget_exhausted_total Samples in "
-		"which the policy stopped at cpu_budget_ms.\n"
-		"# TYPE ptwatch_free_tables_budget_exhausted_total counter\n"
-		"ptwatch_free_tables_budget_exhausted_total %lu\n",
-		st->cpu_s, st->over_budget);
+	d_metrics_value(o, "ptwatch_free_tables_freed_total", "counter",
+			"Empty PTE tables the [free_tables] policy freed.",
+			(double)st->tables);
+	d_metrics_value(o, "ptwatch_free_tables_freed_bytes_total", "counter",
+			"Bytes of page tables the [free_tables] policy freed.",
+			(double)st->bytes);
+	d_metrics_value(o, "ptwatch_free_tables_would_free_bytes_total",
+			"counter",
+			"Dry run: bytes of empty PTE tables the policy would "
+			"have freed.",
+			(double)st->would_bytes);
+	d_metrics_value(o, "ptwatch_free_tables_cpu_seconds_total", "counter",
+			"CPU time of the [free_tables] policy (census and the "
+			"kernel's frees).",
+			st->cpu_s);
+	d_metrics_value(o, "ptwatch_free_tables_budget_exhausted_total",
+			"counter",
+			"Samples in which the policy stopped at cpu_budget_ms.",
+			(double)st->over_budget);
 }

@@ -29,15 +29,16 @@ void d_metrics_label(FILE *out, const char *s)
 	fputc('"', out);
 }
 
-static void head(FILE *o, const char *name, const char *type, const char *help)
+void d_metrics_head(FILE *o, const char *name, const char *type,
+		    const char *help)
 {
 	fprintf(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-static void metric(FILE *o, const char *name, const char *type,
-		   const char *help, double v)
+void d_metrics_value(FILE *o, const char *name, const char *type,
+		     const char *help, double v)
 {
-	head(o, name, type, help);
+	d_metrics_head(o, name, type, help);
 	fprintf(o, "%s %.17g\n", name, v);
 }
 
@@ -45,36 +46,41 @@ static void host_metrics(FILE *o, const struct d_state *st)
 {
 	const struct host_sample *h = &st->scan.snap.host;
 
-	metric(o, "ptwatch_memory_total_bytes", "gauge",
-	       "MemTotal of the host.", (double)h->mem_total);
-	metric(o, "ptwatch_page_tables_bytes", "gauge",
-	       "Page-table memory of the host (/proc/meminfo PageTables).",
-	       (double)h->page_tables);
-	metric(o, "ptwatch_secondary_page_tables_bytes", "gauge",
-	       "Secondary page tables (KVM, IOMMU) of the host.",
-	       (double)h->sec_page_tables);
-	metric(o, "ptwatch_page_table_waste_bytes", "gauge",
-	       "Page-table bytes held beyond what resident and swapped memory "
-	       "needs, summed over processes.",
-	       (double)h->waste_bytes);
-	metric(o, "ptwatch_processes", "gauge",
-	       "Processes with an address space in the last sample.",
-	       (double)st->scan.snap.nr_procs);
-	metric(o, "ptwatch_processes_unreadable", "gauge",
-	       "Processes whose smaps_rollup could not be read (estimate from "
-	       "status only).",
-	       (double)h->unreadable);
-	metric(o, "ptwatch_sample_rollup_bytes", "gauge",
-	       "Page tables smaps_rollup walked in the last sample (bounded "
-	       "per sample, so a huge process cannot make a sample slow).",
-	       (double)st->scan.rollup.walked);
-	metric(o, "ptwatch_processes_rollup_skipped", "gauge",
-	       "Processes with more page tables than a sample may walk: "
-	       "estimated from status, THP counted as PTE-mapped.",
-	       (double)st->scan.rollup.status_only);
-	metric(o, "ptwatch_last_sample_timestamp_seconds", "gauge",
-	       "Wall-clock time of the last sample.",
-	       (double)h->realtime_ns / 1e9);
+	d_metrics_value(o, "ptwatch_memory_total_bytes", "gauge",
+			"MemTotal of the host.", (double)h->mem_total);
+	d_metrics_value(
+		o, "ptwatch_page_tables_bytes", "gauge",
+		"Page-table memory of the host (/proc/meminfo PageTables).",
+		(double)h->page_tables);
+	d_metrics_value(o, "ptwatch_secondary_page_tables_bytes", "gauge",
+			"Secondary page tables (KVM, IOMMU) of the host.",
+			(double)h->sec_page_tables);
+	d_metrics_value(
+		o, "ptwatch_page_table_waste_bytes", "gauge",
+		"Page-table bytes held beyond what resident and swapped memory "
+		"needs, summed over processes.",
+		(double)h->waste_bytes);
+	d_metrics_value(o, "ptwatch_processes", "gauge",
+			"Processes with an address space in the last sample.",
+			(double)st->scan.snap.nr_procs);
+	d_metrics_value(
+		o, "ptwatch_processes_unreadable", "gauge",
+		"Processes whose smaps_rollup could not be read (estimate from "
+		"status only).",
+		(double)h->unreadable);
+	d_metrics_value(
+		o, "ptwatch_sample_rollup_bytes", "gauge",
+		"Page tables smaps_rollup walked in the last sample (bounded "
+		"per sample, so a huge process cannot make a sample slow).",
+		(double)st->scan.rollup.walked);
+	d_metrics_value(
+		o, "ptwatch_processes_rollup_skipped", "gauge",
+		"Processes with more page tables than a sample may walk: "
+		"estimated from status, THP counted as PTE-mapped.",
+		(double)st->scan.rollup.status_only);
+	d_metrics_value(o, "ptwatch_last_sample_timestamp_seconds", "gauge",
+			"Wall-clock time of the last sample.",
+			(double)h->realtime_ns / 1e9);
 }
 
 static int cmp_cgroup_waste(const void *a, const void *b)
@@ -141,28 +147,31 @@ static void cgroup_families(FILE *o, const struct d_state *st,
 			    const struct cgroup_sample *const *cg, size_t n,
 			    uint64_t *v, bool *in)
 {
-	head(o, "ptwatch_cgroup_page_tables_bytes", "gauge",
-	     "Page tables charged to a memory cgroup, hierarchical: memory.stat "
-	     "pagetables on cgroup v2 (charged where each table was "
-	     "allocated), the sum of its processes' VmPTE on cgroup v1 and for "
-	     "the root.");
+	d_metrics_head(
+		o, "ptwatch_cgroup_page_tables_bytes", "gauge",
+		"Page tables charged to a memory cgroup, hierarchical: memory.stat "
+		"pagetables on cgroup v2 (charged where each table was "
+		"allocated), the sum of its processes' VmPTE on cgroup v1 and for "
+		"the root.");
 	for (size_t i = 0; i < n; i++)
 		v[i] = cg[i]->page_table_bytes;
 	cgroup_series(o, "ptwatch_cgroup_page_tables_bytes", cg, n, v);
-	head(o, "ptwatch_cgroup_process_page_tables_bytes", "gauge",
-	     "VmPTE summed over the processes now in a memory cgroup, "
-	     "hierarchical: the attribution of the waste series.");
+	d_metrics_head(
+		o, "ptwatch_cgroup_process_page_tables_bytes", "gauge",
+		"VmPTE summed over the processes now in a memory cgroup, "
+		"hierarchical: the attribution of the waste series.");
 	memset(v, 0, n * sizeof(*v));
 	proc_pte_sums(st, cg, n, v, in);
 	cgroup_series(o, "ptwatch_cgroup_process_page_tables_bytes", cg, n, v);
-	head(o, "ptwatch_cgroup_page_table_waste_bytes", "gauge",
-	     "Page-table waste summed over the processes now in a memory "
-	     "cgroup, hierarchical.");
+	d_metrics_head(
+		o, "ptwatch_cgroup_page_table_waste_bytes", "gauge",
+		"Page-table waste summed over the processes now in a memory "
+		"cgroup, hierarchical.");
 	for (size_t i = 0; i < n; i++)
 		v[i] = cg[i]->waste_bytes;
 	cgroup_series(o, "ptwatch_cgroup_page_table_waste_bytes", cg, n, v);
-	head(o, "ptwatch_cgroup_processes", "gauge",
-	     "Processes in a memory cgroup, hierarchical.");
+	d_metrics_head(o, "ptwatch_cgroup_processes", "gauge",
+		       "Processes in a memory cgroup, hierarchical.");
 	for (size_t i = 0; i < n; i++)
 		v[i] = cg[i]->nr_procs;
 	cgroup_series(o, "ptwatch_cgroup_processes", cg, n, v);
@@ -222,9 +231,10 @@ static void process_metrics(FILE *o, const struct d_state *st)
 {
 	size_t n = exported_procs(st);
 
-	head(o, "ptwatch_process_page_table_waste_bytes", "gauge",
-	     "Page-table waste of one of the top_processes processes by "
-	     "waste, if at least process_min_waste_kib.");
+	d_metrics_head(
+		o, "ptwatch_process_page_table_waste_bytes", "gauge",
+		"Page-table waste of one of the top_processes processes by "
+		"waste, if at least process_min_waste_kib.");
 	for (size_t i = 0; i < n; i++) {
 		fputs("ptwatch_process_page_table_waste_bytes", o);
 		proc_labels(o, d_scan_nth(&st->scan, i));
@@ -232,9 +242,9 @@ static void process_metrics(FILE *o, const struct d_state *st)
 			(unsigned long long)d_scan_nth(&st->scan, i)
 				->waste_bytes);
 	}
-	head(o, "ptwatch_process_page_tables_bytes", "gauge",
-	     "VmPTE of one of the processes in "
-	     "ptwatch_process_page_table_waste_bytes.");
+	d_metrics_head(o, "ptwatch_process_page_tables_bytes", "gauge",
+		       "VmPTE of one of the processes in "
+		       "ptwatch_process_page_table_waste_bytes.");
 	for (size_t i = 0; i < n; i++) {
 		fputs("ptwatch_process_page_tables_bytes", o);
 		proc_labels(o, d_scan_nth(&st->scan, i));
@@ -246,15 +256,16 @@ static void process_metrics(FILE *o, const struct d_state *st)
 
 static void hugetlb_metrics(FILE *o, const struct d_state *st)
 {
-	head(o, "ptwatch_hugetlb_pages", "gauge",
-	     "HugeTLB pages in the pool, by page size.");
+	d_metrics_head(o, "ptwatch_hugetlb_pages", "gauge",
+		       "HugeTLB pages in the pool, by page size.");
 	for (unsigned int i = 0; i < st->huge.nr_pools; i++)
 		fprintf(o, "ptwatch_hugetlb_pages{page_size=\"%llu\"} %llu\n",
 			(unsigned long long)st->huge.pools[i].page_bytes,
 			(unsigned long long)st->huge.pools[i].nr_pages);
-	head(o, "ptwatch_hugetlb_vmemmap_saving_bytes", "gauge",
-	     "struct-page memory that HugeTLB vmemmap optimization frees for "
-	     "the pool (if allocated with it on).");
+	d_metrics_head(
+		o, "ptwatch_hugetlb_vmemmap_saving_bytes", "gauge",
+		"struct-page memory that HugeTLB vmemmap optimization frees for "
+		"the pool (if allocated with it on).");
 	for (unsigned int i = 0; i < st->huge.nr_pools; i++)
 		fprintf(o,
 			"ptwatch_hugetlb_vmemmap_saving_bytes{page_size=\"%"
@@ -298,30 +309,34 @@ static double k_backoff(const struct d_state *st, int id)
 
 static void knob_metrics(FILE *o, const struct d_state *st)
 {
-	head(o, "ptwatch_knob_available", "gauge",
-	     "Whether the sysctl exists on this kernel.");
+	d_metrics_head(o, "ptwatch_knob_available", "gauge",
+		       "Whether the sysctl exists on this kernel.");
 	knob_series(o, "ptwatch_knob_available", st, k_avail);
-	head(o, "ptwatch_knob_value", "gauge", "Current value of the sysctl.");
+	d_metrics_head(o, "ptwatch_knob_value", "gauge",
+		       "Current value of the sysctl.");
 	for (int id = 0; id < D_NR_KNOBS; id++)
 		if (st->knob[id].value >= 0)
 			fprintf(o, "ptwatch_knob_value{knob=\"%s\"} %d\n",
 				st->knob[id].name, st->knob[id].value);
-	head(o, "ptwatch_knob_changes_total", "counter",
-	     "Changes ptwatchd made to the sysctl.");
+	d_metrics_head(o, "ptwatch_knob_changes_total", "counter",
+		       "Changes ptwatchd made to the sysctl.");
 	knob_series(o, "ptwatch_knob_changes_total", st, k_changes);
-	head(o, "ptwatch_knob_dry_run_decisions_total", "counter",
-	     "Changes the policy would have made in dry-run mode.");
+	d_metrics_head(o, "ptwatch_knob_dry_run_decisions_total", "counter",
+		       "Changes the policy would have made in dry-run mode.");
 	knob_series(o, "ptwatch_knob_dry_run_decisions_total", st, k_would);
-	head(o, "ptwatch_knob_dry_run", "gauge",
-	     "Whether the policy for the sysctl runs in dry-run mode.");
+	d_metrics_head(
+		o, "ptwatch_knob_dry_run", "gauge",
+		"Whether the policy for the sysctl runs in dry-run mode.");
 	knob_series(o, "ptwatch_knob_dry_run", st, k_dry);
-	head(o, "ptwatch_knob_backoff", "gauge",
-	     "Whether the policy backs off because an administrator changed "
-	     "the sysctl.");
+	d_metrics_head(
+		o, "ptwatch_knob_backoff", "gauge",
+		"Whether the policy backs off because an administrator changed "
+		"the sysctl.");
 	knob_series(o, "ptwatch_knob_backoff", st, k_backoff);
-	head(o, "ptwatch_pt_reclaim_mode", "gauge",
-	     "How this kernel reclaims empty PTE tables: absent, builtin or "
-	     "sysctl.");
+	d_metrics_head(
+		o, "ptwatch_pt_reclaim_mode", "gauge",
+		"How this kernel reclaims empty PTE tables: absent, builtin or "
+		"sysctl.");
 	fprintf(o, "ptwatch_pt_reclaim_mode{mode=\"%s\"} 1\n",
 		pt_reclaim_mode_name(st->kf.pt_reclaim));
 }
@@ -330,39 +345,42 @@ static void self_metrics(FILE *o, const struct d_state *st)
 {
 	const struct d_stats *s = &st->stats;
 
-	head(o, "ptwatch_build_info", "gauge", "Version of ptwatchd.");
+	d_metrics_head(o, "ptwatch_build_info", "gauge",
+		       "Version of ptwatchd.");
 	fprintf(o, "ptwatch_build_info{version=\"%s\"} 1\n", PTW_VERSION);
 	/* its own metric: a kernel update must not start a new build_info
 	 * series, nor a package update a new kernel series */
-	head(o, "ptwatch_kernel_info", "gauge",
-	     "Release of the running kernel (uname -r).");
+	d_metrics_head(o, "ptwatch_kernel_info", "gauge",
+		       "Release of the running kernel (uname -r).");
 	fputs("ptwatch_kernel_info{release=", o);
 	d_metrics_label(o, st->kf.release);
 	fputs("} 1\n", o);
-	metric(o, "ptwatch_samples_total", "counter", "Samples taken.",
-	       s->samples);
-	metric(o, "ptwatch_sample_errors_total", "counter",
-	       "Samples that failed.", s->sample_errors);
-	metric(o, "ptwatch_sample_duration_seconds", "gauge",
-	       "Wall time of the last sample.", s->last_sample_s);
-	metric(o, "ptwatch_sample_cpu_seconds_total", "counter",
-	       "CPU time spent sampling.", s->sample_cpu_total_s);
-	metric(o, "ptwatch_requests_total", "counter",
-	       "Query socket requests answered.", s->requests);
-	metric(o, "ptwatch_requests_refused_total", "counter",
-	       "Query socket requests refused (malformed, oversized, too slow, "
-	       "too many clients).",
-	       s->refused);
-	metric(o, "ptwatch_knob_changes_denied_total", "counter",
-	       "Knob changes refused because the client was not root.",
-	       s->denied);
-	metric(o, "ptwatch_textfile_write_errors_total", "counter",
-	       "Failed writes of the node_exporter textfile (a missing "
-	       "textfile_dir, i.e. node_exporter not installed, is not "
-	       "counted).",
-	       st->textfile.errors);
-	head(o, "ptwatch_config_reloads_total", "counter",
-	     "Configuration reloads (SIGHUP) by result.");
+	d_metrics_value(o, "ptwatch_samples_total", "counter", "Samples taken.",
+			s->samples);
+	d_metrics_value(o, "ptwatch_sample_errors_total", "counter",
+			"Samples that failed.", s->sample_errors);
+	d_metrics_value(o, "ptwatch_sample_duration_seconds", "gauge",
+			"Wall time of the last sample.", s->last_sample_s);
+	d_metrics_value(o, "ptwatch_sample_cpu_seconds_total", "counter",
+			"CPU time spent sampling.", s->sample_cpu_total_s);
+	d_metrics_value(o, "ptwatch_requests_total", "counter",
+			"Query socket requests answered.", s->requests);
+	d_metrics_value(
+		o, "ptwatch_requests_refused_total", "counter",
+		"Query socket requests refused (malformed, oversized, too slow, "
+		"too many clients).",
+		s->refused);
+	d_metrics_value(o, "ptwatch_knob_changes_denied_total", "counter",
+			"Knob changes refused because the client was not root.",
+			s->denied);
+	d_metrics_value(
+		o, "ptwatch_textfile_write_errors_total", "counter",
+		"Failed writes of the node_exporter textfile (a missing "
+		"textfile_dir, i.e. node_exporter not installed, is not "
+		"counted).",
+		st->textfile.errors);
+	d_metrics_head(o, "ptwatch_config_reloads_total", "counter",
+		       "Configuration reloads (SIGHUP) by result.");
 	fprintf(o,
 		"ptwatch_config_reloads_total{result=\"ok\"} %lu\n"
 		"ptwatch_config_reloads_total{result=\"error\"} %lu\n",

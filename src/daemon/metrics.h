@@ -21,6 +21,14 @@ int d_metrics_render(const struct d_state *st, char **text, size_t *len);
  * node_exporter never reads half a file. 0 or -errno. */
 int d_metrics_write_textfile(const char *dir, const char *text, size_t len);
 
+/* A family's "# HELP" and "# TYPE" lines. */
+void d_metrics_head(FILE *o, const char *name, const char *type,
+		    const char *help);
+
+/* A family of one series without labels: its head and its value. */
+void d_metrics_value(FILE *o, const char *name, const char *type,
+		     const char *help, double v);
+
 /* Writes `s` as a label value: backslash, quote and newline escaped. */
 void d_metrics_label(FILE *out, const char *s);
 
