@@ -60,4 +60,8 @@ int procfs_parse_cgroup(const char *text, bool v2_memory, char *path,
  */
 ssize_t procfs_read(int dirfd, const char *path, char *buf, size_t len);
 
+/* VmPTE of the process whose /proc directory is dirfd: 0, -ESRCH when it
+ * is gone or has no mm (a kernel thread), or -errno. */
+int procfs_vm_pte(int dirfd, uint64_t *out);
+
 #endif

@@ -150,20 +150,6 @@ static uint64_t clock_ns(clockid_t clk)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static int read_vm_pte(int dirfd, uint64_t *vm_pte)
-{
-	struct proc_status st;
-	char buf[8192];
-	ssize_t n = procfs_read(dirfd, "status", buf, sizeof(buf));
-
-	if (n < 0)
-		return n == -ENOENT ? -ESRCH : (int)n;
-	if (procfs_parse_status(buf, &st) < 0 || !st.has_mm)
-		return -ESRCH;
-	*vm_pte = st.vm_pte;
-	return 0;
-}
-
 static int census_walk(int dirfd, bool force_pagemap, struct walk *w,
 		       const char **method)
 {
@@ -198,12 +184,12 @@ static int walk_pid(const char *proc_root, pid_t pid, bool force_pagemap,
 	if (dirfd < 0)
 		return errno == ENOENT ? -ESRCH : -errno;
 	w->pagemap_fd = openat(dirfd, "pagemap", O_RDONLY | O_CLOEXEC);
-	err = w->pagemap_fd < 0 ? -errno : read_vm_pte(dirfd, vm_pte);
+	err = w->pagemap_fd < 0 ? -errno : procfs_vm_pte(dirfd, vm_pte);
 	if (!err)
 		err = census_walk(dirfd, force_pagemap, w, method);
 	/* A table installed or freed during the walk makes the count stale:
 	 * say so rather than print a wrong figure. */
-	if (!err && read_vm_pte(dirfd, &after) == 0 && after != *vm_pte)
+	if (!err && procfs_vm_pte(dirfd, &after) == 0 && after != *vm_pte)
 		err = -EAGAIN;
 	if (w->pagemap_fd >= 0)
 		close(w->pagemap_fd);

@@ -264,3 +264,17 @@ ssize_t procfs_read(int dirfd, const char *path, char *buf, size_t len)
 	buf[used] = '\0';
 	return used;
 }
+
+int procfs_vm_pte(int dirfd, uint64_t *out)
+{
+	struct proc_status st;
+	char buf[8192];
+	ssize_t n = procfs_read(dirfd, "status", buf, sizeof(buf));
+
+	if (n < 0)
+		return n == -ENOENT ? -ESRCH : (int)n;
+	if (procfs_parse_status(buf, &st) < 0 || !st.has_mm)
+		return -ESRCH;
+	*out = st.vm_pte;
+	return 0;
+}

@@ -208,23 +208,16 @@ static int send_plan(int pidfd, const struct plan *p,
 
 static int read_vm_pte(const char *proc_root, pid_t pid, uint64_t *out)
 {
-	struct proc_status st;
-	char path[64], buf[8192];
-	int dirfd;
-	ssize_t n;
+	char path[64];
+	int dirfd, err;
 
 	snprintf(path, sizeof(path), "%s/%d", proc_root, pid);
 	dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
 		return errno == ENOENT ? -ESRCH : -errno;
-	n = procfs_read(dirfd, "status", buf, sizeof(buf));
+	err = procfs_vm_pte(dirfd, out);
 	close(dirfd);
-	if (n < 0)
-		return n == -ENOENT ? -ESRCH : (int)n;
-	if (procfs_parse_status(buf, &st) < 0 || !st.has_mm)
-		return -ESRCH;
-	*out = st.vm_pte;
-	return 0;
+	return err;
 }
 
 /* The census with a plan; a process that changed its tables meanwhile is
