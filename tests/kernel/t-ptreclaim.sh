@@ -6,13 +6,7 @@
 # PTWATCH_SEED_BLOCKS (4096 = 8 GiB) scales the seed runs.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/guest-tap.sh"
-start=$SECONDS
-if ! kernel=$("$PTWATCH_ROOT/kernel-patches/build-kernel.sh"); then
-	not_ok "patched 6.12 kernel builds (make kernel)" \
-		"see $BUILD/kernel/obj.log"
-	tap_done
-fi
-ok "patched 6.12 kernel built or taken from the cache ($((SECONDS - start)) s)"
+patched_kernel
 if [ ! -x "$BUILD/tests/kern-ptfree" ]; then
 	not_ok "workload build/tests/kern-ptfree is built" "run make first"
 	tap_done

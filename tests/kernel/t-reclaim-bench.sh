@@ -27,12 +27,7 @@ else
 	secs=1 blocks=3 seeds="256 1024" heap=256 timeout=1200
 	zap_mib=256 zap_blocks=2
 fi
-start=$SECONDS
-if ! kernel=$("$PTWATCH_ROOT/kernel-patches/build-kernel.sh"); then
-	not_ok "patched 6.12 kernel builds (make kernel)" "see $BUILD/kernel/obj.log"
-	tap_done
-fi
-ok "patched 6.12 kernel built or taken from the cache ($((SECONDS - start)) s)"
+patched_kernel
 adds=()
 bpftool=$(command -v bpftool || echo /usr/sbin/bpftool)
 [ -x "$bpftool" ] && adds=(--add "$bpftool")

@@ -8,13 +8,7 @@
 # Cached kernel: about 1 minute.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/guest-tap.sh"
-start=$SECONDS
-if ! kernel=$("$PTWATCH_ROOT/kernel-patches/build-kernel.sh"); then
-	not_ok "patched 6.12 kernel builds (make kernel)" \
-		"see $BUILD/kernel/obj.log"
-	tap_done
-fi
-ok "patched 6.12 kernel built or taken from the cache ($((SECONDS - start)) s)"
+patched_kernel
 for w in pt-keep kern-ptfree as-user; do
 	if [ ! -x "$BUILD/tests/$w" ]; then
 		not_ok "workload build/tests/$w is built" "run make first"

@@ -16,3 +16,16 @@ guest_tap() {
 	[ "$rc" = 0 ] || tail -c 6000 "$log" | sed 's/^/# console: /'
 	expect_eq "$what: guest exits 0 ($((SECONDS - start)) s; console in $log)" 0 "$rc"
 }
+
+# patched_kernel: sets $kernel to the patched 6.12 bzImage (built, or taken
+# from the cache) and says so in one TAP line; a failed build ends the
+# suite with not ok and the log to read.
+patched_kernel() {
+	local start=$SECONDS
+	if ! kernel=$("$PTWATCH_ROOT/kernel-patches/build-kernel.sh"); then
+		not_ok "patched 6.12 kernel builds (make kernel)" \
+			"see $BUILD/kernel/obj.log"
+		tap_done
+	fi
+	ok "patched 6.12 kernel built or taken from the cache ($((SECONDS - start)) s)"
+}
