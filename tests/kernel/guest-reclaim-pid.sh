@@ -152,6 +152,22 @@ if [ -b /dev/ram0 ] && mkswap /dev/ram0 >/dev/null 2>&1 && swapon /dev/ram0; the
 else
 	skip "pt-keep swap" "no /dev/ram0 to swap to"
 fi
+# --- THP always: a block whose table was freed may refault as a THP ---
+# The decision in docs/kernel-patches.md ("THP-eligible blocks"): the
+# advice frees such tables as mainline's whole-block DONTNEED does; this
+# measures what it costs the next fault, region against region in one run.
+OUT=$(pt-thp-refault 16 2> /tmp/thp.err)
+rc=$?
+if [ $rc = 0 ]; then
+	echo "BENCH thp-refault blocks=16 freed=$(val freed_b) resident_kb_table_kept=$(val rss_kb_a) resident_kb_table_freed=$(val rss_kb_b) thp=$(val thp_b)"
+	eq "thp always: the advice frees the 16 empty tables of region B" "$(val freed_b)" 16
+	eq "thp always: a write where the table was kept maps 4 KiB (16 blocks: 64 kB resident)" "$(val rss_kb_a)" 64
+	eq "thp always: a write where the table was freed maps a THP (16 THPs, 32768 kB resident)" \
+		"$(val thp_b)/$(val rss_kb_b)" 16/32768
+else
+	not_ok "pt-thp-refault exits 0 (exit $rc)" "$(cat /tmp/thp.err)"
+fi
+
 echo 0 > $SYSCTL
 OUT=$(pt-keep empty 4)
 eq "vm.pt_reclaim=0: the advice says EOPNOTSUPP" "$(val madvise)" EOPNOTSUPP
