@@ -72,15 +72,16 @@ log() { echo "build-kernel: $*" >&2; }
 # The source version to build: KERNEL_SRC_VERSION, else the pinned one
 # while it is cached or in the archive, else the archive's newest 6.12.
 source_version() {
-	local newest
+	local newest versions
+	versions=$(apt-cache madison linux-source-6.12 2>/dev/null |
+		awk '{ print $3 }')
 	if [ -n "${KERNEL_SRC_VERSION:-}" ]; then
 		echo "$KERNEL_SRC_VERSION"
 	elif [ -f "$cache/src/$pinned/linux-source-6.12.tar.xz" ] ||
-	     apt-cache show "linux-source-6.12=$pinned" >/dev/null 2>&1; then
+	     grep -qxF "$pinned" <<< "$versions"; then
 		echo "$pinned"
 	else
-		newest=$(apt-cache madison linux-source-6.12 2>/dev/null |
-			awk '{ print $3 }' | sort -V | tail -n 1)
+		newest=$(sort -V <<< "$versions" | tail -n 1)
 		[ -n "$newest" ] || { log "no linux-source-6.12 in the archive (apt-get update?)"; exit 1; }
 		log "linux-source-6.12=$pinned is no longer in the archive: building $newest"
 		echo "$newest"
