@@ -90,6 +90,8 @@ static json_object *result_json(const struct reclaim_pid_result *r,
 	json_object_object_add(o, "dry_run", json_object_new_boolean(dry_run));
 	json_object_object_add(o, "empty_pte_tables_before",
 			       json_object_new_uint64(r->empty_before));
+	json_object_object_add(o, "hole_edge_blocks",
+			       json_object_new_uint64(r->hole_blocks));
 	json_object_object_add(o, "tables_freed",
 			       json_object_new_uint64(r->tables_freed));
 	json_object_object_add(o, "bytes_freed",
