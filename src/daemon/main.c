@@ -22,7 +22,8 @@ static void usage(FILE *out)
 		"  -h, --help            this help\n"
 		"  -V, --version         print the version\n\n"
 		"exit codes: 0 success, 1 runtime failure, 2 bad command line or "
-		"config\n");
+		"config,\n"
+		"  7 another ptwatchd already answers on the socket\n");
 }
 
 /* The default path may be missing (built-in defaults apply); an explicit
