@@ -13,6 +13,7 @@
 #include "cgroups.h"
 #include "view.h"
 #include "json_put.h"
+#include "term.h"
 
 #define CENSUS_TRIES 5
 
@@ -158,8 +159,9 @@ static void print_table_show(const struct proc_sample *p,
 {
 	const struct census_figures *f = c ? &c->fig : NULL;
 	char b[3][16], bar[CENSUS_BAR_LEN];
+	struct report_fit fit = { term_width(), false };
 
-	report_procs(stdout, p, 1, NULL);
+	report_procs(stdout, p, 1, NULL, &fit);
 	if (!c)
 		return;
 	printf("\nexact census (%s, %s of mappings walked in %.1f ms):\n",

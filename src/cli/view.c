@@ -13,21 +13,33 @@
 #include "census_view.h"
 #include "client.h"
 #include "iter_sample.h"
+#include "reclaim_pid.h"
 
 #define DAEMON_TIMEOUT_MS 2000
 
 static void view_help(bool is_top)
 {
-	printf("usage: ptwatch %s [--json] [-n N] [--sort waste|pte|rss]%s\n",
-	       is_top ? "top" : "snapshot",
-	       is_top ? " [-d SECONDS] [--once] [--iterations N]" : "");
-	printf("  --json        machine-readable output (docs/json-schema.md)\n"
-	       "  -n N          show the N largest processes (table default 20)\n"
-	       "  --sort KEY    order by waste (default), pte or rss\n");
 	if (is_top)
-		printf("  -d SECONDS    refresh interval (default 2)\n"
-		       "  --once        print one frame and exit\n"
-		       "  --iterations N  print N frames and exit\n");
+		printf("usage: ptwatch top [-d SECONDS] [-n N] [--once] [--rows N] "
+		       "[--sort KEY] [-w] [-j]\n"
+		       "  -d SECONDS    refresh interval (default 2)\n"
+		       "  -n, --iterations N  print N frames and exit (top(1)'s "
+		       "-n)\n"
+		       "  --once        one frame, no screen control (-n 1)\n"
+		       "  --rows N      at most N processes (default: what "
+		       "fits)\n");
+	else
+		printf("usage: ptwatch snapshot [-n N] [--sort KEY] [-w] [-j]\n"
+		       "  -n, --rows N  show the N largest processes (table "
+		       "default 20)\n");
+	printf("  --sort KEY    order by waste (default), pte or rss\n"
+	       "  -w, --wide    every column and whole cgroup paths, however "
+	       "wide\n"
+	       "  -j, --json    machine-readable output "
+	       "(docs/json-schema.md)\n");
+	if (is_top)
+		printf("keys: q (Esc, Ctrl-D) quit, w p r sort by waste, pte, "
+		       "rss, ? or h help\n");
 }
 
 static int parse_sort(const char *s, enum snapshot_sort *out)
@@ -77,6 +89,8 @@ int view_parse(int argc, char **argv, bool is_top, struct view_opts *v)
 		{ "sort", required_argument, NULL, 's' },
 		{ "once", no_argument, NULL, 'o' },
 		{ "iterations", required_argument, NULL, 'i' },
+		{ "rows", required_argument, NULL, 'r' },
+		{ "wide", no_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -87,8 +101,11 @@ int view_parse(int argc, char **argv, bool is_top, struct view_opts *v)
 				 .cgroup_limit = 10,
 				 .interval = 2 };
 	while (rc == PTW_OK &&
-	       (c = getopt_long(argc, argv, is_top ? "n:d:h" : "n:h", opts,
+	       (c = getopt_long(argc, argv, is_top ? "n:d:hwj" : "n:hwj", opts,
 				NULL)) != -1) {
+		/* top's -n is top(1)'s: iterations; snapshot's is rows */
+		if (c == 'n')
+			c = is_top ? 'i' : 'r';
 		switch (c) {
 		case 'j':
 			v->json = true;
@@ -96,8 +113,8 @@ int view_parse(int argc, char **argv, bool is_top, struct view_opts *v)
 		case 's':
 			rc = parse_sort(optarg, &v->sort);
 			break;
-		case 'n':
-			rc = parse_count("-n", optarg, &n);
+		case 'r':
+			rc = parse_count("--rows", optarg, &n);
 			break;
 		case 'd':
 			rc = parse_interval(optarg, &v->interval);
@@ -108,6 +125,14 @@ int view_parse(int argc, char **argv, bool is_top, struct view_opts *v)
 		case 'i':
 			rc = parse_count("--iterations", optarg,
 					 &v->iterations);
+			if (!rc && v->iterations < 1)
+				rc = cli_error(
+					PTW_USAGE,
+					"--iterations: at least 1 (without "
+					"it top runs until q)");
+			break;
+		case 'w':
+			v->wide = true;
 			break;
 		case 'h':
 			view_help(is_top);
@@ -121,10 +146,12 @@ int view_parse(int argc, char **argv, bool is_top, struct view_opts *v)
 			       argv[optind]);
 	if (!is_top && (v->once || v->iterations))
 		rc = cli_error(PTW_USAGE, "--once/--iterations are for top");
-	if (n >= 0)
+	if (n >= 0) {
 		v->limit = v->cgroup_limit = n;
-	else if (!v->json)
+		v->rows_given = true;
+	} else if (!v->json) {
 		v->limit = 20;
+	}
 	return rc;
 }
 
@@ -273,16 +300,35 @@ static const char *view_source(const struct view_sample *vs, char *buf,
 	return buf;
 }
 
-void view_print_table(const struct view_sample *vs, const struct view_opts *v,
-		      const struct proc_rate *rates)
+char *view_render_table(const struct view_sample *vs, const struct view_opts *v,
+			const struct proc_rate *rates,
+			const struct view_layout *l)
 {
 	const struct snapshot *s = &vs->s;
-	char label[64];
+	struct report_fit fit = { l->width, v->wide };
+	char label[64], *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
 
-	report_host(stdout, &s->host, s->nr_procs,
-		    view_source(vs, label, sizeof(label)));
-	report_procs(stdout, s->procs, min_sz(v->limit, s->nr_procs), rates);
-	if (s->nr_cgroups)
-		report_cgroups(stdout, s->cgroups,
-			       min_sz(v->cgroup_limit, s->nr_cgroups));
+	if (!out)
+		return NULL;
+	report_host(out, s, view_source(vs, label, sizeof(label)),
+		    reclaim_pid_supported());
+	if (l->procs) {
+		fputc('\n', out);
+		report_procs(out, s->procs, min_sz(l->procs, s->nr_procs),
+			     rates, &fit);
+	}
+	if (l->note)
+		report_procs_note(out);
+	if (s->nr_cgroups && l->cgroups) {
+		fputc('\n', out);
+		report_cgroups(out, s->cgroups,
+			       min_sz(l->cgroups, s->nr_cgroups), &fit);
+	}
+	if (fclose(out)) {
+		free(text);
+		return NULL;
+	}
+	return text;
 }

@@ -73,7 +73,7 @@ jcheck "processes the census has not reached say null, not 0" \
 	"$(cat "$T/snap.json")"
 run_out=$("$PTWATCH" --socket "$T/s.sock" snapshot -n 3)
 check "ptwatch snapshot from the daemon leads with the exact reclaimable figure" \
-	grep -qE "^  reclaimable \(exact\) +[0-9.]+ MiB +empty PTE tables in [0-9]+ censused" <<<"$run_out"
+	grep -qE "^  reclaimable \(exact\) +[0-9.]+ MiB +empty PTE tables, census [0-9]+ s old" <<<"$run_out"
 wait_for '[ "$(samples)" -ge $((s1 + 1)) ]' 10
 check "promtool accepts the metrics" quiet promtool check metrics <"$T/prom/ptwatch.prom"
 check "the host's reclaimable bytes are exported" \

@@ -101,11 +101,11 @@ run "$PTWATCH" snapshot -n 5
 check "the table shows the workload's row" grep -qE "^ *$pid +pt-shape " <<<"$OUT"
 check "the table has a host line" grep -q "^host $(uname -r): page tables" <<<"$OUT"
 
-run "$PTWATCH" top --json -d 0.2 --iterations 2 -n 5
+run "$PTWATCH" top --json -d 0.2 --iterations 2 --rows 5
 expect_eq "top --iterations 2 prints two frames" 2 "$(wc -l <<<"$OUT")"
 expect_jq "the second frame carries rates" \
 	'.[1].processes[0] | has("waste_bytes_per_second")' -s
-run "$PTWATCH" top --once -n 2
+run "$PTWATCH" top --once --rows 2
 expect_eq "top --once prints one table" 1 "$(grep -c "^host " <<<"$OUT")"
 
 # Readers need no root: an unprivileged user sees every process.

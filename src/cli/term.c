@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The terminal's size and top's full-screen mode (term.h). */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "term.h"
+
+static int env_count(const char *name)
+{
+	const char *s = getenv(name);
+	char *end;
+	long v;
+
+	if (!s || !*s)
+		return -1;
+	v = strtol(s, &end, 10);
+	return *end || v < 1 || v > 100000 ? -1 : (int)v;
+}
+
+static int winsize(bool cols)
+{
+	struct winsize ws;
+
+	if (!isatty(STDOUT_FILENO) || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws))
+		return 0;
+	return cols ? ws.ws_col : ws.ws_row;
+}
+
+int term_width(void)
+{
+	int v = env_count("COLUMNS");
+
+	return v > 0 ? v : winsize(true);
+}
+
+int term_height(void)
+{
+	int v = env_count("LINES");
+
+	return v > 0 ? v : winsize(false);
+}
+
+bool term_is_screen(void)
+{
+	const char *t = getenv("TERM");
+
+	return isatty(STDOUT_FILENO) && t && *t && strcmp(t, "dumb") != 0;
+}
+
+static struct termios saved;
+static volatile int saved_tty, on_screen;
+
+static void put(const char *s)
+{
+	if (write(STDOUT_FILENO, s, strlen(s)) < 0)
+		(void)0; /* nothing left to tell anyone */
+}
+
+void term_screen_enter(void)
+{
+	struct termios raw;
+
+	if (isatty(STDIN_FILENO) && !tcgetattr(STDIN_FILENO, &saved)) {
+		raw = saved;
+		raw.c_lflag &= ~(ICANON | ECHO);
+		raw.c_cc[VMIN] = 1;
+		raw.c_cc[VTIME] = 0;
+		if (!tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw))
+			saved_tty = 1;
+	}
+	/* alternate screen, cursor hidden */
+	put("\033[?1049h\033[?25l");
+	on_screen = 1;
+}
+
+void term_screen_leave(void)
+{
+	if (on_screen) {
+		on_screen = 0;
+		put("\033[?25h\033[?1049l");
+	}
+	if (saved_tty) {
+		saved_tty = 0;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+	}
+}
+
+int term_write_lines(FILE *out, const char *text, int width, int max_lines,
+		     bool screen)
+{
+	int n = 0;
+
+	while (*text && (!max_lines || n < max_lines)) {
+		size_t len = strcspn(text, "\n");
+		size_t cut = width > 0 && len > (size_t)width ? (size_t)width :
+								len;
+
+		fwrite(text, 1, cut, out);
+		fputs(screen ? "\033[K\n" : "\n", out);
+		n++;
+		text += len + (text[len] == '\n');
+	}
+	if (screen)
+		fputs("\033[J", out);
+	return n;
+}
