@@ -51,6 +51,18 @@ fits() {
 	else
 		not_ok "${w}x$h: lines fit" "longest $longest, $(grep -c '' <<<"$s") lines" "$s"
 	fi
+	# whole rows, not cut ones: every row ends with a whole cgroup path
+	# or one shortened with "..." (never cut off at the edge)
+	"$PTWATCH" --no-daemon snapshot --json | jq -r '.cgroups[].path, .processes[].cgroup' \
+		| sort -u >"$T/paths"
+	if grep -qE '^ +PID COMM .* CGROUP$' <<<"$s" &&
+		awk 'NR == FNR { known[$0] = 1; next }
+			$1 ~ /^[0-9]+$/ && !($NF in known) && $NF !~ /^\.\.\./ { bad = 1; print "cut: " $0 }
+			END { exit bad }' "$T/paths" - <<<"$s"; then
+		ok "${w}x$h: whole rows, each ending with its cgroup"
+	else
+		not_ok "${w}x$h: whole rows" "$s"
+	fi
 	if [[ "$(head -1 <<<"$s")" == "host "* ]] && grep -q '^act first: ' <<<"$s" &&
 		grep -qE '^ +PID COMM +PTE' <<<"$s"; then
 		ok "${w}x$h: headline, act-first line and headings on screen"
