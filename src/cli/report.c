@@ -67,7 +67,7 @@ static const struct proc_sample *most(const struct snapshot *s, bool exact)
 		uint64_t v = exact ? p->census.reclaimable_bytes :
 				     p->waste_bytes;
 
-		if (exact && !p->census.valid)
+		if (exact && (!p->census.valid || report_census_stale(p)))
 			continue;
 		if (v && (!best || v > (exact ? best->census.reclaimable_bytes :
 						best->waste_bytes)))
@@ -119,6 +119,10 @@ void report_host(FILE *out, const struct snapshot *s, const char *source,
 	const struct census_sum *c = &h->census;
 	char pt[16], sec[16], waste[16], mem[16], rec[16], sp[16];
 	double age = oldest_census_s(s);
+	unsigned int stale = 0;
+
+	for (size_t i = 0; i < s->nr_procs; i++)
+		stale += report_census_stale(&s->procs[i]);
 
 	fprintf(out, "host %s: page tables %s", h->kernel,
 		fmt_bytes(h->page_tables, pt));
@@ -132,8 +136,11 @@ void report_host(FILE *out, const struct snapshot *s, const char *source,
 	if (c->processes) {
 		fprintf(out,
 			"  reclaimable (exact)   %10s  empty PTE tables, census "
-			"%.0f s old\n",
+			"%.0f s old",
 			fmt_bytes(c->reclaimable_bytes, rec), age);
+		if (stale)
+			fprintf(out, ", %u stale", stale);
+		fputc('\n', out);
 		fprintf(out,
 			"  sparse excess (exact) %10s  partly filled tables: "
 			"allocator layout\n",
@@ -161,9 +168,21 @@ void report_host(FILE *out, const struct snapshot *s, const char *source,
 					     "processes' smaps_rollup");
 }
 
+bool report_census_stale(const struct proc_sample *p)
+{
+	return p->census.valid &&
+	       p->census.page_table_bytes != p->page_table_bytes;
+}
+
+/* exact figures; "*" after one the process has changed since */
 static const char *fmt_exact(const struct proc_sample *s, uint64_t v, char *buf)
 {
-	return s->census.valid ? fmt_bytes(v, buf) : "-";
+	if (!s->census.valid)
+		return "-";
+	fmt_bytes(v, buf);
+	if (report_census_stale(s))
+		strcat(buf, "*");
+	return buf;
 }
 
 /* Process columns, in order; drop: which go first when the line is too
@@ -259,8 +278,8 @@ void report_procs(FILE *out, const struct proc_sample *p, size_t n,
 
 void report_procs_note(FILE *out)
 {
-	fprintf(out, "(RECLAIMABLE, SPARSE: exact, from a census, \"-\" if "
-		     "none ran; EST.WASTE: upper bound)\n");
+	fprintf(out, "(\"-\": no census, \"*\": changed since its census; "
+		     "EST.WASTE: an upper bound)\n");
 }
 
 enum { C_PTE, C_RECL, C_EST, C_PROCS, C_SOURCE, C_CGROUP, C_NR };

@@ -21,6 +21,9 @@ struct proc_rate {
 /* "1.5 MiB"; buf must hold 16 bytes. */
 const char *fmt_bytes(uint64_t bytes, char *buf);
 
+/* The process changed (VmPTE) since its census: its figures are stale. */
+bool report_census_stale(const struct proc_sample *p);
+
 /* Below this, a figure is not worth acting on. */
 #define REPORT_ACT_MIN_BYTES (64ULL << 10)
 

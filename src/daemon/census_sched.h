@@ -29,7 +29,9 @@
 
 struct d_census_entry {
 	pid_t pid;
-	char comm[PTW_COMM_LEN + 1]; /* a reused PID is another process */
+	uint64_t start_ticks;	     /* /proc/PID/stat start time: with the
+				      * pid, which process this is */
+	char comm[PTW_COMM_LEN + 1]; /* for the log */
 	uint64_t taken_ns;	     /* CLOCK_MONOTONIC of the last try */
 	struct census_figures fig;   /* !valid: the last try failed */
 };
