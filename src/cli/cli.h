@@ -14,7 +14,9 @@
 struct cli_ctx {
 	const char *prog;	 /* "ptwatch" */
 	const char *socket_path; /* daemon socket; default PTW_SOCKET_PATH */
+	bool socket_given;	 /* --socket: it must answer, no fallback */
 	bool no_daemon;		 /* --no-daemon: never ask the daemon */
+	bool json;		 /* -j/--json before the command */
 };
 
 typedef int (*cli_cmd_fn)(struct cli_ctx *ctx, int argc, char **argv);

@@ -18,6 +18,7 @@
 #include "bpf_probes.h"
 #include "bpf_tally.h"
 #include "cli.h"
+#include "spec.h"
 #include "view.h"
 #include "report.h"
 
@@ -53,30 +54,17 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int usage(FILE *out, int code)
-{
-	fprintf(out,
-		"usage: ptwatch record [-d SECONDS] [--json] [-p PID] [-n ROWS]\n"
-		"Attaches the BPF probes (needs root) and counts page-table events\n"
-		"per process for SECONDS, or until Ctrl-C.\n");
-	return code;
-}
-
 static int parse(int argc, char **argv, struct record_opts *o)
 {
-	static const struct option opts[] = {
-		{ "duration", required_argument, NULL, 'd' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "pid", required_argument, NULL, 'p' },
-		{ "limit", required_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
+	const struct cli_cmd *cmd = cli_cmd_find("record");
+	struct option opts[CLI_MAX_OPTS + 1];
+	char shorts[3 * CLI_MAX_OPTS + 2];
 	char *end;
 	int c;
 
 	*o = (struct record_opts){ .limit = 20 };
-	while ((c = getopt_long(argc, argv, "d:jp:n:h", opts, NULL)) != -1) {
+	cli_getopt_tables(cmd->opts, "", opts, shorts);
+	while ((c = cli_getopt(argc, argv, shorts, opts, cmd->opts)) != -1) {
 		errno = 0;
 		switch (c) {
 		case 'd':
@@ -111,9 +99,10 @@ static int parse(int argc, char **argv, struct record_opts *o)
 			break;
 		}
 		case 'h':
-			return usage(stdout, -1);
+			cli_cmd_usage(stdout, cmd);
+			return -1;
 		default:
-			return usage(stderr, PTW_USAGE);
+			return PTW_USAGE; /* getopt said why, on one line */
 		}
 	}
 	if (optind < argc)
@@ -327,10 +316,10 @@ int cmd_record(struct cli_ctx *ctx, int argc, char **argv)
 	double start;
 	int rc, err;
 
-	(void)ctx;
 	rc = parse(argc, argv, &o);
 	if (rc)
 		return rc < 0 ? PTW_OK : rc;
+	o.json |= ctx->json;
 	bo.pid = o.pid;
 	/* No SA_RESTART: Ctrl-C must end the wait in poll at once. Installed
 	 * before loading, so that Ctrl-C while loading ends cleanly too. */

@@ -13,6 +13,7 @@
 #include "cgroups.h"
 #include "view.h"
 #include "json_put.h"
+#include "spec.h"
 #include "term.h"
 
 #define CENSUS_TRIES 5
@@ -24,19 +25,16 @@ struct show_opts {
 
 static int show_parse(int argc, char **argv, struct show_opts *o)
 {
-	static const struct option opts[] = {
-		{ "exact", no_argument, NULL, 'e' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "pagemap", no_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
+	const struct cli_cmd *cmd = cli_cmd_find("show");
+	struct option opts[CLI_MAX_OPTS + 1];
+	char shorts[3 * CLI_MAX_OPTS + 2];
 	char *end;
 	long pid;
 	int c;
 
 	*o = (struct show_opts){ 0 };
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	cli_getopt_tables(cmd->opts, "", opts, shorts);
+	while ((c = cli_getopt(argc, argv, shorts, opts, cmd->opts)) != -1) {
 		switch (c) {
 		case 'e':
 			o->exact = true;
@@ -48,12 +46,7 @@ static int show_parse(int argc, char **argv, struct show_opts *o)
 			o->force_pagemap = o->exact = true;
 			break;
 		case 'h':
-			printf("usage: ptwatch show PID [--exact] [--pagemap] "
-			       "[--json]\n"
-			       "  --exact    count the PTE tables, and the "
-			       "empty ones (needs ptrace read access)\n"
-			       "  --pagemap  census from /proc/PID/pagemap "
-			       "even where PAGEMAP_SCAN exists\n");
+			cli_cmd_usage(stdout, cmd);
 			return -1;
 		default:
 			return PTW_USAGE;
@@ -200,9 +193,9 @@ int cmd_show(struct cli_ctx *ctx, int argc, char **argv)
 	struct pte_census c;
 	int rc = show_parse(argc, argv, &o);
 
-	(void)ctx;
 	if (rc)
 		return rc < 0 ? PTW_OK : rc;
+	o.json |= ctx->json;
 	rc = read_sample(o.pid, &p);
 	if (!rc && o.exact)
 		rc = take_census(&o, &c);

@@ -16,6 +16,7 @@ int cmd_snapshot(struct cli_ctx *ctx, int argc, char **argv)
 
 	if (rc)
 		return rc < 0 ? PTW_OK : rc;
+	v.json |= ctx->json;
 	rc = view_take(ctx, &vs, &v);
 	if (rc)
 		return rc;

@@ -13,6 +13,7 @@
 #include "bpf_json.h"
 #include "bpf_probes.h"
 #include "cli.h"
+#include "spec.h"
 #include "view.h"
 #include "kfeatures.h"
 
@@ -145,29 +146,24 @@ static void print_status_text(const struct status *s)
 
 int cmd_status(struct cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
+	const struct cli_cmd *cmd = cli_cmd_find("status");
+	struct option opts[CLI_MAX_OPTS + 1];
+	char shorts[3 * CLI_MAX_OPTS + 2];
 	struct status s = { 0 };
-	bool json = false;
+	bool json = ctx->json;
 	int c;
 
-	(void)ctx;
-	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+	cli_getopt_tables(cmd->opts, "", opts, shorts);
+	while ((c = cli_getopt(argc, argv, shorts, opts, cmd->opts)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;
 			break;
 		case 'h':
-			printf("usage: ptwatch status [--json]\n"
-			       "Kernel features and how each BPF probe attaches "
-			       "(verified when run as root).\n");
+			cli_cmd_usage(stdout, cmd);
 			return PTW_OK;
 		default:
-			return cli_error(PTW_USAGE,
-					 "usage: ptwatch status [--json]");
+			return PTW_USAGE; /* getopt said why, on one line */
 		}
 	}
 	if (optind < argc)

@@ -243,6 +243,7 @@ int cmd_top(struct cli_ctx *ctx, int argc, char **argv)
 
 	if (rc)
 		return rc < 0 ? PTW_OK : rc;
+	v.json |= ctx->json;
 	if (v.once)
 		v.iterations = 1;
 	screen = !v.json && v.iterations != 1 && term_is_screen();

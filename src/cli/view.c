@@ -14,33 +14,9 @@
 #include "client.h"
 #include "iter_sample.h"
 #include "reclaim_pid.h"
+#include "spec.h"
 
 #define DAEMON_TIMEOUT_MS 2000
-
-static void view_help(bool is_top)
-{
-	if (is_top)
-		printf("usage: ptwatch top [-d SECONDS] [-n N] [--once] [--rows N] "
-		       "[--sort KEY] [-w] [-j]\n"
-		       "  -d SECONDS    refresh interval (default 2)\n"
-		       "  -n, --iterations N  print N frames and exit (top(1)'s "
-		       "-n)\n"
-		       "  --once        one frame, no screen control (-n 1)\n"
-		       "  --rows N      at most N processes (default: what "
-		       "fits)\n");
-	else
-		printf("usage: ptwatch snapshot [-n N] [--sort KEY] [-w] [-j]\n"
-		       "  -n, --rows N  show the N largest processes (table "
-		       "default 20)\n");
-	printf("  --sort KEY    order by waste (default), pte or rss\n"
-	       "  -w, --wide    every column and whole cgroup paths, however "
-	       "wide\n"
-	       "  -j, --json    machine-readable output "
-	       "(docs/json-schema.md)\n");
-	if (is_top)
-		printf("keys: q (Esc, Ctrl-D) quit, w p r sort by waste, pte, "
-		       "rss, ? or h help\n");
-}
 
 static int parse_sort(const char *s, enum snapshot_sort *out)
 {
@@ -84,28 +60,18 @@ static int parse_interval(const char *s, double *out)
 
 int view_parse(int argc, char **argv, bool is_top, struct view_opts *v)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "sort", required_argument, NULL, 's' },
-		{ "once", no_argument, NULL, 'o' },
-		{ "iterations", required_argument, NULL, 'i' },
-		{ "rows", required_argument, NULL, 'r' },
-		{ "wide", no_argument, NULL, 'w' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
+	const struct cli_cmd *cmd = cli_cmd_find(is_top ? "top" : "snapshot");
+	struct option opts[CLI_MAX_OPTS + 1];
+	char shorts[3 * CLI_MAX_OPTS + 2];
 	long n = -1;
 	int c, rc = PTW_OK;
 
 	*v = (struct view_opts){ .limit = SIZE_MAX,
 				 .cgroup_limit = 10,
 				 .interval = 2 };
+	cli_getopt_tables(cmd->opts, "", opts, shorts);
 	while (rc == PTW_OK &&
-	       (c = getopt_long(argc, argv, is_top ? "n:d:hwj" : "n:hwj", opts,
-				NULL)) != -1) {
-		/* top's -n is top(1)'s: iterations; snapshot's is rows */
-		if (c == 'n')
-			c = is_top ? 'i' : 'r';
+	       (c = cli_getopt(argc, argv, shorts, opts, cmd->opts)) != -1) {
 		switch (c) {
 		case 'j':
 			v->json = true;
@@ -135,7 +101,7 @@ int view_parse(int argc, char **argv, bool is_top, struct view_opts *v)
 			v->wide = true;
 			break;
 		case 'h':
-			view_help(is_top);
+			cli_cmd_usage(stdout, cmd);
 			return -1;
 		default:
 			return PTW_USAGE; /* getopt printed the reason */

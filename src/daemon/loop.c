@@ -186,9 +186,14 @@ static void reload(struct d_loop *l)
 	d_options_apply(&l->opts, &next);
 	if (strcmp(next.socket, l->st.cfg.socket) ||
 	    strcmp(next.sysctl_root, l->st.cfg.sysctl_root) ||
-	    strcmp(next.state_dir, l->st.cfg.state_dir))
-		d_log(LOG_WARNING, "reload: socket, sysctl_root and state_dir "
-				   "change only on restart");
+	    strcmp(next.state_dir, l->st.cfg.state_dir) ||
+	    next.bpf != l->st.cfg.bpf || next.bpf_iter != l->st.cfg.bpf_iter)
+		d_log(LOG_WARNING, "reload: [daemon] socket, sysctl_root, "
+				   "state_dir, bpf and bpf_iter change only on "
+				   "restart");
+	/* the BPF probes and the task iterator are loaded once, at start */
+	next.bpf = l->st.cfg.bpf;
+	next.bpf_iter = l->st.cfg.bpf_iter;
 	strcpy(next.socket, l->st.cfg.socket);
 	strcpy(next.sysctl_root, l->st.cfg.sysctl_root);
 	strcpy(next.state_dir, l->st.cfg.state_dir);
