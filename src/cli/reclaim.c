@@ -226,6 +226,10 @@ int cmd_reclaim(struct cli_ctx *ctx, int argc, char **argv)
 		rc = via_daemon(ctx, action, json);
 		if (rc >= 0)
 			return rc;
+		if (ctx->socket_given)
+			return cli_error(PTW_NODAEMON,
+					 "no daemon answers at %s (%s)",
+					 ctx->socket_path, strerror(-rc));
 		if (rc != -ENOENT && rc != -ECONNREFUSED)
 			return cli_error(PTW_ERR, "daemon at %s: %s",
 					 ctx->socket_path, strerror(-rc));

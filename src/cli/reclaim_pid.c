@@ -201,7 +201,13 @@ int cmd_reclaim_pid(struct cli_ctx *ctx, int argc, char **argv)
 			rc = cli_error(PTW_USAGE,
 				       "reclaim pid: '%s' is not a pid",
 				       argv[i]);
-	err = rc == PTW_OK ? reclaim_pid_supported() : 0;
+	/* which processes first: a PID that is not there is exit 3 on any
+	 * kernel; then the kernel, unless only the census runs */
+	for (int i = optind; rc == PTW_OK && i < argc; i++) {
+		parse_pid(argv[i], &pid);
+		rc = cli_check_pid(o.proc_root, pid, "reclaim pid");
+	}
+	err = rc == PTW_OK && !o.rp.dry_run ? reclaim_pid_supported() : 0;
 	if (err)
 		rc = cli_error(PTW_UNSUPPORTED, "reclaim pid: %s",
 			       reclaim_pid_why_not(err));

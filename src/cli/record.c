@@ -68,12 +68,9 @@ static int parse(int argc, char **argv, struct record_opts *o)
 		errno = 0;
 		switch (c) {
 		case 'd':
-			o->duration = strtod(optarg, &end);
-			if (*end || errno || o->duration <= 0 ||
-			    o->duration > 1e7)
-				return cli_error(PTW_USAGE,
-						 "record: bad duration '%s'",
-						 optarg);
+			if (cli_parse_seconds("-d", optarg, 0.01, 604800,
+					      &o->duration))
+				return PTW_USAGE;
 			break;
 		case 'j':
 			o->json = true;
@@ -320,6 +317,9 @@ int cmd_record(struct cli_ctx *ctx, int argc, char **argv)
 	if (rc)
 		return rc < 0 ? PTW_OK : rc;
 	o.json |= ctx->json;
+	/* as show: a PID that is not there or a kernel thread is exit 3 */
+	if (o.pid && (rc = cli_check_pid("/proc", (pid_t)o.pid, "record")))
+		return rc;
 	bo.pid = o.pid;
 	/* No SA_RESTART: Ctrl-C must end the wait in poll at once. Installed
 	 * before loading, so that Ctrl-C while loading ends cleanly too. */

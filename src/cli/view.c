@@ -45,19 +45,6 @@ static int parse_count(const char *opt, const char *s, long *out)
 	return PTW_OK;
 }
 
-static int parse_interval(const char *s, double *out)
-{
-	char *end;
-
-	*out = strtod(s, &end);
-	if (*end || end == s || !(*out >= 0.1 && *out <= 86400))
-		return cli_error(PTW_USAGE,
-				 "-d: '%s' is not a number of "
-				 "seconds between 0.1 and 86400",
-				 s);
-	return PTW_OK;
-}
-
 int view_parse(int argc, char **argv, bool is_top, struct view_opts *v)
 {
 	const struct cli_cmd *cmd = cli_cmd_find(is_top ? "top" : "snapshot");
@@ -83,7 +70,8 @@ int view_parse(int argc, char **argv, bool is_top, struct view_opts *v)
 			rc = parse_count("--rows", optarg, &n);
 			break;
 		case 'd':
-			rc = parse_interval(optarg, &v->interval);
+			rc = cli_parse_seconds("-d", optarg, 0.1, 86400,
+					       &v->interval);
 			break;
 		case 'o':
 			v->once = true;
@@ -138,7 +126,7 @@ static int take_from_daemon(const struct cli_ctx *ctx, struct view_sample *vs)
 	if (!err && json_object_object_get_ex(resp, "daemon", &v))
 		vs->daemon = json_object_get(v);
 	json_object_put(resp);
-	if (err && err != -ENOENT && err != -ECONNREFUSED)
+	if (err && !ctx->socket_given && err != -ENOENT && err != -ECONNREFUSED)
 		fprintf(stderr,
 			"ptwatch: the daemon at %s did not answer "
 			"(%s); reading procfs instead\n",
@@ -178,9 +166,19 @@ int view_take(const struct cli_ctx *ctx, struct view_sample *vs,
 	int err;
 
 	vs->daemon = NULL;
-	if (!ctx->no_daemon && take_from_daemon(ctx, vs) == 0) {
-		snapshot_sort(s, v->sort);
-		return PTW_OK;
+	vs->fell_back = false;
+	if (!ctx->no_daemon) {
+		err = take_from_daemon(ctx, vs);
+		if (!err) {
+			snapshot_sort(s, v->sort);
+			return PTW_OK;
+		}
+		/* only the default socket falls back; one named must answer */
+		if (ctx->socket_given)
+			return cli_error(PTW_NODAEMON,
+					 "no daemon answers at %s (%s)",
+					 ctx->socket_path, strerror(-err));
+		vs->fell_back = true;
 	}
 	err = take_local(s, &o);
 	if (err)
@@ -257,8 +255,9 @@ static const char *view_source(const struct view_sample *vs, char *buf,
 	json_object *src;
 
 	if (!vs->daemon)
-		snprintf(buf, len, "%s; no daemon",
-			 vs->s.source ? vs->s.source : PTW_SOURCE_PROCFS);
+		snprintf(buf, len, "%s; %s",
+			 vs->s.source ? vs->s.source : PTW_SOURCE_PROCFS,
+			 vs->fell_back ? "NO DAEMON" : "no daemon");
 	else if (json_object_object_get_ex(vs->daemon, "source", &src))
 		snprintf(buf, len, "daemon, %s", json_object_get_string(src));
 	else
@@ -280,6 +279,11 @@ char *view_render_table(const struct view_sample *vs, const struct view_opts *v,
 		return NULL;
 	report_host(out, s, view_source(vs, label, sizeof(label)),
 		    reclaim_pid_supported());
+	if (vs->fell_back)
+		fprintf(out,
+			"note: no daemon at %s: this is one reading, without "
+			"its history\n",
+			PTW_SOCKET_PATH);
 	if (l->procs) {
 		fputc('\n', out);
 		report_procs(out, s->procs, min_sz(l->procs, s->nr_procs),

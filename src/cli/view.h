@@ -32,6 +32,7 @@ int view_parse(int argc, char **argv, bool is_top, struct view_opts *v);
 struct view_sample {
 	struct snapshot s;
 	json_object *daemon; /* the daemon's extras, NULL when from procfs */
+	bool fell_back;	     /* the default socket did not answer */
 };
 
 /* Without a daemon, the processes with the largest estimated waste get a
