@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The census for people (census_view.h). */
+#include <langinfo.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,8 +11,13 @@
 
 const char *census_bar(const uint64_t *occ, char *buf)
 {
-	static const char *const level[] = { "▁", "▂", "▃", "▄",
-					     "▅", "▆", "▇", "█" };
+	static const char *const utf8[] = { "▁", "▂", "▃", "▄",
+					    "▅", "▆", "▇", "█" };
+	static const char *const ascii[] = { ".", "_", "-", "=",
+					     "+", "*", "%", "#" };
+	/* blocks only where the locale's characters are UTF-8 */
+	const char *const *level =
+		strcmp(nl_langinfo(CODESET), "UTF-8") ? ascii : utf8;
 	uint64_t max = 0;
 	size_t len = 0;
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* ptwatch: the command line. Parses global options, then hands over to the
  * command (the table of commands and options is spec.c). */
+#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,6 +16,8 @@ int main(int argc, char **argv)
 	const struct cli_cmd *cmd;
 	int c;
 
+	/* the character set only (the census bar): numbers stay C's */
+	setlocale(LC_CTYPE, "");
 	/* '+': stop at the first non-option, the command name. */
 	cli_getopt_tables(cli_global_opts, "+", longs, shorts);
 	opterr = 0;

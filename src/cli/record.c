@@ -232,10 +232,10 @@ static void print_row(const struct record_result *r, const struct ptw_proc *p,
 		PTW_C_MADV_DONTNEED_CALLS, PTW_C_MADV_DONTNEED_BYTES,
 		PTW_C_MADV_FREE_CALLS,	   PTW_C_MADV_FREE_BYTES,
 	};
-	static const int width[] = { 7, 7, 7, 9, 7, 10, 9, 10, 7, 10 };
+	static const int width[] = { 7, 7, 9, 11, 7, 10, 9, 11, 7, 10 };
 	char buf[32];
 
-	printf("%-8s %-16s", pid, comm);
+	printf("%8s %-16s", pid, comm);
 	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
 		bool bytes = cols[i] == PTW_C_ZAP_BYTES ||
 			     cols[i] == PTW_C_MADV_DONTNEED_BYTES ||
@@ -265,9 +265,9 @@ static void print_table(const struct record_result *r,
 	printf("recorded %.1f s, %zu processes; '-': this kernel cannot count it "
 	       "(see ptwatch status)\n",
 	       r->seconds, r->n);
-	printf("%-8s %-16s %7s %7s %7s %9s %7s %10s %9s %10s %7s %10s\n", "PID",
-	       "COMM", "TBL+", "TBL-", "TBLRECL", "PTESZAP", "ZAPS", "ZAPBYTES",
-	       "DONTNEED", "DN-BYTES", "FREE", "FR-BYTES");
+	printf("%8s %-16s %7s %7s %9s %11s %7s %10s %9s %11s %7s %10s\n", "PID",
+	       "COMM", "TABLES+", "TABLES-", "RECLAIMED", "PTES-ZAPPED", "ZAPS",
+	       "ZAP-BYTES", "DONTNEEDS", "DONTNEED-B", "FREES", "FREE-B");
 	for (size_t i = 0; i < shown; i++) {
 		snprintf(pid, sizeof(pid), "%" PRIu32,
 			 (uint32_t)r->procs[i].pid);
@@ -279,6 +279,9 @@ static void print_table(const struct record_result *r,
 		printf("(%zu more; -n to show them)\n", r->n - shown);
 	memcpy(total.c, r->totals.c, sizeof(total.c));
 	print_row(r, &total, "all", o->pid ? "(this pid)" : "(system)");
+	printf("TABLES+/-: PTE tables allocated and freed, RECLAIMED: freed "
+	       "empty by the kernel's reclaim;\nZAPS: unmap calls; DONTNEEDS, "
+	       "FREES: madvise calls, -B(YTES) what they covered\n");
 	printf("* ended during the recording");
 	if (r->totals.drops)
 		printf("; %" PRIu64 " events not attributed (map full)",

@@ -38,6 +38,11 @@ static const char *fmt_rate(double per_s, char *buf)
 	return buf;
 }
 
+static const char *processes(size_t n)
+{
+	return n == 1 ? "process" : "processes";
+}
+
 /* The oldest census among the processes, in seconds; -1 when none. */
 static double oldest_census_s(const struct snapshot *s)
 {
@@ -147,19 +152,20 @@ void report_host(FILE *out, const struct snapshot *s, const char *source,
 			fmt_bytes(c->sparse_excess_bytes, sp));
 		fprintf(out,
 			"  census coverage       %9.0f%%  of page tables, in %u "
-			"of %zu processes\n",
+			"of %zu %s\n",
 			h->page_tables ? 100.0 * (double)c->page_table_bytes /
 						 (double)h->page_tables :
 					 0,
-			c->processes, s->nr_procs);
+			c->processes, s->nr_procs, processes(s->nr_procs));
 	} else {
 		fprintf(out, "  reclaimable (exact)   %10s  no census yet\n",
 			"-");
 	}
 	fprintf(out,
-		"  estimated waste (<=)  %10s  upper bound, %zu processes, no "
+		"  estimated waste (<=)  %10s  upper bound, %zu %s, no "
 		"page walk\n",
-		fmt_bytes(h->waste_bytes, waste), s->nr_procs);
+		fmt_bytes(h->waste_bytes, waste), s->nr_procs,
+		processes(s->nr_procs));
 	if (h->unreadable)
 		fprintf(out,
 			"note: %u %s not readable: estimated from status\n",

@@ -112,7 +112,7 @@ static void print_kernel(const struct kfeatures *kf)
 	if (kf->pt_reclaim == PT_RECLAIM_SYSCTL)
 		printf("patched: vm.pt_reclaim = %d\n", kf->pt_reclaim_value);
 	else if (kf->pt_reclaim == PT_RECLAIM_BUILTIN)
-		printf("built in (CONFIG_PT_RECLAIM, no runtime switch)\n");
+		printf("builtin (CONFIG_PT_RECLAIM, no runtime switch)\n");
 	else
 		printf("absent\n");
 	printf("%-19s ", "HugeTLB vmemmap");
