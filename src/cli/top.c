@@ -138,6 +138,7 @@ static void draw(const struct view_sample *vs, const struct view_opts *v,
 	struct view_layout l = { v->limit, v->cgroup_limit, !screen,
 				 v->wide ? 0 : term_width() };
 	int height = screen ? term_height() : 0;
+	static int last_width = -1, last_height = -1;
 	char *text;
 
 	if (v->json) {
@@ -150,6 +151,11 @@ static void draw(const struct view_sample *vs, const struct view_opts *v,
 	if (screen)
 		fit_height(&l, vs, v, height);
 	text = help ? top_keys_help() : view_render_table(vs, v, rates, &l);
+	/* a new size: the terminal has reflowed the old frame; start clean */
+	if (screen && (l.width != last_width || height != last_height))
+		fputs("\033[2J", stdout);
+	last_width = l.width;
+	last_height = height;
 	if (screen)
 		fputs("\033[H", stdout);
 	if (text)

@@ -414,8 +414,6 @@ int d_run(const struct d_options *o, const struct d_config *cfg)
 	/* before anything that touches a running daemon's state */
 	if ((rc = socket_free(cfg->socket)))
 		return rc;
-	if (d_config_warning(cfg))
-		d_log(LOG_WARNING, "%s", d_config_warning(cfg));
 	init_state(&l, cfg);
 	if ((rc = setup_fds(&l))) {
 		d_log(LOG_ERR, "cannot set up the event loop: %s",
