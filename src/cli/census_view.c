@@ -6,6 +6,7 @@
 
 #include "census_view.h"
 #include "report.h"
+#include "term.h"
 
 #define TOP_TRIES 3
 
@@ -43,20 +44,21 @@ void census_advice(FILE *out, const struct pte_census *c)
 {
 	const struct census_figures *f = &c->fig;
 	uint64_t packed = (c->used_entries + 511) / 512;
-	char b[16];
+	char b[16], text[512];
 
 	if (f->sparse_excess_bytes < CENSUS_ADVICE_MIN_BYTES ||
 	    f->sparse_excess_bytes <= f->reclaimable_bytes)
 		return;
-	fprintf(out,
-		"advice: %s of page tables are sparse, not empty: %llu tables "
-		"hold %llu entries that %llu would hold packed; no table "
-		"reclaim frees them, the allocator's settings can "
-		"(docs/allocator-advice.md)\n",
-		fmt_bytes(f->sparse_excess_bytes, b),
-		(unsigned long long)c->used_pte_tables,
-		(unsigned long long)c->used_entries,
-		(unsigned long long)packed);
+	snprintf(text, sizeof(text),
+		 "%s of page tables are sparse, not empty: %llu tables "
+		 "hold %llu entries that %llu would hold packed; no table "
+		 "reclaim frees them, the allocator's settings can "
+		 "(docs/allocator-advice.md)",
+		 fmt_bytes(f->sparse_excess_bytes, b),
+		 (unsigned long long)c->used_pte_tables,
+		 (unsigned long long)c->used_entries,
+		 (unsigned long long)packed);
+	term_fold(out, 0, "advice: ", text, term_width());
 }
 
 size_t census_top(struct snapshot *s, size_t n)

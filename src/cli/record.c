@@ -21,6 +21,8 @@
 #include "spec.h"
 #include "view.h"
 #include "report.h"
+#include "table.h"
+#include "term.h"
 
 struct record_opts {
 	double duration; /* seconds; 0: until interrupted */
@@ -222,28 +224,47 @@ static const char *cell(const struct record_result *r, const struct ptw_proc *p,
 	return buf;
 }
 
-static void print_row(const struct record_result *r, const struct ptw_proc *p,
-		      const char *pid, const char *comm)
+/* The table's columns: PID, COMM, then the counters; drop: which go
+ * first when the terminal is narrow (table.h). */
+static const enum ptw_counter row_counters[] = {
+	PTW_C_PTE_INSTALLED,	   PTW_C_PTE_FREED,
+	PTW_C_PTE_RECLAIMED,	   PTW_C_PTES_ZAPPED,
+	PTW_C_ZAP_CALLS,	   PTW_C_ZAP_BYTES,
+	PTW_C_MADV_DONTNEED_CALLS, PTW_C_MADV_DONTNEED_BYTES,
+	PTW_C_MADV_FREE_CALLS,	   PTW_C_MADV_FREE_BYTES,
+};
+#define NR_COUNTERS (sizeof(row_counters) / sizeof(row_counters[0]))
+static const struct table_col row_cols[2 + NR_COUNTERS] = {
+	{ "PID", 8, false, 0, false },
+	{ "COMM", 16, true, 0, false },
+	{ "TABLES+", 7, false, 1, false },
+	{ "TABLES-", 7, false, 1, false },
+	{ "RECLAIMED", 9, false, 0, false },
+	{ "PTES-ZAPPED", 11, false, 4, false },
+	{ "ZAPS", 7, false, 5, false },
+	{ "ZAP-BYTES", 10, false, 5, false },
+	{ "DONTNEEDS", 9, false, 2, false },
+	{ "DONTNEED-B", 11, false, 3, false },
+	{ "FREES", 7, false, 2, false },
+	{ "FREE-B", 10, false, 3, false },
+};
+
+static void print_row(const struct table *t, const struct record_result *r,
+		      const struct ptw_proc *p, const char *pid,
+		      const char *comm)
 {
-	static const enum ptw_counter cols[] = {
-		PTW_C_PTE_INSTALLED,	   PTW_C_PTE_FREED,
-		PTW_C_PTE_RECLAIMED,	   PTW_C_PTES_ZAPPED,
-		PTW_C_ZAP_CALLS,	   PTW_C_ZAP_BYTES,
-		PTW_C_MADV_DONTNEED_CALLS, PTW_C_MADV_DONTNEED_BYTES,
-		PTW_C_MADV_FREE_CALLS,	   PTW_C_MADV_FREE_BYTES,
-	};
-	static const int width[] = { 7, 7, 9, 11, 7, 10, 9, 11, 7, 10 };
-	char buf[32];
+	char buf[NR_COUNTERS][32];
+	const char *cells[2 + NR_COUNTERS] = { pid, comm };
 
-	printf("%8s %-16s", pid, comm);
-	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
-		bool bytes = cols[i] == PTW_C_ZAP_BYTES ||
-			     cols[i] == PTW_C_MADV_DONTNEED_BYTES ||
-			     cols[i] == PTW_C_MADV_FREE_BYTES;
+	for (size_t i = 0; i < NR_COUNTERS; i++) {
+		enum ptw_counter c = row_counters[i];
+		bool bytes = c == PTW_C_ZAP_BYTES ||
+			     c == PTW_C_MADV_DONTNEED_BYTES ||
+			     c == PTW_C_MADV_FREE_BYTES;
 
-		printf(" %*s", width[i], cell(r, p, cols[i], bytes, buf));
+		cells[2 + i] = cell(r, p, c, bytes, buf[i]);
 	}
-	printf("\n");
+	table_row(stdout, t, cells);
 }
 
 static void print_hist(const __u64 *hist)
@@ -259,29 +280,29 @@ static void print_table(const struct record_result *r,
 			const struct record_opts *o)
 {
 	struct ptw_proc total = { 0 };
+	struct table t;
 	char pid[16], comm[PTW_COMM_BYTES + 2];
 	size_t shown = r->n < o->limit ? r->n : o->limit;
 
-	printf("recorded %.1f s, %zu processes; '-': this kernel cannot count it "
-	       "(see ptwatch status)\n",
-	       r->seconds, r->n);
-	printf("%8s %-16s %7s %7s %9s %11s %7s %10s %9s %11s %7s %10s\n", "PID",
-	       "COMM", "TABLES+", "TABLES-", "RECLAIMED", "PTES-ZAPPED", "ZAPS",
-	       "ZAP-BYTES", "DONTNEEDS", "DONTNEED-B", "FREES", "FREE-B");
+	printf("recorded %.1f s, %zu %s; \"-\": not countable on this kernel "
+	       "(ptwatch status)\n",
+	       r->seconds, r->n, r->n == 1 ? "process" : "processes");
+	table_fit(&t, row_cols, 2 + NR_COUNTERS, term_width(), 0, false);
+	table_head(stdout, &t);
 	for (size_t i = 0; i < shown; i++) {
 		snprintf(pid, sizeof(pid), "%" PRIu32,
 			 (uint32_t)r->procs[i].pid);
 		snprintf(comm, sizeof(comm), "%.16s%s", r->procs[i].comm,
 			 r->ended[i] ? "*" : "");
-		print_row(r, &r->procs[i], pid, comm);
+		print_row(&t, r, &r->procs[i], pid, comm);
 	}
 	if (shown < r->n)
 		printf("(%zu more; -n to show them)\n", r->n - shown);
 	memcpy(total.c, r->totals.c, sizeof(total.c));
-	print_row(r, &total, "all", o->pid ? "(this pid)" : "(system)");
-	printf("TABLES+/-: PTE tables allocated and freed, RECLAIMED: freed "
-	       "empty by the kernel's reclaim;\nZAPS: unmap calls; DONTNEEDS, "
-	       "FREES: madvise calls, -B(YTES) what they covered\n");
+	print_row(&t, r, &total, "all", o->pid ? "(this pid)" : "(system)");
+	printf("TABLES+/-: PTE tables allocated, freed; RECLAIMED: freed empty "
+	       "by reclaim;\nZAPS: unmap calls; DONTNEEDS, FREES: madvise "
+	       "calls, -B(YTES) what they covered\n");
 	printf("* ended during the recording");
 	if (r->totals.drops)
 		printf("; %" PRIu64 " events not attributed (map full)",

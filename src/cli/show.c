@@ -164,8 +164,8 @@ static void print_table_show(const struct proc_sample *p,
 	       "can free them now\n",
 	       fmt_bytes(f->reclaimable_bytes, b[0]),
 	       (unsigned long long)f->empty_pte_tables);
-	printf("  sparse excess   %10s  tables beyond what %llu used entries "
-	       "need packed: the allocator's layout\n",
+	printf("  sparse excess   %10s  beyond what %llu entries need "
+	       "packed: allocator\n",
 	       fmt_bytes(f->sparse_excess_bytes, b[1]),
 	       (unsigned long long)c->used_entries);
 	printf("  estimated waste %10s  upper bound from procfs (no page "
@@ -180,8 +180,8 @@ static void print_table_show(const struct proc_sample *p,
 	       (unsigned long long)c->thp_deposited_tables);
 	printf("  PMD tables      %10llu\n", (unsigned long long)c->pmd_tables);
 	printf("  PUD tables      %10llu\n", (unsigned long long)c->pud_tables);
-	printf("  PMD-mapped      %10llu  2 MiB blocks (THP, hugetlb): no PTE "
-	       "table; anonymous THP keeps one deposited\n",
+	printf("  PMD-mapped      %10llu  2 MiB blocks, no PTE table (THP "
+	       "deposits one)\n",
 	       (unsigned long long)c->huge_blocks);
 	census_advice(stdout, c);
 }

@@ -14,6 +14,7 @@
 #include "bpf_probes.h"
 #include "cli.h"
 #include "spec.h"
+#include "term.h"
 #include "view.h"
 #include "kfeatures.h"
 
@@ -139,8 +140,9 @@ static void print_status_text(const struct status *s)
 		       ptw_attach_name(st->attach), none ? "-" : st->target,
 		       st->fallback ? " (fallback: a caller)" : "");
 		if (st->reason[0])
-			printf("%-19s %s%s\n", "",
-			       none ? "why: " : "note: ", st->reason);
+			term_fold(stdout, 20,
+				  none ? "why: " : "note: ", st->reason,
+				  term_width());
 	}
 }
 

@@ -107,3 +107,36 @@ int term_write_lines(FILE *out, const char *text, int width, int max_lines,
 		fputs("\033[J", out);
 	return n;
 }
+
+/* Where to break s so that it fits in room: after the last "; " that
+ * does, else at the last space, else nowhere (0). */
+static size_t fold_at(const char *s, size_t room)
+{
+	size_t best = 0;
+
+	for (size_t i = 0; s[i] && i < room; i++)
+		if (s[i] == ';' && s[i + 1] == ' ' && i + 1 <= room)
+			best = i + 2;
+	for (size_t i = room; !best && i > 0; i--)
+		if (s[i] == ' ')
+			best = i + 1;
+	return best;
+}
+
+void term_fold(FILE *out, int indent, const char *label, const char *text,
+	       int width)
+{
+	int lead = indent + (int)strlen(label);
+
+	fprintf(out, "%*s%s", indent, "", label);
+	while (width > lead && (int)strlen(text) > width - lead) {
+		size_t cut = fold_at(text, width - lead);
+
+		if (!cut)
+			break;
+		/* the break's space stays behind */
+		fprintf(out, "%.*s\n%*s", (int)cut - 1, text, lead, "");
+		text += cut;
+	}
+	fprintf(out, "%s\n", text);
+}

@@ -32,6 +32,14 @@ void term_screen_enter(void);
 void term_screen_leave(void);
 
 /*
+ * Writes "INDENT spaces, label, text" folded to width (0: one line): the
+ * text breaks after "; " (or else at a space) and goes on under its own
+ * first character. A word longer than the line is left whole.
+ */
+void term_fold(FILE *out, int indent, const char *label, const char *text,
+	       int width);
+
+/*
  * Writes text's lines to out, each cut to width characters (0: whole) and
  * at most max_lines of them (0: all). On a screen (top's frame) each line
  * also clears the rest of its row, and the rows below are cleared after

@@ -295,6 +295,12 @@ char *view_render_table(const struct view_sample *vs, const struct view_opts *v,
 		fputc('\n', out);
 		report_cgroups(out, s->cgroups,
 			       min_sz(l->cgroups, s->nr_cgroups), &fit);
+		/* why the host's figure and the root cgroup's differ */
+		if (l->note && !strcmp(s->cgroups[0].path, "/") &&
+		    s->cgroups[0].page_table_bytes != s->host.page_tables)
+			fprintf(out, "(the host's page tables less /'s: "
+				     "charged to no cgroup, as the kernel's "
+				     "own)\n");
 	}
 	if (fclose(out)) {
 		free(text);

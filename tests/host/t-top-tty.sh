@@ -159,6 +159,16 @@ for w in 80 120 200; do
 		not_ok "snapshot with COLUMNS=$w" "exit $RC, longest $longest"
 	fi
 done
+# the other views fit too: show, status (reasons folded), record
+for view in "show $$" "show $$ --exact" status "record -d 0.2"; do
+	run env COLUMNS=80 "$PTWATCH" --no-daemon $view
+	longest=$(awk '{ if (length > m) m = length } END { print m + 0 }' <<<"$OUT")
+	if [ "$RC" = 0 ] && [ "$longest" -le 80 ]; then
+		ok "$view with COLUMNS=80: no line wider (longest $longest)"
+	else
+		not_ok "$view with COLUMNS=80" "exit $RC, longest $longest" "$ERR"
+	fi
+done
 # piped with no COLUMNS: whole lines, as ps and systemctl do
 run env -u COLUMNS "$PTWATCH" --no-daemon snapshot -n 3
 longest=$(awk '{ if (length > m) m = length } END { print m + 0 }' <<<"$OUT")
