@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The terminal's size and top's full-screen mode (term.h). */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -53,6 +54,20 @@ bool term_is_screen(void)
 static struct termios saved;
 static volatile int saved_tty, on_screen;
 
+/* tcsetattr() with SIGTTOU blocked: from a job the shell has already put
+ * in the background (Ctrl-Z stopped the rest of it first) it must still
+ * go through, not stop us a second time. */
+static void set_tty(const struct termios *t)
+{
+	sigset_t ttou, old;
+
+	sigemptyset(&ttou);
+	sigaddset(&ttou, SIGTTOU);
+	sigprocmask(SIG_BLOCK, &ttou, &old);
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, t);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
 static void put(const char *s)
 {
 	if (write(STDOUT_FILENO, s, strlen(s)) < 0)
@@ -68,8 +83,8 @@ void term_screen_enter(void)
 		raw.c_lflag &= ~(ICANON | ECHO);
 		raw.c_cc[VMIN] = 1;
 		raw.c_cc[VTIME] = 0;
-		if (!tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw))
-			saved_tty = 1;
+		set_tty(&raw);
+		saved_tty = 1;
 	}
 	/* alternate screen, cursor hidden */
 	put("\033[?1049h\033[?25l");
@@ -84,7 +99,7 @@ void term_screen_leave(void)
 	}
 	if (saved_tty) {
 		saved_tty = 0;
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+		set_tty(&saved);
 	}
 }
 

@@ -20,14 +20,32 @@
 #include "top_keys.h"
 #include "view.h"
 
-static volatile sig_atomic_t stop, resized;
+static volatile sig_atomic_t stop, resized, suspend;
 
 static void on_signal(int sig)
 {
 	if (sig == SIGWINCH)
 		resized = 1;
+	else if (sig == SIGTSTP)
+		suspend = 1;
 	else
 		stop = 1;
+}
+
+/* Ctrl-Z: the terminal as it was while stopped, the screen again after */
+static void suspend_now(void)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL },
+			 ours = { .sa_handler = on_signal };
+
+	suspend = 0;
+	fflush(stdout);
+	term_screen_leave();
+	sigaction(SIGTSTP, &dfl, NULL);
+	raise(SIGTSTP); /* stops here until SIGCONT */
+	sigaction(SIGTSTP, &ours, NULL);
+	term_screen_enter();
+	resized = 1; /* redraw, and the size may have changed */
 }
 
 static int by_pid(const void *a, const void *b)
@@ -187,6 +205,7 @@ static void handle_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGWINCH, &sa, NULL);
+	sigaction(SIGTSTP, &sa, NULL);
 }
 
 /* rates for cur against prev (none on the first frame); caller frees */
@@ -217,6 +236,8 @@ static void wait_screen(struct view_sample *cur, const struct snapshot *prev,
 		if (left <= 0)
 			return;
 		k = top_keys_wait(left);
+		if (suspend)
+			suspend_now();
 		if (k == TOP_KEY_QUIT) {
 			stop = 1;
 			return;

@@ -71,9 +71,10 @@ fits() {
 	fi
 }
 
-# bytes "1.5 MiB" -> an integer for comparison
+# the PTE column (after PID, 7, and COMM, 16, wide: a comm may hold
+# spaces) is in descending order
 pte_desc() {
-	awk '$1 ~ /^[0-9]+$/ && NF >= 4 { v = $3; u = $4
+	awk '$1 ~ /^[0-9]+$/ { split(substr($0, 26, 10), f, " "); v = f[1]; u = f[2]
 		m = u == "KiB" ? 1024 : u == "MiB" ? 1048576 : u == "GiB" ? 1073741824 : 1
 		print int(v * m) }' | awk 'NR > 1 && $1 > p { bad = 1 } { p = $1 } END { exit bad }'
 }
@@ -127,9 +128,26 @@ fi
 pkill -TERM -P "$(tmux display -p -t b '#{pane_pid}')" -x ptwatch
 stopped b SIGTERM
 
-# ---- 200x50: fit, Ctrl-C
-start c 200 50
+# ---- 200x50, from a shell with job control: fit, Ctrl-Z and fg, Ctrl-C
+rm -f "$T"/c.*
+tmux new-session -d -s c -x 200 -y 50 "env PS1='$ ' bash --norc -i"
+tmux send-keys -t c "(stty -a >$T/c.before; env -u COLUMNS -u LINES TERM=xterm \
+$PTWATCH --no-daemon top -d 0.5 2>$T/c.err; echo \$? >$T/c.rc; stty -a >$T/c.after)" Enter
+poll "screen c | grep -q '^sort: waste'"
 fits c 200 50
+alt() { [ "$(tmux display -p -t "$1" '#{alternate_on}')" = "$2" ]; }
+tmux send-keys -t c C-z
+if poll "alt c 0" 5; then
+	ok "Ctrl-Z gives the terminal back while top is stopped"
+else
+	not_ok "Ctrl-Z gives the terminal back" "alternate screen still on"
+fi
+tmux send-keys -t c fg Enter
+if poll "alt c 1 && screen c | grep -q '^sort: waste'" 5; then
+	ok "fg: top takes the screen again and redraws"
+else
+	not_ok "fg: top takes the screen again" "$(screen c | tail -3)"
+fi
 tmux send-keys -t c C-c
 stopped c Ctrl-C
 
