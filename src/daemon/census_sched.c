@@ -90,7 +90,8 @@ static void prune(struct d_census *c, const struct d_scan *sc,
 	c->n = j;
 }
 
-/* Wants a census: never had one (that process), or it is old. */
+/* Wants a census: never had one (that process), or it is old, or stale:
+ * the process's VmPTE is no longer what it was at the census. */
 static bool due(const struct d_census *c, const struct proc_sample *p,
 		uint64_t now, uint64_t max_age_ns, bool fresh_only)
 {
@@ -100,7 +101,9 @@ static bool due(const struct d_census *c, const struct proc_sample *p,
 		return true;
 	if (fresh_only)
 		return false;
-	return now - c->e[i].taken_ns >= max_age_ns;
+	return now - c->e[i].taken_ns >= max_age_ns ||
+	       (c->e[i].fig.valid &&
+		c->e[i].fig.page_table_bytes != p->page_table_bytes);
 }
 
 static void take_one(struct d_census *c, const struct proc_sample *p,

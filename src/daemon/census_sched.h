@@ -12,7 +12,8 @@
  * quiet hour does not buy a burst. Never-censused processes go first, in
  * order of estimated waste, and may overdraw the balance down to minus the
  * cap (so that a new offender is censused when it is first seen), then
- * figures older than max_age while the balance is positive. Processes
+ * figures older than max_age or stale (the process's VmPTE changed since)
+ * while the balance is positive. Processes
  * estimated below min_waste_kib are left alone: their figures are layout
  * noise.
  */

@@ -40,7 +40,9 @@ censused() {
 	req '{"cmd":"snapshot"}' >"$T/snap.json"
 	jq -e --argjson p "$(printf '%s\n' "${offs[@]}" | jq -s -c .)" \
 		'[.processes[] | select(.pid as $x | $p | index($x)) |
-		  select(.census_age_s != null)] | length == ($p | length)' \
+		  select(.census_age_s != null and
+			 .census_page_table_bytes == .page_table_bytes)] |
+		 length == ($p | length)' \
 		"$T/snap.json" >/dev/null
 }
 wait_for censused 30
