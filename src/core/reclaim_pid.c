@@ -302,7 +302,8 @@ int reclaim_pid(const char *proc_root, pid_t pid,
 	uint64_t t0 = now_ns();
 	struct plan p = { 0 };
 	struct pte_census c;
-	int pidfd, err = reclaim_pid_supported();
+	/* a dry run only takes the census: any kernel can */
+	int pidfd, err = o->dry_run ? 0 : reclaim_pid_supported();
 
 	memset(res, 0, sizeof(*res));
 	res->pid = pid;

@@ -40,7 +40,9 @@ censused() {
 	req '{"cmd":"snapshot"}' >"$T/snap.json"
 	jq -e --argjson p "$(printf '%s\n' "${offs[@]}" | jq -s -c .)" \
 		'[.processes[] | select(.pid as $x | $p | index($x)) |
-		  select(.census_age_s != null)] | length == ($p | length)' \
+		  select(.census_age_s != null and
+			 .census_page_table_bytes == .page_table_bytes)] |
+		 length == ($p | length)' \
 		"$T/snap.json" >/dev/null
 }
 wait_for censused 30
@@ -73,7 +75,7 @@ jcheck "processes the census has not reached say null, not 0" \
 	"$(cat "$T/snap.json")"
 run_out=$("$PTWATCH" --socket "$T/s.sock" snapshot -n 3)
 check "ptwatch snapshot from the daemon leads with the exact reclaimable figure" \
-	grep -qE "^  reclaimable \(exact\) +[0-9.]+ MiB +empty PTE tables in [0-9]+ censused" <<<"$run_out"
+	grep -qE "^  reclaimable \(exact\) +[0-9.]+ MiB +empty PTE tables, census [0-9]+ s old" <<<"$run_out"
 wait_for '[ "$(samples)" -ge $((s1 + 1)) ]' 10
 check "promtool accepts the metrics" quiet promtool check metrics <"$T/prom/ptwatch.prom"
 check "the host's reclaimable bytes are exported" \

@@ -250,6 +250,13 @@ else
 fi
 check "the socket is removed on exit" [ ! -e "$T/s.sock" ]
 out=$("$PTWATCH" --socket "$T/s.sock" reclaim status 2>&1)
+rc=$?
+if [ $rc -eq 6 ] && [ "$out" = "ptwatch: no daemon answers at $T/s.sock (No such file or directory)" ]; then
+	ok "a --socket nobody answers on is an error: exit 6, one line"
+else
+	not_ok "a --socket nobody answers on" "exit $rc: $out"
+fi
+out=$("$PTWATCH" --no-daemon reclaim status 2>&1)
 check "without the daemon, ptwatch reclaim status says so" grep -q 'no daemon running' <<<"$out"
 
 # ---- the unit

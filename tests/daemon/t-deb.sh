@@ -23,7 +23,7 @@ files=$(dpkg-deb -c "$deb" | awk '{print $6}')
 for f in usr/bin/ptwatch usr/sbin/ptwatchd lib/systemd/system/ptwatchd.service \
 	etc/ptwatch/ptwatchd.conf usr/share/ptwatch/ptwatch-alerts.yml \
 	usr/share/ptwatch/grafana-ptwatch.json usr/lib/ptwatch/ptwatch.bpf.o \
-	usr/share/man/man8/ptwatch.8.gz usr/share/man/man8/ptwatchd.8.gz \
+	usr/share/man/man1/ptwatch.1.gz usr/share/man/man8/ptwatchd.8.gz \
 	usr/share/man/man5/ptwatchd.conf.5.gz \
 	usr/share/bash-completion/completions/ptwatch; do
 	check "ships /$f" grep -qx "./$f" <<<"$files"
