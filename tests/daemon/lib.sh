@@ -2,28 +2,16 @@
 # Everything lives in $T (a fresh directory) and is killed on exit.
 set -u
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-BUILD=${BUILD:-build}
-case "$BUILD" in /*) B=$BUILD ;; *) B=$PWD/$BUILD ;; esac
+# ok, not_ok, skip, check, plan, tap_done, wait_until (tests/lib/tap.sh)
+. tests/lib/tap.sh
+. tests/lib/guest-tap.sh
+B=$BUILD
 PTWATCH=$B/ptwatch
 PTWATCHD=$B/ptwatchd
 HELPERS=$B/tests/daemon
 T=$(mktemp -d /tmp/ptwatchd-test.XXXXXX)
 chmod 755 "$T" # the unprivileged client must reach the socket
 PIDS=()
-
-ok() { echo "ok - $*"; }
-not_ok() { # WHAT [DETAIL...]
-	echo "not ok - $1"
-	shift
-	local l
-	for l in "$@"; do echo "#   $l"; done
-}
-skip() { echo "ok - $1 # SKIP $2"; }
-check() { # WHAT COMMAND...: ok if the command succeeds
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else not_ok "$what" "failed: $*"; fi
-}
 
 cleanup() {
 	local p

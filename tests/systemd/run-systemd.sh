@@ -9,6 +9,7 @@
 # console becomes "# console:" lines when the guest fails. SKIPs, with the
 # reason, when the kernel, the image or the package cannot be had.
 . "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/guest-tap.sh"
 set -u
 series=$1
 start=$SECONDS
@@ -76,12 +77,9 @@ fi
 echo "# disk: $disk ($((SECONDS - start)) s to here)"
 echo "# kernel: $kernel"
 
-log=$out/console-$series.log
-boot=$SECONDS
-nice "$PTWATCH_ROOT/tests/systemd/boot.sh" --kernel "$kernel" --disk "$disk" --kind "$kind" \
-	--timeout "${PTWATCH_SYSD_TIMEOUT:-420}" 2>&1 | tr -d '\r' >"$log"
-rc=${PIPESTATUS[0]}
-grep -E '^(not )?ok |^# ' "$log"
-[ "$rc" = 0 ] || tail -c 6000 "$log" | sed 's/^/# console: /'
-expect_eq "systemd guest on $series ($kind): the checks ran to their end ($((SECONDS - boot)) s boot and checks, $((SECONDS - start)) s in all; console in $log)" 0 "$rc"
+GUEST_SH=$PTWATCH_ROOT/tests/systemd/boot.sh GUEST_NICE=1 \
+	guest_tap "systemd guest on $series ($kind): the checks ran to their end" \
+	"$out/console-$series.log" --kernel "$kernel" --disk "$disk" --kind "$kind" \
+	--timeout "${PTWATCH_SYSD_TIMEOUT:-420}"
+echo "# systemd suite on $series: $((SECONDS - start)) s in all"
 tap_done
