@@ -12,14 +12,14 @@ have=$(ps -e -o vsz= | awk '$1 > 0' | wc -l)
 want=$((have < 1000 ? 1000 - have : 0))
 "$HELPERS/sleepers" "$want" >"$T/sleepers.out" &
 PIDS+=($!)
-wait_for "grep -q ready $T/sleepers.out" 120 || { not_ok "sleepers start"; exit 1; }
+wait_for "grep -q ready $T/sleepers.out" 120 || { not_ok "sleepers start"; tap_done; }
 
 write_conf "[daemon]" "reads_per_sample = 1000"
 sed -i 's/^interval = 200ms$/interval = 1s/' "$T/d.conf"
 start_daemon
 metric() { awk -v m="$1" '$1 == m {print $2}' "$T/prom/ptwatch.prom"; }
 samples() { [ -s "$T/prom/ptwatch.prom" ] && metric ptwatch_samples_total || echo 0; }
-wait_for '[ "$(samples)" -ge 2 ]' 60 || { not_ok "ptwatchd samples"; exit 1; }
+wait_for '[ "$(samples)" -ge 2 ]' 60 || { not_ok "ptwatchd samples"; tap_done; }
 procs=$(metric ptwatch_processes)
 echo "# $procs processes on the host"
 
@@ -99,8 +99,8 @@ if awk -v r="$ratio" 'BEGIN {exit !(r <= 1.2)}'; then
 else
 	not_ok "sample CPU with the census over without it <= 1.2" "ratio $ratio"
 fi
-kill -TERM "$DPID"
-wait "$DPID"
+stop_daemon
+expect_eq "clean exit" 0 "$STOP_RC"
 
 # And a daemon with the census off exports no figures and spends nothing.
 write_conf "[daemon]" "reads_per_sample = 1000" "[census]" "enabled = no"
@@ -110,5 +110,6 @@ wait_for '[ "$(samples)" -ge 2 ]' 60
 check "with [census] enabled = no nothing is censused" \
 	[ "$(metric ptwatch_census_runs_total)" = 0 ]
 echo "# census off: $(awk -v c="$(metric ptwatch_sample_cpu_seconds_total)" -v n="$(samples)" 'BEGIN {printf "%.1f", c * 1000 / n}') ms CPU per sample"
-kill -TERM "$DPID"
-wait "$DPID"
+stop_daemon
+expect_eq "clean exit" 0 "$STOP_RC"
+tap_done

@@ -34,6 +34,6 @@ wait_for "grep -q 'ptwatch_knob_value{knob=\"vm.hugetlb_optimize_vmemmap\"} 1' $
 check "metrics: saving per page size" \
 	grep -qx 'ptwatch_hugetlb_vmemmap_saving_bytes{page_size="1073741824"} 33546240' "$T/prom/ptwatch.prom"
 check "vm.pt_reclaim is untouched (its policy is a dry run)" [ "$(cat "$T/sys/vm/pt_reclaim")" = 0 ]
-kill -TERM "$DPID"
-wait "$DPID"
-check "clean exit" [ $? -eq 0 ]
+stop_daemon
+expect_eq "clean exit" 0 "$STOP_RC"
+tap_done

@@ -13,7 +13,7 @@
 # set, is the runner instead of tests/vm/guest.sh (tests/systemd/boot.sh:
 # the same exit statuses), run under nice when GUEST_NICE is set.
 guest_tap() {
-	local what=$1 log=$2 rc start=$SECONDS why= pre=
+	local what=$1 log=$2 rc start=$SECONDS why= pre= planned ran
 	shift 2
 	mkdir -p "$(dirname "$log")"
 	${GUEST_NICE:+nice} "${GUEST_SH:-$PTWATCH_ROOT/tests/vm/guest.sh}" "$@" 2>&1 |
@@ -23,6 +23,12 @@ guest_tap() {
 	tap_relay < <(grep -E '^(not )?ok |^# |^BENCH' "$log" |
 		sed -e 's/^BENCH/# BENCH/' \
 			-e "s/^\(\(not \)\?ok\) - /\1 - $pre/" -e "s/^# /# $pre/")
+	# a guest script that prints its plan (1..N) must have run N checks
+	planned=$(sed -n 's/^1\.\.\([0-9][0-9]*\).*/\1/p' "$log" | tail -1)
+	ran=$(grep -cE '^(not )?ok ' "$log")
+	if [ -n "$planned" ] && [ "$planned" != "$ran" ]; then
+		not_ok "$pre$what: the guest planned $planned checks, $ran ran"
+	fi
 	case "$rc" in
 	0) ;;
 	124) why=": timed out" ;;

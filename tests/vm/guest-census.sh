@@ -8,8 +8,9 @@
 # first (the patched kernel's brd disk), "" for none.
 n=$1 want_swap=$2
 fail=0
-ok() { echo "ok - $*"; }
-no() { echo "not ok - $*"; fail=1; }
+count=0 # the trailing plan, 1..count
+ok() { echo "ok - $*"; count=$((count + 1)); }
+no() { echo "not ok - $*"; fail=1; count=$((count + 1)); }
 t() { if [ "$2" = "$3" ]; then ok "$1"; else no "$1 (expected $2, got $3)"; fi; }
 
 if [ "$want_swap" = swap ]; then
@@ -73,11 +74,12 @@ for m in $methods; do
 	echo "# [$m] $(cat "/tmp/h.$m")"
 done
 if [ "$methods" = pagemap ]; then
-	echo "ok - PAGEMAP_SCAN and pagemap give the same figures # SKIP kernel $(uname -r) has no PAGEMAP_SCAN (6.7+)"
+	ok "PAGEMAP_SCAN and pagemap give the same figures # SKIP kernel $(uname -r) has no PAGEMAP_SCAN (6.7+)"
 else
 	t "PAGEMAP_SCAN and pagemap give the same figures" \
 		"$(cat /tmp/h.pagemap_scan)" "$(cat /tmp/h.pagemap)"
 fi
 exec 9>&-
 echo "# guest verdict: fail=$fail"
+echo "1..$count"
 exit $fail
