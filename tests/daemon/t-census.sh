@@ -2,8 +2,9 @@
 # ptwatchd's census step on a host of 1,000 processes: three large
 # offenders that appear while it runs are censused within three samples
 # and their exact figures reach the snapshot, the metrics and the cgroup
-# sums; the census's CPU stays within its share of the sampling's (one
-# run: sample CPU with the census over sample CPU without it). About 40 s.
+# sums; the census's CPU stays within its share of the sampling's (CPU per
+# sample of a daemon with the census over one without it, the same
+# processes, both measured). About 60 s.
 . "$(dirname "$0")/lib.sh"
 OFFENDERS=3 TABLES=2048 # each: 1024 empty tables (4 MiB) and 1024 sparse
 make_sysctl
@@ -22,6 +23,10 @@ samples() { [ -s "$T/prom/ptwatch.prom" ] && metric ptwatch_samples_total || ech
 wait_for '[ "$(samples)" -ge 2 ]' 60 || { not_ok "ptwatchd samples"; tap_done; }
 procs=$(metric ptwatch_processes)
 echo "# $procs processes on the host"
+# what the figures below mean depends on how the daemon reads processes:
+# bpf = no, so procfs with reads_per_sample known processes a sample
+jcheck "the sampler reads procfs (bpf = no)" '.daemon.source == "procfs"' \
+	"$(req '{"cmd":"snapshot","max_procs":1}')"
 
 mkfifo "$T/hold"
 exec 8<>"$T/hold"
@@ -51,11 +56,16 @@ else
 	not_ok "offenders censused within 3 samples" "samples $s0 -> $s1" \
 		"$(grep -E 'census|sampler' "$T/log" | tail -20)"
 fi
+bad=()
 for p in "${offs[@]}"; do
 	got=$(jq ".processes[] | select(.pid == $p) | .reclaimable_bytes" "$T/snap.json")
-	[ "$got" = $((TABLES / 2 * 4096)) ] || not_ok "offender $p: reclaimable_bytes" "expected $((TABLES / 2 * 4096)), got $got"
+	[ "$got" = $((TABLES / 2 * 4096)) ] || bad+=("offender $p: expected $((TABLES / 2 * 4096)), got ${got:-nothing}")
 done
-ok "each offender's reclaimable_bytes is its $((TABLES / 2)) empty tables exactly"
+if [ ${#bad[@]} = 0 ]; then
+	ok "each offender's reclaimable_bytes is its $((TABLES / 2)) empty tables exactly"
+else
+	not_ok "each offender's reclaimable_bytes is its $((TABLES / 2)) empty tables exactly" "${bad[@]}"
+fi
 jcheck "their occupancy: $((TABLES / 2)) tables with one entry or more" \
 	"[.processes[] | select(.pid == ${offs[0]}) | .occupancy[\"1\"] >= $((TABLES / 2))] | all" \
 	"$(cat "$T/snap.json")"
@@ -84,32 +94,45 @@ check "per-process census series are bounded by top_processes ($n <= ${top:-10})
 check "the offenders have per-process census series" \
 	grep -q "^ptwatch_process_page_table_reclaimable_bytes{pid=\"${offs[0]}\"" "$T/prom/ptwatch.prom"
 
-# CPU: let the sampling run on, then compare what it cost with and without
-# the census in the same run.
+# CPU: let the sampling run on (10 samples more), then compare its CPU per
+# sample with that of a daemon with the census off over as many samples,
+# the same processes on the host. (The census's own counter is printed,
+# not asserted: a ratio made of one run's counters cannot tell a census
+# that makes the rest of the sample slower.)
+SAMPLES=10
 s2=$(samples)
-wait_for '[ "$(samples)" -ge $((s2 + 10)) ]' 60
-cpu=$(metric ptwatch_sample_cpu_seconds_total)
+cpu2=$(metric ptwatch_sample_cpu_seconds_total)
+wait_for '[ "$(samples)" -ge $((s2 + SAMPLES)) ]' 120
+n_on=$(($(samples) - s2))
+cpu_on=$(awk -v a="$cpu2" -v b="$(metric ptwatch_sample_cpu_seconds_total)" 'BEGIN {print b - a}')
 ccpu=$(metric ptwatch_census_cpu_seconds_total)
 runs=$(metric ptwatch_census_runs_total)
-n=$(samples)
-ratio=$(awk -v c="$cpu" -v k="$ccpu" 'BEGIN {printf "%.3f", c / (c - k)}')
-echo "# $n samples: $(awk -v c="$cpu" -v n="$n" 'BEGIN {printf "%.1f", c * 1000 / n}') ms CPU per sample with the census, of which census $(awk -v k="$ccpu" -v n="$n" 'BEGIN {printf "%.2f", k * 1000 / n}') ms ($runs censuses); ratio $ratio"
-if awk -v r="$ratio" 'BEGIN {exit !(r <= 1.2)}'; then
-	ok "sample CPU with the census over without it: $ratio (goal <= 1.2)"
-else
-	not_ok "sample CPU with the census over without it <= 1.2" "ratio $ratio"
-fi
+per_on=$(awk -v c="$cpu_on" -v n="$n_on" 'BEGIN {printf "%.2f", c * 1000 / n}')
+echo "# census on: $per_on ms CPU per sample over $n_on samples; all run: census $(awk -v k="$ccpu" 'BEGIN {printf "%.1f", k * 1000}') ms in $runs censuses"
 stop_daemon
 expect_eq "clean exit" 0 "$STOP_RC"
 
 # And a daemon with the census off exports no figures and spends nothing.
 write_conf "[daemon]" "reads_per_sample = 1000" "[census]" "enabled = no"
+sed -i 's/^interval = 200ms$/interval = 1s/' "$T/d.conf"
 rm -f "$T/prom/ptwatch.prom"
 start_daemon
 wait_for '[ "$(samples)" -ge 2 ]' 60
 check "with [census] enabled = no nothing is censused" \
 	[ "$(metric ptwatch_census_runs_total)" = 0 ]
-echo "# census off: $(awk -v c="$(metric ptwatch_sample_cpu_seconds_total)" -v n="$(samples)" 'BEGIN {printf "%.1f", c * 1000 / n}') ms CPU per sample"
+s3=$(samples)
+cpu3=$(metric ptwatch_sample_cpu_seconds_total)
+wait_for '[ "$(samples)" -ge $((s3 + SAMPLES)) ]' 120
+n_off=$(($(samples) - s3))
+cpu_off=$(awk -v a="$cpu3" -v b="$(metric ptwatch_sample_cpu_seconds_total)" 'BEGIN {print b - a}')
+per_off=$(awk -v c="$cpu_off" -v n="$n_off" 'BEGIN {printf "%.2f", c * 1000 / n}')
+ratio=$(awk -v a="$per_on" -v b="$per_off" 'BEGIN {printf "%.3f", b > 0 ? a / b : 99}')
+echo "# census off: $per_off ms CPU per sample over $n_off samples; ratio $ratio"
+if awk -v r="$ratio" 'BEGIN {exit !(r <= 1.2)}'; then
+	ok "sample CPU with the census over without it: $ratio ($per_on / $per_off ms, goal <= 1.2)"
+else
+	not_ok "sample CPU with the census over without it <= 1.2" "ratio $ratio: $per_on ms with, $per_off ms without"
+fi
 stop_daemon
 expect_eq "clean exit" 0 "$STOP_RC"
 tap_done

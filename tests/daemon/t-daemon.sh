@@ -62,7 +62,10 @@ jcheck "process answer for pid $pid, with the age of its data" \
 a=$(req '{"cmd":"process","pid":999999999}')
 jcheck "process that is not there: ESRCH" '.ok == false and .errno == "ESRCH"' "$a"
 # the sampler re-reads a few known processes per sample but sees a new
-# one at once and drops one that exited
+# one at once and drops one that exited: the procfs sampler's behaviour
+# (bpf = no), which the checks below are about
+jcheck "the sampler reads procfs (bpf = no)" '.daemon.source == "procfs"' \
+	"$(req '{"cmd":"snapshot","max_procs":1}')"
 # (polled, however long samples take on a loaded machine; the check is the
 # number of samples: S_BEFORE is the count just before the answer that
 # showed it: 1 is "the next sample", 2 with one in flight when it started,
