@@ -143,3 +143,12 @@ wait_samples() {
 	fi
 	echo "# $1 samples took $((SECONDS - start)) s"
 }
+
+# The sampler a daemon with the default bpf_iter = yes runs here: the BPF
+# task iterator as root on a kernel with BTF, else procfs (docs/daemon.md,
+# "Sampling"). Checks whose meaning depends on it assert it.
+if [ "$(id -u)" = 0 ] && [ -r /sys/kernel/btf/vmlinux ]; then
+	SAMPLER=bpf-iter
+else
+	SAMPLER=procfs
+fi

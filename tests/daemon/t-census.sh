@@ -23,9 +23,9 @@ samples() { [ -s "$T/prom/ptwatch.prom" ] && metric ptwatch_samples_total || ech
 wait_for '[ "$(samples)" -ge 2 ]' 60 || { not_ok "ptwatchd samples"; tap_done; }
 procs=$(metric ptwatch_processes)
 echo "# $procs processes on the host"
-# what the figures below mean depends on how the daemon reads processes:
-# bpf = no, so procfs with reads_per_sample known processes a sample
-jcheck "the sampler reads procfs (bpf = no)" '.daemon.source == "procfs"' \
+# what "within 3 samples" and the CPU per sample mean depends on how the
+# daemon reads processes (every one a sample, or reads_per_sample of them)
+jcheck "the sampler is $SAMPLER" ".daemon.source == \"$SAMPLER\"" \
 	"$(req '{"cmd":"snapshot","max_procs":1}')"
 
 mkfifo "$T/hold"
@@ -126,7 +126,7 @@ wait_for '[ "$(samples)" -ge $((s3 + SAMPLES)) ]' 120
 n_off=$(($(samples) - s3))
 cpu_off=$(awk -v a="$cpu3" -v b="$(metric ptwatch_sample_cpu_seconds_total)" 'BEGIN {print b - a}')
 per_off=$(awk -v c="$cpu_off" -v n="$n_off" 'BEGIN {printf "%.2f", c * 1000 / n}')
-ratio=$(awk -v a="$per_on" -v b="$per_off" 'BEGIN {printf "%.3f", b > 0 ? a / b : 99}')
+ratio=$(awk -v a="$per_on" -v b="$per_off" 'BEGIN {printf "%.3f", (b > 0 ? a / b : 99)}')
 echo "# census off: $per_off ms CPU per sample over $n_off samples; ratio $ratio"
 if awk -v r="$ratio" 'BEGIN {exit !(r <= 1.2)}'; then
 	ok "sample CPU with the census over without it: $ratio ($per_on / $per_off ms, goal <= 1.2)"

@@ -61,11 +61,11 @@ jcheck "process answer for pid $pid, with the age of its data" \
 	".ok and .process.pid == $pid and .age_s >= 0 and .age_s < 60" "$a"
 a=$(req '{"cmd":"process","pid":999999999}')
 jcheck "process that is not there: ESRCH" '.ok == false and .errno == "ESRCH"' "$a"
-# the sampler re-reads a few known processes per sample but sees a new
-# one at once and drops one that exited: the procfs sampler's behaviour
-# (bpf = no), which the checks below are about
-jcheck "the sampler reads procfs (bpf = no)" '.daemon.source == "procfs"' \
-	"$(req '{"cmd":"snapshot","max_procs":1}')"
+# the sampler sees a new process at once and drops one that exited: the
+# task iterator reads every process every sample; procfs re-reads only
+# reads_per_sample known ones but takes new ones at once. Which one ran:
+jcheck "the sampler is $SAMPLER (bpf_iter = yes, $([ $SAMPLER = bpf-iter ] && echo "root, BTF" || echo "no root or no BTF"))" \
+	".daemon.source == \"$SAMPLER\"" "$(req '{"cmd":"snapshot","max_procs":1}')"
 # (polled, however long samples take on a loaded machine; the check is the
 # number of samples: S_BEFORE is the count just before the answer that
 # showed it: 1 is "the next sample", 2 with one in flight when it started,
@@ -80,7 +80,7 @@ s0=$(daemon_samples)
 sleep 30 &
 sl=$!
 wait_for "seen $sl .ok" 30
-jcheck "a new process is in the next sample (reads_per_sample = 5; samples $s0 -> $S_BEFORE)" \
+jcheck "a new process is in the next sample ($SAMPLER, reads_per_sample = 5; samples $s0 -> $S_BEFORE)" \
 	".ok and .process.comm == \"sleep\" and $S_BEFORE - $s0 <= 3" "$A"
 kill $sl
 wait $sl 2>/dev/null
