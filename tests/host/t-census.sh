@@ -136,10 +136,22 @@ check "the table shows the occupancy bar line" grep -qE "^  occupancy +0:$((N + 
 check "sparse excess over 1 MiB gets one line of advice" grep -q "^advice: .* sparse, not empty: .*docs/allocator-advice.md" <<<"$OUT"
 expect_eq "a small process (the workload before it built) gets no advice" 0 "$(grep -c '^advice:' <<<"$before_table")"
 
+# The snapshot censuses the five largest estimates: the workload is one
+# unless other workloads on a shared machine are larger (said, and then
+# its figures are not asserted: that is the rule working).
+run "$PTWATCH" --no-daemon snapshot --json -n 100000
+larger=$(jq --argjson p "$pid" '([.processes[] | select(.pid == $p) | .waste_bytes][0]) as $w |
+	[.processes[] | select(.waste_bytes > $w)] | length' <<<"$OUT")
 run "$PTWATCH" --no-daemon snapshot --json -n 3
 expect_jq "snapshot without a daemon censuses the top processes" '.host.censused_processes >= 1'
-expect_jq "the workload (largest estimate) has exact figures" \
-	".processes[] | select(.pid == $pid) | .census_age_s != null and .reclaimable_bytes >= $((N * 4096))"
+if [ "${larger:-0}" -lt 5 ]; then
+	run "$PTWATCH" --no-daemon snapshot --json -n 100000
+	expect_jq "the workload (among the 5 largest estimates: $larger larger) has exact figures" \
+		".processes[] | select(.pid == $pid) | .census_age_s != null and .reclaimable_bytes >= $((N * 4096))"
+	run "$PTWATCH" --no-daemon snapshot --json -n 3
+else
+	skip "the workload has exact figures" "$larger processes on this host have larger estimates: the snapshot censuses the five largest"
+fi
 expect_jq "processes without a census have null figures, not 0" \
 	'[.processes[] | select(.census_age_s == null) | .reclaimable_bytes == null and .occupancy == null] | all'
 expect_jq "host and cgroups carry the census sums and coverage" \
