@@ -84,7 +84,7 @@ jcheck "processes the census has not reached say null, not 0" \
 run_out=$("$PTWATCH" --socket "$T/s.sock" snapshot -n 3)
 check "ptwatch snapshot from the daemon leads with the exact reclaimable figure" \
 	grep -qE "^  reclaimable \(exact\) +[0-9.]+ MiB +empty PTE tables in [0-9]+ censused" <<<"$run_out"
-wait_for '[ "$(samples)" -ge $((s1 + 1)) ]' 10
+wait_for '[ "$(samples)" -ge $((s1 + 1)) ]' 30
 check "promtool accepts the metrics" quiet promtool check metrics <"$T/prom/ptwatch.prom"
 check "the host's reclaimable bytes are exported" \
 	awk -v w=$((OFFENDERS * TABLES / 2 * 4096)) '$1 == "ptwatch_page_table_reclaimable_bytes" && $2 >= w {f = 1} END {exit !f}' "$T/prom/ptwatch.prom"

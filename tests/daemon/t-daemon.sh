@@ -31,19 +31,19 @@ write_conf "[reclaim]" "mode = auto" "dry_run = yes" "on_waste_percent = 0" \
 	"[daemon]" "reads_per_sample = 5"
 start_listener
 start_daemon
-if wait_for "grep -qx READY=1 $T/notify.log" 10; then
+if wait_for "grep -qx READY=1 $T/notify.log" 30; then
 	ok "READY=1 arrives on NOTIFY_SOCKET"
 else
 	not_ok "READY=1 arrives" "$(cat "$T/notify.log" "$T/log")"
 fi
-check "WATCHDOG=1 arrives" wait_for "grep -qx WATCHDOG=1 $T/notify.log" 3
-if wait_for "grep -q '^STATUS=.*processes, page tables' $T/notify.log" 3; then
+check "WATCHDOG=1 arrives" wait_for "grep -qx WATCHDOG=1 $T/notify.log" 30
+if wait_for "grep -q '^STATUS=.*processes, page tables' $T/notify.log" 30; then
 	ok "STATUS= carries a summary: $(grep -m1 ^STATUS= "$T/notify.log")"
 else
 	not_ok "STATUS= line" "$(cat "$T/notify.log")"
 fi
 n1=$(grep -c WATCHDOG=1 "$T/notify.log")
-wait_for "[ \$(grep -c WATCHDOG=1 $T/notify.log) -gt $n1 ]" 10
+wait_for "[ \$(grep -c WATCHDOG=1 $T/notify.log) -gt $n1 ]" 30
 n2=$(grep -c WATCHDOG=1 "$T/notify.log")
 check "WATCHDOG=1 keeps coming from the loop ($n1 then $n2)" [ "$n2" -gt "$n1" ]
 
@@ -122,7 +122,7 @@ conns() { grep -c " $T/s.sock\$" /proc/net/unix; }
 c0=$(conns)
 printf '{"cmd":"status"}' | "$HELPERS/sock-raw" "$T/s.sock" --hold-ms 4000 >"$T/slow.out" &
 slow=$!
-wait_for "[ \$(conns) -gt $c0 ]" 10
+wait_for "[ \$(conns) -gt $c0 ]" 30
 start=$(date +%s%N)
 a=$(req '{"cmd":"status"}')
 fast_ms=$((($(date +%s%N) - start) / 1000000))
@@ -139,12 +139,12 @@ for i in 1 2 3 4 5 6 7 8 9 10; do
 	jq -e '.errno == "EBUSY"' <<<"$a" >/dev/null 2>&1 && break
 done
 jcheck "with 40 idle connections the daemon refuses the excess at once" '.ok == false and .errno == "EBUSY"' "$a"
-wait_for "[ \$(jobs -r | wc -l) -le 2 ]" 6
+wait_for "[ \$(jobs -r | wc -l) -le 2 ]" 30
 a=$(req '{"cmd":"status"}')
 jcheck "and answers again once they are gone" '.ok' "$a"
 
 # ---- metrics
-wait_for "[ -s $T/prom/ptwatch.prom ]" 3
+wait_for "[ -s $T/prom/ptwatch.prom ]" 30
 if out=$(promtool check metrics <"$T/prom/ptwatch.prom" 2>&1); then
 	ok "promtool check metrics accepts the textfile"
 else
@@ -168,7 +168,7 @@ out=$(cd configs && promtool test rules ptwatch-alerts.test.yml 2>&1)
 check "promtool test rules on the alert rules" grep -q SUCCESS <<<"$out"
 
 # ---- the reclaim policy, dry run
-if wait_for "grep -q 'dry run: would change vm.pt_reclaim 0 -> 1' $T/log" 3; then
+if wait_for "grep -q 'dry run: would change vm.pt_reclaim 0 -> 1' $T/log" 30; then
 	ok "dry run logs what it would do: $(grep -m1 'dry run' "$T/log" | cut -c1-160)"
 else
 	not_ok "dry-run log line" "$(tail -5 "$T/log")"
@@ -213,7 +213,7 @@ cp "$T/d.conf" "$T/good.conf"
 echo 'interval = never' >>"$T/d.conf"
 sed -i 's/^\[daemon\]$/[daemon]\ninterval = never/' "$T/d.conf"
 kill -HUP "$DPID"
-if wait_for "grep -q 'reload failed, keeping the running config: $T/d.conf:2: \[daemon\] interval' $T/log" 3; then
+if wait_for "grep -q 'reload failed, keeping the running config: $T/d.conf:2: \[daemon\] interval' $T/log" 30; then
 	ok "SIGHUP with a broken config logs file:line:key and keeps running"
 else
 	not_ok "SIGHUP with a broken config" "$(tail -3 "$T/log")"
@@ -222,7 +222,7 @@ a=$(req '{"cmd":"status"}')
 jcheck "the old config still runs (interval 0.2 s)" '.ok and .interval_s == 0.2' "$a"
 sed 's/^interval = 200ms$/interval = 300ms/' "$T/good.conf" >"$T/d.conf"
 kill -HUP "$DPID"
-wait_for "grep -q 'reloaded $T/d.conf' $T/log" 3
+wait_for "grep -q 'reloaded $T/d.conf' $T/log" 30
 a=$(req '{"cmd":"status"}')
 jcheck "a good config applies on SIGHUP (interval 0.3 s)" '.ok and .interval_s == 0.3' "$a"
 check "RELOADING=1 then READY=1 were sent" grep -qx RELOADING=1 "$T/notify.log"
@@ -233,7 +233,7 @@ kill -9 "$DPID"
 wait "$DPID" 2>/dev/null
 check "after kill -9 the knob is still 1" [ "$(cat "$T/sys/vm/pt_reclaim")" = 1 ]
 start_daemon
-wait_for "[ \$(grep -c 'started:' $T/log) -ge 2 ]" 5
+wait_for "[ \$(grep -c 'started:' $T/log) -ge 2 ]" 30
 if [ "$(cat "$T/sys/vm/pt_reclaim")" = 0 ] && grep -q 'rolled back vm.pt_reclaim 1 -> 0' "$T/log"; then
 	ok "restart after kill -9 rolls the knob back to 0: $(grep -m1 'rolled back' "$T/log" | cut -c1-120)"
 else
@@ -243,13 +243,13 @@ fi
 # ---- a real policy change, then an admin's change: back off
 sed -i 's/^dry_run = yes$/dry_run = no/' "$T/d.conf"
 kill -HUP "$DPID"
-if wait_for "grep -q 'changed vm.pt_reclaim 0 -> 1: page-table waste .* PTWATCH_ACTOR=policy' $T/log" 5; then
+if wait_for "grep -q 'changed vm.pt_reclaim 0 -> 1: page-table waste .* PTWATCH_ACTOR=policy' $T/log" 30; then
 	ok "the policy switches reclaim on: $(grep 'changed vm.pt_reclaim 0 -> 1: page' "$T/log" | tail -1 | cut -c1-150)"
 else
 	not_ok "policy change" "$(tail -5 "$T/log")"
 fi
 echo 0 >"$T/sys/vm/pt_reclaim" # the administrator
-if wait_for "grep -q 'vm.pt_reclaim: backing off: knob changed to 0 by someone else' $T/log" 3; then
+if wait_for "grep -q 'vm.pt_reclaim: backing off: knob changed to 0 by someone else' $T/log" 30; then
 	ok "an admin's change makes the policy back off"
 else
 	not_ok "back-off" "$(tail -3 "$T/log")"

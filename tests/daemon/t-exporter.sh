@@ -22,13 +22,13 @@ hold() {
 	"$T/$1" "$2" 120 1024 >"$T/hold.$$.out" &
 	HOLD_PID=$!
 	PIDS+=("$HOLD_PID")
-	wait_for "grep -q ready $T/hold.$$.out" 10
+	wait_for "grep -q ready $T/hold.$$.out" 30
 }
 
 make_sysctl
 write_conf "[reclaim]" "mode = report"
 start_daemon
-wait_for "[ -S $T/s.sock ]" 10 || not_ok "daemon starts" "$(cat "$T/log")"
+wait_for "[ -S $T/s.sock ]" 30 || not_ok "daemon starts" "$(cat "$T/log")"
 
 # ---- 1. process names are escaped once, by the format that needs it
 weird=$'we"ird\na'
@@ -80,7 +80,7 @@ write_conf "[reclaim]" "mode = auto" "dry_run = no" "on_waste_percent = 0" \
 	"off_waste_percent = 0" "samples = 1" "min_interval = 1h"
 : >"$T/log"
 start_daemon
-if wait_for "[ \$(cat $T/sys/vm/pt_reclaim) = 1 ]" 10; then
+if wait_for "[ \$(cat $T/sys/vm/pt_reclaim) = 1 ]" 30; then
 	ok "the policy switches reclaim on"
 else
 	not_ok "the policy switches reclaim on" "$(tail -3 "$T/log")"
@@ -89,7 +89,7 @@ for round in 1 2; do
 	kill -9 "$DPID"
 	wait "$DPID" 2>/dev/null
 	start_daemon
-	wait_for "[ \$(grep -c 'started:' $T/log) -ge $((round + 1)) ]" 10
+	wait_for "[ \$(grep -c 'started:' $T/log) -ge $((round + 1)) ]" 30
 	wait_samples 10 # the policy wants 1 in every one
 	changes=$(grep -c 'changed vm.pt_reclaim 0 -> 1' "$T/log")
 	rollbacks=$(grep -c 'rolled back vm.pt_reclaim 1 -> 0' "$T/log")

@@ -56,7 +56,7 @@ echo "# pt-shape (pid $shape_pid): $blocks empty PTE tables ($((blocks * 4 / 102
 make_sysctl
 write_conf "[daemon]" "interval = 1s"
 start_daemon
-wait_for "[ -f $T/prom/ptwatch.prom ]" 20 || not_ok "ptwatchd starts" "$(tail -n 5 "$T/log")"
+wait_for "[ -f $T/prom/ptwatch.prom ]" 30 || not_ok "ptwatchd starts" "$(tail -n 5 "$T/log")"
 
 prometheus-node-exporter --web.listen-address="127.0.0.1:$NPORT" \
 	--collector.disable-defaults --collector.textfile \
