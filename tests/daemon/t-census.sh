@@ -40,13 +40,29 @@ for i in $(seq $OFFENDERS); do
 	wait_for "grep -q ready $T/off$i.out" 30
 done
 s0=$(req '{"cmd":"snapshot"}' | jq .daemon.samples)
-# every offender with figures, polled at a tenth of the interval
+# when each offender's tables were done ("built NS", CLOCK_REALTIME)
+built=$(for i in $(seq $OFFENDERS); do
+	printf '{"pid":%s,"built_s":%s}\n' "${offs[$((i - 1))]}" \
+		"$(awk '/^built/ {printf "%.6f", $2 / 1e9}' "$T/off$i.out")"
+done | jq -s -c .)
+# every offender with figures from a census taken after it was built (one
+# taken while it was still building is stale: its figures are not the
+# offender's), polled
 censused() {
 	req '{"cmd":"snapshot"}' >"$T/snap.json"
-	jq -e --argjson p "$(printf '%s\n' "${offs[@]}" | jq -s -c .)" \
-		'[.processes[] | select(.pid as $x | $p | index($x)) |
-		  select(.census_age_s != null)] | length == ($p | length)' \
-		"$T/snap.json" >/dev/null
+	jq -e --argjson b "$built" '
+		(.host.timestamp_ns / 1e9) as $now |
+		[.processes[] | . as $q | ($b[] | select(.pid == $q.pid)) as $o |
+		 select($q.census_age_s != null and
+			$now - $q.census_age_s >= $o.built_s - 0.001)] |
+		length == ($b | length)' "$T/snap.json" >/dev/null
+}
+stale() { # what the last snapshot says of each offender's census
+	jq -r --argjson b "$built" '(.host.timestamp_ns / 1e9) as $now |
+		.processes[] | . as $q | ($b[] | select(.pid == $q.pid)) as $o |
+		"offender \($q.pid): census \(if $q.census_age_s == null then "none" else
+		 "taken \(($now - $q.census_age_s - $o.built_s) * 1000 | floor) ms after it was built (negative: stale)" end)"' \
+		"$T/snap.json"
 }
 wait_for censused 30
 s1=$(jq .daemon.samples "$T/snap.json")
@@ -54,7 +70,7 @@ if censused && [ $((s1 - s0)) -le 3 ]; then
 	ok "$OFFENDERS offenders among $procs processes censused within 3 samples ($((s1 - s0)))"
 else
 	not_ok "offenders censused within 3 samples" "samples $s0 -> $s1" \
-		"$(grep -E 'census|sampler' "$T/log" | tail -20)"
+		"$(stale)" "$(grep -E 'census|sampler' "$T/log" | tail -20)"
 fi
 bad=()
 for p in "${offs[@]}"; do
