@@ -46,6 +46,10 @@ attributed() {
 t0=$SECONDS
 wait_for attributed 30
 echo "# attributed after $((SECONDS - t0)) s"
+# the process's figures come from a sample: two more, so that one was
+# taken after madvise-hold was done (the BPF counters are live)
+wait_samples 2
+a=$(req "{\"cmd\":\"process\",\"pid\":$hold}")
 if jq -e '.bpf.processes[0] | has("madvise_dontneed_bytes")' <<<"$a" >/dev/null 2>&1; then
 	jcheck "64 MiB of MADV_DONTNEED attributed to pid $hold" \
 		".bpf.processes[0].pid == $hold and .bpf.processes[0].madvise_dontneed_bytes >= 67108864" "$a"
