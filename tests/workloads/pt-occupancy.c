@@ -253,8 +253,9 @@ int main(int argc, char **argv)
 		bench(n);
 		clock_gettime(CLOCK_REALTIME, &ts);
 		printf("expect empty=%lu one=%lu\n", n / 2, n - n / 2);
-		printf("built %llu\n", (unsigned long long)ts.tv_sec * 1000000000ULL +
-					   (unsigned long long)ts.tv_nsec);
+		printf("built %llu\n",
+		       (unsigned long long)ts.tv_sec * 1000000000ULL +
+			       (unsigned long long)ts.tv_nsec);
 		n = 0;
 	} else if (argc != 2) {
 		fprintf(stderr, "usage: pt-occupancy N | --bench TABLES\n");
