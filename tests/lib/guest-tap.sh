@@ -9,7 +9,8 @@
 # the guest exited 0, with what 124 and 125 mean. The exit status is
 # guest.sh's own (PIPESTATUS, never the filter's): a guest that panics,
 # times out or dies fails the suite. GUEST_LABEL, when set (e.g. "6.1"),
-# prefixes each relayed line's description with "[LABEL] ". GUEST_SH, when
+# prefixes each relayed line's description with "[LABEL] ". GUEST_PLAN=yes
+# requires the guest's own plan line (see below). GUEST_SH, when
 # set, is the runner instead of tests/vm/guest.sh (tests/systemd/boot.sh:
 # the same exit statuses), run under nice when GUEST_NICE is set.
 guest_tap() {
@@ -23,11 +24,15 @@ guest_tap() {
 	tap_relay < <(grep -E '^(not )?ok |^# |^BENCH' "$log" |
 		sed -e 's/^BENCH/# BENCH/' \
 			-e "s/^\(\(not \)\?ok\) - /\1 - $pre/" -e "s/^# /# $pre/")
-	# a guest script that prints its plan (1..N) must have run N checks
+	# a guest script that prints its plan (1..N) must have run N checks;
+	# with GUEST_PLAN=yes (scripts that end in bpf_done or print 1..N) a
+	# missing plan is a script that ended early, even with exit 0
 	planned=$(sed -n 's/^1\.\.\([0-9][0-9]*\).*/\1/p' "$log" | tail -1)
 	ran=$(grep -cE '^(not )?ok ' "$log")
 	if [ -n "$planned" ] && [ "$planned" != "$ran" ]; then
 		not_ok "$pre$what: the guest planned $planned checks, $ran ran"
+	elif [ -z "$planned" ] && [ "${GUEST_PLAN:-}" = yes ]; then
+		not_ok "$pre$what: the guest printed no plan (1..N): its script ended before its end ($ran checks ran)"
 	fi
 	case "$rc" in
 	0) ;;

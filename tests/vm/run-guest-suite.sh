@@ -21,6 +21,7 @@ else
 	debian_kernel "$series" || tap_done
 fi
 echo "# kernel: $kernel"
-guest_tap "$series guest ($*)" "$BUILD/test-logs/$(basename "$1" .sh)-$series.log" \
+# the guest scripts end in bpf_done (tests/vm/bpf-lib.sh): a plan line
+GUEST_PLAN=yes guest_tap "$series guest ($*)" "$BUILD/test-logs/$(basename "$1" .sh)-$series.log" \
 	--kernel "$kernel" --timeout 300 -- "$@"
 tap_done

@@ -8,13 +8,13 @@ N=16
 mkdir -p "$BUILD/test-logs"
 for v in 6.1 6.12; do
 	debian_kernel "$v" || continue
-	GUEST_LABEL=$v guest_tap "census guest" "$BUILD/test-logs/census-$v.log" \
+	GUEST_PLAN=yes GUEST_LABEL=$v guest_tap "census guest" "$BUILD/test-logs/census-$v.log" \
 		--kernel "$kernel" --timeout 400 -- "$PTWATCH_ROOT/tests/vm/guest-census.sh" $N ""
 done
 # the kernel suites (before this one) build it; a fresh clone has it here
 if patched=$("$PTWATCH_ROOT/kernel-patches/build-kernel.sh" --print 2>/dev/null) &&
 	[ -r "$patched" ]; then
-	GUEST_LABEL=patched guest_tap "census guest" "$BUILD/test-logs/census-patched.log" \
+	GUEST_PLAN=yes GUEST_LABEL=patched guest_tap "census guest" "$BUILD/test-logs/census-patched.log" \
 		--kernel "$patched" --timeout 400 -- "$PTWATCH_ROOT/tests/vm/guest-census.sh" $N swap
 else
 	skip "census of swapped pages on the patched kernel" \
