@@ -4,6 +4,10 @@
  *
  *   pt-fuzz SECONDS [THREADS] [--seed N] [--user-only]
  *
+ * --user-only: no range reaches past the user half and none is longer
+ * than 1 GiB (the races without the hostile ranges, and without the walks
+ * over every 2 MiB of a huge range that the first MADV_PT_RECLAIM made).
+ *
  * THREADS (2..64, default 4) threads run for SECONDS: half of them (at
  * least 1) "advisers", the rest "mutators". Each thread draws from its own
  * random stream, seeded from the seed (printed; --seed N repeats a run's
@@ -30,7 +34,8 @@
  *
  * Prints key=value lines: seed, seconds, threads, then per operation its
  * count (OP=N) and the count of each result (OP_ok=N, OP_EINVAL=N, ...),
- * and impossible=N. A result is impossible when the advice returns 0 (or
+ * slowest_advice_ms (the longest madvise/process_madvise call) and
+ * impossible=N. A result is impossible when the advice returns 0 (or
  * process_madvise more bytes than it could have advised) for a range that
  * reaches past the user half or wraps, or 0 for an unaligned start, or an
  * errno outside its documented set (docs/contracts.md: EINVAL, EOPNOTSUPP,
@@ -220,7 +225,7 @@ static int must_fail(struct range r)
 /* A random length: pages, blocks, GiBs, TiBs, near 2^64, or 0. */
 static unsigned long rnd_len(struct rng *g)
 {
-	switch (below(g, 8)) {
+	switch (below(g, user_only ? 5 : 8)) {
 	case 0:
 		return 0;
 	case 1:
@@ -228,8 +233,9 @@ static unsigned long rnd_len(struct rng *g)
 	case 2:
 	case 3:
 		return (1 + below(g, 16)) * BLOCK;
-	case 4:
-		return (1 + below(g, 1024)) << 30;
+	case 4: /* up to 1 TiB; --user-only: up to 1 GiB */
+		return user_only ? (1 + below(g, 512)) * BLOCK :
+				   (1 + below(g, 1024)) << 30;
 	case 5:
 		return (1 + below(g, 256)) << 40;
 	case 6:
@@ -330,11 +336,33 @@ static int madvise_errno_ok(int e)
 	return e == EINVAL || e == EOPNOTSUPP || e == ENOMEM || e == EINTR;
 }
 
+static unsigned long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000UL + ts.tv_nsec / 1000000;
+}
+
+/* The longest advice call so far (ms): the old patch walked every block. */
+static atomic_ulong slowest_ms;
+
+static void took(unsigned long t0)
+{
+	unsigned long t = now_ms() - t0, m = atomic_load(&slowest_ms);
+
+	while (t > m && !atomic_compare_exchange_weak(&slowest_ms, &m, t))
+		;
+}
+
 static void do_madvise(struct rng *g)
 {
 	struct range r = rnd_range(g);
+	unsigned long t0 = now_ms();
 	long ret = madvise((void *)r.start, r.len, MADV_PT_RECLAIM);
 	int e = errno;
+
+	took(t0);
 
 	count(OP_MADVISE, ret, e);
 	if ((ret == 0 && must_fail(r)) || (ret < 0 && !madvise_errno_ok(e)))
@@ -346,7 +374,7 @@ static void do_madvise(struct rng *g)
 static void do_pmadvise(struct rng *g)
 {
 	struct iovec iov[4];
-	unsigned long most = 0, n = 1 + below(g, 4), i;
+	unsigned long most = 0, n = 1 + below(g, 4), i, t0;
 	int fd = atomic_load(&child_pidfd), ok_before = 1, e;
 	long ret;
 
@@ -363,8 +391,10 @@ static void do_pmadvise(struct rng *g)
 		if (ok_before)
 			most += r.len < MAX_RW ? r.len : MAX_RW;
 	}
+	t0 = now_ms();
 	ret = syscall(SYS_process_madvise, fd, iov, n, MADV_PT_RECLAIM, 0);
 	e = errno;
+	took(t0);
 	count(OP_PMADVISE, ret, e);
 	if ((ret >= 0 && (unsigned long)ret > most) ||
 	    (ret < 0 && !madvise_errno_ok(e) && e != EPERM && e != ESRCH &&
@@ -809,6 +839,7 @@ int main(int argc, char **argv)
 				       strerrorname_np(e) ?: "E?",
 				       atomic_load(&counts[i][e]));
 	}
+	printf("slowest_advice_ms=%lu\n", atomic_load(&slowest_ms));
 	printf("impossible=%lu\n", atomic_load(&impossible));
 	if (atomic_load(&impossible) > IMPOSSIBLE_LINES)
 		say("pt-fuzz: %lu impossible results in all\n",
