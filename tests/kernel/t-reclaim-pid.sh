@@ -9,7 +9,7 @@
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/guest-tap.sh"
 patched_kernel
-for w in pt-keep kern-ptfree as-user; do
+for w in pt-keep kern-ptfree as-user pt-lockhold pt-thp-refault; do
 	if [ ! -x "$BUILD/tests/$w" ]; then
 		not_ok "workload build/tests/$w is built" "run make first"
 		tap_done
