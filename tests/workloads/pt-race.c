@@ -47,7 +47,6 @@ int corrupt_wanted;
 int on_demand;
 atomic_int corrupt_done;
 const char *mode_name = "?";
-int modes_started;
 
 /* Names of struct stats.extra[] per mode; NULL: not printed. */
 struct mode {
@@ -105,7 +104,6 @@ static int run_mode(const struct mode *m, int threads)
 	long start;
 	int ret, i;
 
-	modes_started++;
 	memset(&S, 0, sizeof(S));
 	atomic_store(&stop_flag, 0);
 	atomic_store(&corrupt_done, 0);

@@ -69,7 +69,6 @@ extern int corrupt_wanted;	/* --self-test-corrupt */
 extern int on_demand;		/* --on-demand */
 extern atomic_int corrupt_done; /* the byte was flipped */
 extern const char *mode_name;
-extern int modes_started;    /* run_mode() calls so far, this one included */
 extern unsigned int seconds; /* how long each mode races */
 extern long vmpte_end_kb;    /* VmPTE after the mode's final sweep */
 

@@ -26,12 +26,13 @@
  * from its first aligned block up (never below, where glibc's heap is).
  * ENOMEM (the range had a hole) is what the advice must say there.
  *
- * Data checks: the kept blocks' words; VmPTE at the end is not below VmPTE
- * at the start (everything the mode mapped is unmapped by then: a table
- * freed twice leaves the count low; checked when unmap is the process's
- * first mode). The kernel log is the main verdict.
+ * Data checks: the kept blocks' words; VmPTE when the last thread leaves
+ * its loop (every region unmapped, every thread still there) is not below
+ * VmPTE once every thread ran, before any mapped a block (a table freed
+ * twice leaves the count low). The kernel log is the main verdict.
  * Exits 77 where the kernel lacks MADV_PT_RECLAIM or vm.pt_reclaim is 0.
  */
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
@@ -41,8 +42,11 @@
 
 struct unmap_ctx {
 	char *slots; /* nslots 1 GiB slots, PROT_NONE until their thread runs */
-	int nslots;
-	char *heap; /* first 2 MiB-aligned block above the initial brk */
+	int nslots, threads;
+	atomic_int arrived, ready, left; /* unmap_start(), unmap_done() */
+	long vmpte0;	/* VmPTE kB once every thread runs, before any maps */
+	long vmpte_end; /* when the last thread leaves its loop */
+	char *heap;	/* first 2 MiB-aligned block above the initial brk */
 	unsigned long brk0;
 	int heap_ok; /* brk() could grow the heap */
 };
@@ -185,6 +189,32 @@ static void unmap_heap_round(struct unmap_ctx *c, unsigned long round,
 		fail("brk back to its start", ENOMEM);
 }
 
+/*
+ * Every thread waits here until all run (their stacks and the tables
+ * those need are there); the last one to arrive reads VmPTE: the floor the
+ * end must not go below.
+ */
+static void unmap_start(struct unmap_ctx *c)
+{
+	if (atomic_fetch_add(&c->arrived, 1) + 1 == c->threads) {
+		c->vmpte0 = vmpte_kb();
+		atomic_store(&c->ready, 1);
+	}
+	while (!atomic_load(&c->ready) && !stopped())
+		sched_yield();
+}
+
+/*
+ * A thread leaves its loop: the last one reads VmPTE, when every region is
+ * unmapped and every thread (its stack) is still there.
+ */
+static void *unmap_done(struct unmap_ctx *c)
+{
+	if (atomic_fetch_add(&c->left, 1) + 1 == c->threads)
+		c->vmpte_end = vmpte_kb();
+	return NULL;
+}
+
 static void *unmap_unmapper(void *arg)
 {
 	struct unmap_job *j = arg;
@@ -192,10 +222,12 @@ static void *unmap_unmapper(void *arg)
 	char *p = unmap_slot(c, j->id);
 	unsigned long rs = 0x9e3779b97f4a7c15UL * (j->id + 1), round;
 
+	unmap_start(c);
 	/* the slot's placeholder goes: from now on it is a hole or ours */
 	if (munmap(p, PMD_SPAN)) {
 		fail("munmap of the slot's placeholder", errno);
-		return NULL;
+		atomic_store(&stop_flag, 1);
+		return unmap_done(c);
 	}
 	for (round = 1; !stopped(); round++) {
 		if (j->id == 0 && c->heap_ok && round % UNMAP_HEAP_EVERY == 0)
@@ -204,7 +236,7 @@ static void *unmap_unmapper(void *arg)
 			unmap_slot_round(p, round, &rs);
 		atomic_fetch_add(&S.iterations, 1);
 	}
-	return NULL;
+	return unmap_done(c);
 }
 
 /* One MADV_PT_RECLAIM: 0, or ENOMEM where the range has a hole. */
@@ -225,6 +257,7 @@ static void *unmap_reclaimer(void *arg)
 	struct unmap_ctx *c = j->c;
 	unsigned long rs = 0xd1b54a32d192ed03UL * (j->id + 1), n;
 
+	unmap_start(c);
 	for (n = 0; !stopped(); n++) {
 		unsigned long t = unmap_rand(&rs) % (c->nslots + c->heap_ok);
 		int heap = t == (unsigned long)c->nslots;
@@ -254,7 +287,7 @@ static void *unmap_reclaimer(void *arg)
 		}
 		atomic_fetch_add(&S.iterations, 1);
 	}
-	return NULL;
+	return unmap_done(c);
 }
 
 static int run_unmap(int threads)
@@ -263,7 +296,6 @@ static int run_unmap(int threads)
 	struct unmap_job ids[MAX_THREADS];
 	struct job jobs[MAX_THREADS];
 	unsigned long raw_len;
-	long vmpte0 = vmpte_kb();
 	int thp_off, i;
 	char *raw;
 
@@ -272,6 +304,8 @@ static int run_unmap(int threads)
 		return 77;
 	}
 	c.nslots = threads / 2;
+	c.threads = threads;
+	c.vmpte0 = c.vmpte_end = -1;
 	/* slots: PROT_NONE now, so that no thread stack lands in them */
 	raw_len = (c.nslots + 1) * PMD_SPAN;
 	raw = mmap(NULL, raw_len, PROT_NONE,
@@ -305,14 +339,13 @@ static int run_unmap(int threads)
 		prctl(PR_SET_THP_DISABLE, thp_off, 0, 0, 0);
 	vmpte_end_kb = vmpte_kb();
 	/*
-	 * All of it is unmapped now: fewer tables than before is a table
-	 * freed twice (nr_ptes counted down twice). Exact only as the first
-	 * mode of the process ("all" runs others first): glibc may then
-	 * unmap thread stacks an earlier mode left in its cache.
+	 * Fewer tables when the last thread left its loop (every region
+	 * unmapped, every thread's stack still there) than once all ran,
+	 * before any mapped a block: a table freed twice, nr_ptes counted
+	 * down twice.
 	 */
-	if (modes_started == 1 && vmpte0 >= 0 && vmpte_end_kb >= 0 &&
-	    vmpte_end_kb < vmpte0)
-		mismatch(NULL, vmpte0, vmpte_end_kb,
+	if (c.vmpte0 >= 0 && c.vmpte_end >= 0 && c.vmpte_end < c.vmpte0)
+		mismatch(NULL, c.vmpte0, c.vmpte_end,
 			 "VmPTE kB at the end below its start");
 	return 0;
 }
