@@ -10,7 +10,8 @@
 # that race the advice itself (issue 21): unmap (munmap, brk and mremap
 # shrink against it) and uffdwp (UFFDIO_WRITEPROTECT and UFFDIO_COPY
 # against process_madvise from another process), each with its own log
-# check and the seconds until the first bad log line, if any.
+# check and the seconds until the first bad log line, if any, for
+# PT_RACE_ADVICE_SECS (default SECONDS).
 #   guest-race-check.sh [SECONDS] [THREADS] [MODE...]
 #       5 s, 4 threads, every mode (fault gup fork mremap thp uffd unmap
 #       uffdwp) by default
@@ -19,6 +20,8 @@
 #       tests/kernel/guest-race-check.sh 5
 SECS=${1:-5}
 THREADS=${2:-4}
+# unmap and uffdwp: their own seconds (PT_RACE_ADVICE_SECS), else SECS
+ADVICE_SECS=${PT_RACE_ADVICE_SECS:-$SECS}
 shift 2 2>/dev/null || shift $#
 ALL=${*:-fault gup fork mremap thp uffd unmap uffdwp}
 MODES= ADVICE_MODES=
@@ -107,11 +110,11 @@ klog_mark
 race_advice() {
 	d0=$(vmstat pte_table_reclaimed_on_demand)
 	start=$(date +%s)
-	bounded $((SECS * 3 + 120)) /tmp/pt-race.out /tmp/pt-race.err \
-		pt-race $1 "$SECS" "$THREADS"
+	bounded $((ADVICE_SECS * 3 + 120)) /tmp/pt-race.out /tmp/pt-race.err \
+		pt-race $1 "$ADVICE_SECS" "$THREADS"
 	OUT=$(cat /tmp/pt-race.out)
 	freed=$(($(vmstat pte_table_reclaimed_on_demand) - d0))
-	echo "# pt-race $1 $SECS $THREADS: $(echo "$OUT" | grep -v '^mode=' | tr '\n' ' ')rc=$RC" \
+	echo "# pt-race $1 $ADVICE_SECS $THREADS: $(echo "$OUT" | grep -v '^mode=' | tr '\n' ' ')rc=$RC" \
 		"reclaimed_on_demand+$freed ($(($(date +%s) - start)) s)" \
 		"first bad log line: ${FIRST_BAD:+after $FIRST_BAD s}${FIRST_BAD:-none}"
 	sed 's/^/#   /' /tmp/pt-race.err
