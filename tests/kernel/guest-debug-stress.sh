@@ -166,7 +166,7 @@ else
 	echo "# pt-fuzz $FUZZ s, 4 threads, seed $(val seed): rc=$RC" \
 		"($(($(date +%s) - start)) s), reclaimed_on_demand" \
 		"+$(($(vmstat pte_table_reclaimed_on_demand) - d0))," \
-		"first bad log line: ${FIRST_BAD:+after $FIRST_BAD s}${FIRST_BAD:-none}"
+		"first bad log line: $(first_bad)"
 	echo "# pt-fuzz: $(echo "$OUT" | grep -vE '^(seed|seconds|threads|user_only)=' | tr '\n' ' ')"
 	sed 's/^/#   /' /tmp/fuzz.err
 	if [ $RC = 0 ] && [ "$(val madvise)" -gt 0 ] 2>/dev/null &&

@@ -86,3 +86,5 @@ bounded() {
 	RC=$?
 	[ -n "$FIRST_BAD" ] || ! dmesg | grep -qE "$KLOG_BAD" || FIRST_BAD=$_t
 }
+# first_bad: "after N s" or "none", from bounded's FIRST_BAD
+first_bad() { if [ -n "$FIRST_BAD" ]; then echo "after $FIRST_BAD s"; else echo none; fi; }

@@ -116,7 +116,7 @@ race_advice() {
 	freed=$(($(vmstat pte_table_reclaimed_on_demand) - d0))
 	echo "# pt-race $1 $ADVICE_SECS $THREADS: $(echo "$OUT" | grep -v '^mode=' | tr '\n' ' ')rc=$RC" \
 		"reclaimed_on_demand+$freed ($(($(date +%s) - start)) s)" \
-		"first bad log line: ${FIRST_BAD:+after $FIRST_BAD s}${FIRST_BAD:-none}"
+		"first bad log line: $(first_bad)"
 	sed 's/^/#   /' /tmp/pt-race.err
 	if [ $RC = 77 ]; then
 		echo "ok - pt-race $1 # SKIP $(head -1 /tmp/pt-race.err)"
