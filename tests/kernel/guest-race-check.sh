@@ -24,7 +24,7 @@ THREADS=${2:-4}
 ADVICE_SECS=${PT_RACE_ADVICE_SECS:-$SECS}
 shift 2 2>/dev/null || shift $#
 ALL=${*:-fault gup fork mremap thp uffd unmap uffdwp}
-MODES= ADVICE_MODES=
+MODES='' ADVICE_MODES=''
 for m in $ALL; do
 	case $m in
 	unmap | uffdwp) ADVICE_MODES="$ADVICE_MODES $m" ;;
