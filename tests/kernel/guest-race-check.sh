@@ -126,7 +126,7 @@ race_advice() {
 	unmap) did="unmaps mremap_shrinks on_demand_calls" ;;
 	uffdwp) did="wp_rounds copies on_demand_calls" ;;
 	esac
-	counts=$(for k in $did; do echo -n "$k=$(val $k) "; done)
+	counts=$(for k in $did; do printf '%s=%s ' "$k" "$(val "$k")"; done)
 	if [ $RC = 0 ] && [ "$(val checks)" -gt 0 ] 2>/dev/null &&
 		! echo "$counts" | grep -qE '=(0| |$)'; then
 		ok "pt-race $1: exit 0, no mismatch, $(val checks) checks, ${counts% }"
