@@ -51,3 +51,40 @@ klog_check() {
 	tail -n +$((first > 20 ? first - 20 : 1)) /tmp/klog.now | head -400 | sed 's/^/#   | /'
 	return 1
 }
+
+# bounded SECS OUT ERR COMMAND...: runs COMMAND with stdout in OUT and
+# stderr in ERR, polls it every second and leaves RC (its exit status) and
+# FIRST_BAD (seconds after the start when the kernel log, cleared by
+# klog_mark before, first held a KLOG_BAD line; empty: none while it ran).
+# A command still running after SECS (an oops killed a thread that held
+# its mmap lock, and the process can never exit) gets its threads' kernel
+# stacks printed as "# " lines, SIGKILL, and RC 124; it is left behind if
+# even that does not end it (then the checks that follow go on).
+bounded() {
+	_secs=$1 _out=$2 _err=$3
+	shift 3
+	"$@" > "$_out" 2> "$_err" &
+	_pid=$! _t=0 FIRST_BAD=
+	while kill -0 $_pid 2>/dev/null; do
+		if [ -z "$FIRST_BAD" ] && dmesg | grep -qE "$KLOG_BAD"; then
+			FIRST_BAD=$_t
+		fi
+		if [ $_t -ge "$_secs" ]; then
+			echo "# $1 still runs after $_secs s: its threads' kernel stacks"
+			for _t in /proc/$_pid/task/*; do
+				echo "#   thread ${_t##*/} $(awk '{print $3}' $_t/stat 2>/dev/null)"
+				sed 's/^/#     /' $_t/stack 2>/dev/null
+			done
+			kill -KILL $_pid 2>/dev/null
+			RC=124
+			return
+		fi
+		sleep 1
+		_t=$((_t + 1))
+	done
+	wait $_pid
+	RC=$?
+	[ -n "$FIRST_BAD" ] || ! dmesg | grep -qE "$KLOG_BAD" || FIRST_BAD=$_t
+}
+# first_bad: "after N s" or "none", from bounded's FIRST_BAD
+first_bad() { if [ -n "$FIRST_BAD" ]; then echo "after $FIRST_BAD s"; else echo none; fi; }

@@ -4,15 +4,17 @@
 # lockdep, DEBUG_VM, PAGE_TABLE_CHECK, full preemption; make kernel-debug) or takes it from
 # the cache, boots it in QEMU and runs tests/kernel/guest-debug-stress.sh:
 # stress-ng with vm.pt_reclaim=1 and ptwatch record attached, then our race
-# tests. Any WARN, BUG, KASAN, lockdep or page-table-check report fails.
-# Short by default (60 s of stress, 5 s per race mode); PTWATCH_LONG=1
-# (make test-long) runs 300 s of stress and 30 s per race mode.
+# tests and the MADV_PT_RECLAIM fuzzer (pt-fuzz). Any WARN, BUG, KASAN,
+# lockdep or page-table-check report fails.
+# Short by default (60 s of stress, 5 s per race mode, 60 s of pt-fuzz);
+# PTWATCH_LONG=1 (make test-long) runs 300 s of stress, 30 s per race
+# mode and 300 s of pt-fuzz.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/guest-tap.sh"
 if [ "${PTWATCH_LONG:-0}" = 1 ]; then
-	args=(300 30) timeout=3600
+	args=(300 30 300) timeout=3600
 else
-	args=(60 5) timeout=1500
+	args=(60 5 60) timeout=1500
 fi
 start=$SECONDS
 if ! kernel=$("$PTWATCH_ROOT/kernel-patches/build-kernel.sh" --debug); then

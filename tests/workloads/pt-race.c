@@ -61,6 +61,8 @@ struct mode {
 #include "pt-race/mremap.h"
 #include "pt-race/thp.h"
 #include "pt-race/uffd.h"
+#include "pt-race/unmap.h"
+#include "pt-race/uffdwp.h"
 
 static const struct mode modes[] = {
 	{ "fault", run_fault, { "writes", "blocks_used" } },
@@ -74,6 +76,13 @@ static const struct mode modes[] = {
 	  run_thp,
 	  { "collapses", "splits", "shmem_collapses", "shmem_unsupported" } },
 	{ "uffd", run_uffd, { "copies", "moves", "unreadable" } },
+	{ "unmap",
+	  run_unmap,
+	  { "unmaps", "mremap_shrinks", "brk_shrinks", "reclaim_enomem",
+	    "heap_ok" } },
+	{ "uffdwp",
+	  run_uffdwp,
+	  { "wp_rounds", "copies", "process_madvise_errors" } },
 };
 #define NMODES (sizeof(modes) / sizeof(modes[0]))
 
@@ -108,7 +117,7 @@ static int run_mode(const struct mode *m, int threads)
 	printf("iterations=%lu\nzaps=%lu\nchecks=%lu\nmismatches=%lu\n",
 	       S.iterations, S.zaps, S.checks, S.mismatches);
 	printf("legit_errors=%lu\nerrors=%lu\n", S.legit_errors, S.errors);
-	if (on_demand)
+	if (on_demand || S.on_demand_calls)
 		printf("on_demand_calls=%lu\n", S.on_demand_calls);
 	for (i = 0; i < NEXTRA; i++)
 		if (m->extra[i])
@@ -127,7 +136,8 @@ static int run_mode(const struct mode *m, int threads)
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: pt-race fault|gup|fork|mremap|thp|uffd|all SECONDS "
+		"usage: pt-race fault|gup|fork|mremap|thp|uffd|unmap|uffdwp|all "
+		"SECONDS "
 		"[THREADS] [--self-test-corrupt] [--on-demand]\n");
 	return 2;
 }

@@ -49,7 +49,9 @@
 #ifndef MADV_COLLAPSE
 #define MADV_COLLAPSE 25
 #endif
+#ifndef MADV_PT_RECLAIM
 #define MADV_PT_RECLAIM 20564 /* ours: docs/contracts.md */
+#endif
 
 typedef volatile uint64_t vword;
 
