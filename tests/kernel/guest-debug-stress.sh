@@ -3,7 +3,8 @@
 # kernel (KASAN, lockdep, DEBUG_VM, PAGE_TABLE_CHECK; t-debug-stress.sh)
 # with vm.pt_reclaim=1: stress-ng's memory stressors with `ptwatch record`
 # attached to the tracepoints, then every mode of our race tests
-# (guest-race-check.sh). The kernel log is the verdict: any report fails,
+# (guest-race-check.sh), then MADV_PT_RECLAIM from hostile unprivileged
+# callers (guest-hostile.sh). The kernel log is the verdict: any report fails,
 # with the log attached.
 #   guest-debug-stress.sh [STRESS_SECS] [RACE_SECS]   (60, 5)
 # Prints TAP lines and "# " figure lines, the last of them the summary of
@@ -147,6 +148,10 @@ klog_mark
 
 # --- our race tests, every mode (their own TAP lines and log check) ---
 sh "$here/guest-race-check.sh" "$RACE" 4 || fail=1
+klog_mark
+
+# --- MADV_PT_RECLAIM from hostile callers (issue 21; its own log checks) ---
+sh "$here/guest-hostile.sh" || fail=1
 klog_mark
 
 # --- the summary of the whole kernel log ---
