@@ -464,7 +464,9 @@ static void hostile_call(struct __test_metadata *_metadata, int pidfd,
 		expect_refused(_metadata, ret, errno, remote, pte_kb, freed);
 		return;
 	}
-	EXPECT_EQ(0, ret);
+	/* process_madvise()'s iovec check refuses a kernel address anyway */
+	if (!(remote && ret == -1 && errno == EFAULT))
+		EXPECT_EQ(0, ret);
 	EXPECT_EQ(pte_kb, vmpte_kb());
 	if (freed >= 0)
 		EXPECT_EQ(freed, reclaimed_on_demand());
