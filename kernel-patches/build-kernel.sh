@@ -3,7 +3,7 @@
 # version + the patches listed in kernel-patches/series, configured from
 # tinyconfig + kernel-patches/ptwatch.config, bzImage built with ccache.
 #
-#   kernel-patches/build-kernel.sh [--print] [--force] [--no-patches] [--debug|--off]
+#   kernel-patches/build-kernel.sh [--print] [--force] [--no-patches] [--debug|--off|--cross ARCH]
 #
 # Prints the path of the bzImage on stdout (everything else goes to
 # stderr). The result is cached under $PTWATCH_CACHE/kernel/<key>/ where
@@ -22,35 +22,79 @@
 #   --off         add kernel-patches/off.config (CONFIG_PT_RECLAIM=n): the
 #                 compile and link check of the series with its option
 #                 off; its own object tree and key, like --debug
+#   --cross ARCH  compile check of the series on another architecture
+#                 (arm64: PT_RECLAIM unsupported; mips: its own uapi
+#                 mman.h) with Debian's cross compiler: tinyconfig +
+#                 cross.config (+ cross-ARCH.config), then all of mm/.
+#                 Prints the build log's path; cached like a kernel
 # Environment: PTWATCH_CACHE (/var/cache/ptwatch), BUILD (build),
 # JOBS (2), KERNEL_SRC_VERSION (pinned below).
 # Exit codes: 0 ok, 1 build failed, 2 bad usage, 3 --print and not built.
+#
+# The source: linux-source-6.12 at SOURCE_VERSION while the archive (or the
+# cache) has it; once Debian drops it, the newest 6.12 the archive has,
+# which the series must then apply to with no fuzz. The version built is
+# logged, in the result's info file, and in the cache key.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
-version=${KERNEL_SRC_VERSION:-$(cat "$here/SOURCE_VERSION")}
+pinned=$(cat "$here/SOURCE_VERSION")
 cache=${PTWATCH_CACHE:-/var/cache/ptwatch}
 build=${BUILD:-build}
 case $build in /*) ;; *) build=$root/$build ;; esac
 work=$build/kernel
 jobs=${JOBS:-2}
-print_only=0 force=0 patches=1 debug=0 off=0
+print_only=0 force=0 patches=1 debug=0 off=0 cross=
 
-for arg; do
-	case $arg in
+while [ $# -gt 0 ]; do
+	case $1 in
 	--print) print_only=1 ;;
 	--force) force=1 ;;
 	--no-patches) patches=0 ;;
 	--debug) debug=1 ;;
 	--off) off=1 ;;
-	*) echo "build-kernel.sh: unknown argument '$arg'" >&2; exit 2 ;;
+	--cross)
+		cross=${2:-}
+		case $cross in
+		arm64) cross_prefix=aarch64-linux-gnu- ;;
+		mips) cross_prefix=mips-linux-gnu- ;;
+		*) echo "build-kernel.sh: --cross takes arm64 or mips" >&2; exit 2 ;;
+		esac
+		shift ;;
+	*) echo "build-kernel.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
+	shift
 done
 
 log() { echo "build-kernel: $*" >&2; }
 
+# The source version to build: KERNEL_SRC_VERSION, else the pinned one
+# while it is cached or in the archive, else the archive's newest 6.12.
+source_version() {
+	local newest versions
+	versions=$(apt-cache madison linux-source-6.12 2>/dev/null |
+		awk '{ print $3 }')
+	if [ -n "${KERNEL_SRC_VERSION:-}" ]; then
+		echo "$KERNEL_SRC_VERSION"
+	elif [ -f "$cache/src/$pinned/linux-source-6.12.tar.xz" ] ||
+	     grep -qxF "$pinned" <<< "$versions"; then
+		echo "$pinned"
+	else
+		newest=$(sort -V <<< "$versions" | tail -n 1)
+		[ -n "$newest" ] || { log "no linux-source-6.12 in the archive (apt-get update?)"; exit 1; }
+		log "linux-source-6.12=$pinned is no longer in the archive: building $newest"
+		echo "$newest"
+	fi
+}
+version=$(source_version)
+
 fragments() { # the config fragments, in merge order
+	if [ -n "$cross" ]; then
+		echo "$here/cross.config"
+		[ ! -f "$here/cross-$cross.config" ] || echo "$here/cross-$cross.config"
+		return
+	fi
 	echo "$here/ptwatch.config"
 	[ "$debug" = 0 ] || echo "$here/debug.config"
 	[ "$off" = 0 ] || echo "$here/off.config"
@@ -59,15 +103,15 @@ fragments() { # the config fragments, in merge order
 	[ "$debug" = 1 ] || echo "$here/guest.config"
 }
 variant() {
-	if [ "$debug" = 1 ]; then echo debug
+	if [ -n "$cross" ]; then echo "cross-$cross"
+	elif [ "$debug" = 1 ]; then echo debug
 	elif [ "$off" = 1 ]; then echo off
 	else echo plain; fi
 }
 obj_dir() { # one object tree per variant: switching does not rebuild all
 	case $(variant) in
-	debug) echo "$work/obj-debug" ;;
-	off) echo "$work/obj-off" ;;
-	*) echo "$work/obj" ;;
+	plain) echo "$work/obj" ;;
+	*) echo "$work/obj-$(variant)" ;;
 	esac
 }
 
@@ -83,6 +127,7 @@ cache_key() {
 		# it did not invalidate the cached plain kernel
 		[ "$debug" = 0 ] || echo "debug=1"
 		[ "$off" = 0 ] || echo "off=1"
+		[ -z "$cross" ] || echo "cross=$cross"
 		fragments | xargs cat "$here/build-kernel.sh"
 		# the code of each patch, not its message: rewording a commit
 		# message does not rebuild the kernel
@@ -95,8 +140,10 @@ cache_key() {
 
 key=$(cache_key)
 out=$cache/kernel/$key
-if [ "$force" = 0 ] && [ -s "$out/bzImage" ]; then
-	echo "$out/bzImage"
+product=bzImage	# what a cached result holds and the script prints
+[ -z "$cross" ] || product=build.log
+if [ "$force" = 0 ] && [ -s "$out/$product" ]; then
+	echo "$out/$product"
 	exit 0
 fi
 if [ "$print_only" = 1 ]; then
@@ -106,8 +153,13 @@ fi
 
 need_pkgs() { # install build dependencies that are missing
 	local missing=() p
+	local cross_gcc=
+	case $cross in
+	arm64) cross_gcc=gcc-aarch64-linux-gnu ;;
+	mips) cross_gcc=gcc-mips-linux-gnu ;;
+	esac
 	for p in gcc make patch flex bison bc libssl-dev libelf-dev dwarves ccache \
-		 rsync xz-utils cpio python3; do
+		 rsync xz-utils cpio python3 $cross_gcc; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
 			grep -q 'ok installed' || missing+=("$p")
 	done
@@ -151,8 +203,11 @@ prepare_tree() {
 	tar -xJf "$tarball" -C "$stage" --strip-components=1
 	series_files | while read -r p; do
 		log "applying ${p##*/}"
-		patch -d "$stage" -p1 --batch --forward --quiet < "$p" >&2 || {
-			log "${p##*/} does not apply"
+		# no fuzz: on another source version a patch that applies
+		# only approximately is a patch to rebase, not to build
+		patch -d "$stage" -p1 --batch --forward --quiet --fuzz=0 \
+			< "$p" >&2 || {
+			log "${p##*/} does not apply to linux-source-6.12=$version"
 			exit 1
 		}
 	done
@@ -173,16 +228,20 @@ seed_off_tree() {
 	cp -a --reflink=auto "$work/obj" "$work/obj-off"
 }
 
+# make's architecture arguments (none for x86, the host)
+karch=()
+[ -z "$cross" ] || karch=(ARCH="$cross" CROSS_COMPILE="$cross_prefix")
+
 configure() {
 	local src=$work/src obj opt
 	obj=$(obj_dir)
 	seed_off_tree
 	mkdir -p "$obj"
-	make -s -C "$src" O="$obj" tinyconfig >&2
+	make -s -C "$src" O="$obj" "${karch[@]}" tinyconfig >&2
 	# shellcheck disable=SC2046
 	"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" \
 		$(fragments) >/dev/null
-	make -s -C "$src" O="$obj" olddefconfig >&2
+	make -s -C "$src" O="$obj" "${karch[@]}" olddefconfig >&2
 	for opt in $(fragments | xargs grep -ho '^CONFIG_[A-Z0-9_]*=[^ ]*'); do
 		# the unpatched source has no PT_RECLAIM on 6.12, and --off
 		# switches it off
@@ -193,6 +252,10 @@ configure() {
 			exit 1
 		}
 	done
+	if [ -n "$cross" ] && grep -q '^CONFIG_PT_RECLAIM=y' "$obj/.config"; then
+		log "config: CONFIG_PT_RECLAIM is on for $cross (6.12 has no support)"
+		exit 1
+	fi
 	if [ "$off" = 1 ] &&
 	   ! grep -qx '# CONFIG_PT_RECLAIM is not set' "$obj/.config"; then
 		log "config: CONFIG_PT_RECLAIM is still on in the --off variant"
@@ -208,10 +271,11 @@ compile() {
 	export KBUILD_BUILD_HOST=ptwatch
 	mkdir -p "$CCACHE_DIR"
 	ccache -M 5G >/dev/null
-	local blog=$obj.log
-	log "building bzImage (-j$jobs, log in $blog)"
-	nice make -C "$src" O="$obj" -j"$jobs" CC="ccache gcc" bzImage \
-		> "$blog" 2>&1 || {
+	local blog=$obj.log target=bzImage
+	[ -z "$cross" ] || target=mm/
+	log "building $target (-j$jobs, log in $blog)"
+	nice make -C "$src" O="$obj" "${karch[@]}" -j"$jobs" \
+		CC="ccache ${cross_prefix:-}gcc" $target > "$blog" 2>&1 || {
 		grep -E 'error|Error' "$blog" | head -n 20 >&2
 		log "build failed, see $blog"
 		exit 1
@@ -233,7 +297,12 @@ configure
 compile
 mkdir -p "$out.tmp"
 obj=$(obj_dir)
-cp "$obj/arch/x86/boot/bzImage" "$obj/.config" "$obj/System.map" "$out.tmp/"
+if [ -n "$cross" ]; then
+	cp "$obj.log" "$out.tmp/build.log"
+	cp "$obj/.config" "$out.tmp/"
+else
+	cp "$obj/arch/x86/boot/bzImage" "$obj/.config" "$obj/System.map" "$out.tmp/"
+fi
 {
 	echo "source=linux-source-6.12=$version"
 	echo "variant=$(variant)"
@@ -243,5 +312,5 @@ cp "$obj/arch/x86/boot/bzImage" "$obj/.config" "$obj/System.map" "$out.tmp/"
 } > "$out.tmp/info"
 rm -rf "$out"
 mv "$out.tmp" "$out"
-log "built in $(($(date +%s) - start)) s: $out/bzImage"
-echo "$out/bzImage"
+log "built linux-source-6.12=$version ($(variant)) in $(($(date +%s) - start)) s: $out/$product"
+echo "$out/$product"

@@ -12,6 +12,7 @@ DEB_SYSD  := mmdebstrap e2fsprogs prometheus-node-exporter
 # man pages
 DEB_PKG   := debhelper dpkg-dev fakeroot lintian scdoc
 DEB_KERN  := flex bison bc libssl-dev libelf-dev dwarves ccache rsync \
+             gcc-aarch64-linux-gnu gcc-mips-linux-gnu \
              linux-source-6.12
 deps:
 	@[ "$$(id -u)" = 0 ] || { echo "make deps: must run as root (apt-get)" >&2; exit 1; }

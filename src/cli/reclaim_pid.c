@@ -157,9 +157,10 @@ static int one_pid(const struct rp_opts *o, pid_t pid, json_object *list)
 		print_row(&r, comm, err);
 	if (err && !o->json)
 		cli_error(cli_exit_for_errno(-err), "reclaim pid %d: %s", pid,
-			  err == -EPERM ? "not allowed (needs CAP_SYS_NICE "
-					  "and ptrace access to it)" :
-					  strerror(-err));
+			  err == -EPERM || err == -EACCES ?
+				  "not allowed (needs CAP_SYS_NICE "
+				  "and ptrace access to it)" :
+				  strerror(-err));
 	return err ? cli_exit_for_errno(-err) : PTW_OK;
 }
 

@@ -9,9 +9,9 @@
  *
  * A block wholly inside one run goes out in ranges of up to 1 GiB. A block
  * that a run only partly covers (the run starts or ends inside it, next to
- * a hole) goes out alone: the kernel frees its table all the same, then
- * says ENOMEM for the hole, and process_madvise() stops at the first error,
- * so such a range must not share a call with others.
+ * a hole) is not sent: the kernel never frees a table that reaches into a
+ * hole (free_pgtables() frees it with the hole's neighbours), and would
+ * only say ENOMEM.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -132,8 +132,7 @@ struct sender {
 	int err; /* first error that stops the whole process */
 };
 
-static void send_range(struct sender *s, uint64_t start, uint64_t end,
-		       bool hole)
+static void send_range(struct sender *s, uint64_t start, uint64_t end)
 {
 	struct iovec iov = { (void *)(uintptr_t)start, end - start };
 	uint64_t t0 = now_ns(), dt;
@@ -150,19 +149,16 @@ static void send_range(struct sender *s, uint64_t start, uint64_t end,
 		s->res->bytes_advised += (uint64_t)n;
 		return;
 	}
-	/* ENOMEM: the hole we expected, or the target changed its mappings
-	 * since the census: either way the mapped part was done. */
-	if (errno == ENOMEM) {
-		if (hole)
-			s->res->bytes_advised += end - start;
+	/* ENOMEM: the target changed its mappings since the census; the
+	 * part still mapped was done. */
+	if (errno == ENOMEM)
 		return;
-	}
 	s->err = -errno;
 }
 
-/* Sends the empty blocks of one run: inner ones batched, edge ones alone. */
+/* Sends the empty blocks wholly inside one run, batched. */
 static void send_run(struct sender *s, const struct span *run,
-		     const struct plan *p, size_t *u, uint64_t *done)
+		     const struct plan *p, size_t *u)
 {
 	uint64_t b = run->start >> PT_BLOCK_SHIFT;
 	uint64_t last = (run->end - 1) >> PT_BLOCK_SHIFT;
@@ -174,35 +170,27 @@ static void send_run(struct sender *s, const struct span *run,
 
 		while (*u < p->used.n && p->used.v[*u].end <= b)
 			(*u)++;
-		if ((*u < p->used.n && p->used.v[*u].start <= b) ||
-		    (*done && b < *done)) {
-			continue; /* maps something, or sent with the last run */
-		}
-		if (!inner) {
-			send_range(s, bs, be, true);
-			*done = b + 1;
-			continue;
-		}
+		if (!inner || (*u < p->used.n && p->used.v[*u].start <= b))
+			continue; /* next to a hole, or maps something */
 		if (batch_end != bs || batch_end - batch >= RECLAIM_MAX_RANGE) {
 			if (batch_end)
-				send_range(s, batch, batch_end, false);
+				send_range(s, batch, batch_end);
 			batch = bs;
 		}
 		batch_end = be;
 	}
 	if (batch_end)
-		send_range(s, batch, batch_end, false);
+		send_range(s, batch, batch_end);
 }
 
 static int send_plan(int pidfd, const struct plan *p,
 		     struct reclaim_pid_result *res)
 {
 	struct sender s = { .pidfd = pidfd, .res = res };
-	uint64_t done = 0; /* blocks below it were sent */
 	size_t u = 0;
 
 	for (size_t r = 0; r < p->runs.n && !s.err; r++)
-		send_run(&s, &p->runs.v[r], p, &u, &done);
+		send_run(&s, &p->runs.v[r], p, &u);
 	return s.err;
 }
 

@@ -220,11 +220,30 @@ static int64_t mono_s(void)
 	return ts.tv_sec;
 }
 
+/*
+ * With THP "always" a fault in a block whose table was freed may map a
+ * 2 MiB THP where it would have mapped 4 KiB (the target's RSS can grow):
+ * the kernel frees such tables as mainline's whole-block MADV_DONTNEED
+ * does (docs/contracts.md, "THP"), and the journal says so.
+ */
+static bool thp_always(void)
+{
+	char buf[128] = "";
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "re");
+
+	if (f) {
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = '\0';
+		fclose(f);
+	}
+	return strstr(buf, "[always]") != NULL;
+}
+
 static void log_action(const struct proc_sample *p,
 		       const struct reclaim_pid_result *r, bool dry,
 		       uint64_t min)
 {
-	char pid[16], tables[24], bytes[24], reason[128];
+	char pid[16], tables[24], bytes[24], reason[224];
 	uint64_t t = dry ? r->empty_before : r->tables_freed;
 	uint64_t b = dry ? r->empty_before * 4096 : r->bytes_freed;
 	const struct d_log_field fields[] = {
@@ -241,9 +260,12 @@ static void log_action(const struct proc_sample *p,
 	snprintf(tables, sizeof(tables), "%llu", (unsigned long long)t);
 	snprintf(bytes, sizeof(bytes), "%llu", (unsigned long long)b);
 	snprintf(reason, sizeof(reason),
-		 "%llu empty PTE tables by census (%s) >= min_kib %llu",
+		 "%llu empty PTE tables by census (%s) >= min_kib %llu%s",
 		 (unsigned long long)r->empty_before, r->method,
-		 (unsigned long long)min / 1024);
+		 (unsigned long long)min / 1024,
+		 thp_always() ? "; THP is always: a fault in a freed block "
+				"may map a 2 MiB THP" :
+				"");
 	d_log_fields(LOG_NOTICE, fields, 7,
 		     "%s%llu empty PTE tables (%llu KiB) of pid %d (%s): %s",
 		     dry ? "dry run: would free " : "freed ",

@@ -14,7 +14,7 @@ patched_kernel
 # the kselftest needs the kernel tree the build left (tests/kselftest)
 make -s -C "$PTWATCH_ROOT" kselftest >&2 ||
 	not_ok "kselftest pt_reclaim builds (make kselftest)"
-for w in pt-keep kern-ptfree as-user pt-hostile; do
+for w in pt-keep kern-ptfree as-user pt-lockhold pt-thp-refault pt-hostile; do
 	if [ ! -x "$BUILD/tests/$w" ]; then
 		not_ok "workload build/tests/$w is built" "run make first"
 		tap_done
