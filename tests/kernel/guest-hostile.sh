@@ -93,7 +93,7 @@ else
 fi
 plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' /tmp/kst.out)
 totals=$(grep '^# Totals:' /tmp/kst.out)
-grep -E '^not ok|^# Totals|^# pt_reclaim\.c:[0-9]+:' /tmp/kst.out | sed 's/^#* */# kselftest: /'
+grep -E '^not ok|^# Totals|^# [^ ]*pt_reclaim\.c:[0-9]+:' /tmp/kst.out | sed 's/^#* */# kselftest: /'
 eq "kselftest pt_reclaim exits 0" "$RC" 0
 eq "kselftest pt_reclaim: all $plan tests pass, none skipped ($totals)" \
 	"$(echo "$totals" | sed 's/.*pass:\([0-9]*\) fail:\([0-9]*\) xfail:\([0-9]*\) xpass:\([0-9]*\) skip:\([0-9]*\) error:\([0-9]*\).*/\1 \2 \5 \6/')" \
