@@ -69,7 +69,7 @@ grep -E 'verdict=BAD|^missing=' /tmp/hostile.out | sed 's/^/# hostile: /'
 eq "pt-hostile exits 0" "$RC" 0
 eq "positive control: madvise and process_madvise each free the caller's own 8 empty tables (counter +8, VmPTE -32 kB)" \
 	"$(val control_ok)/$(val control_freed)" 1/$CONTROL
-eq "every hostile call is refused and frees nothing ($(val cases) calls less the 2 controls; the bad ones above)" \
+eq "each of the $(($(val cases) - 2)) hostile calls is refused and frees nothing (bad ones listed above)" \
 	"$(val bad)" 0
 eq "$ONDEMAND rose by the control's $CONTROL tables alone" $((after - before)) $CONTROL
 eq "the hostile callers' VmPTE unchanged across every call (sum of changes, kB)" \
