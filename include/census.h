@@ -39,6 +39,9 @@ enum census_bucket census_bucket_of(unsigned int entries);
 struct census_figures {
 	bool valid;	      /* false: no census (JSON null) */
 	uint64_t realtime_ns; /* when it was taken (CLOCK_REALTIME) */
+	/* VmPTE when it was taken: a process whose VmPTE differs now has
+	 * changed since, and the figures are stale */
+	uint64_t page_table_bytes;
 	uint64_t empty_pte_tables;
 	uint64_t thp_deposited_tables;
 	uint64_t occupancy[CENSUS_BUCKETS]; /* [CENSUS_B0]: the empty ones */

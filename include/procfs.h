@@ -64,4 +64,12 @@ ssize_t procfs_read(int dirfd, const char *path, char *buf, size_t len);
  * is gone or has no mm (a kernel thread), or -errno. */
 int procfs_vm_pte(int dirfd, uint64_t *out);
 
+/* /proc/PID/stat: the process's start time (field 22, clock ticks since
+ * boot), which tells a reused PID from the process that had it. 0 or
+ * -EINVAL. */
+int procfs_parse_start_time(const char *text, uint64_t *out);
+
+/* The same read from proc_root ("/proc"): 0, -ESRCH when gone, -errno. */
+int procfs_start_time(const char *proc_root, pid_t pid, uint64_t *out);
+
 #endif

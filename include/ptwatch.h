@@ -19,6 +19,7 @@ enum ptw_exit {
 	PTW_PERM = 4,	     /* permission denied (needs root or ptrace) */
 	PTW_UNSUPPORTED = 5, /* the kernel or host lacks the feature */
 	PTW_NODAEMON = 6,    /* the daemon was required but not reachable */
+	PTW_RUNNING = 7, /* ptwatchd: another daemon answers on its socket */
 };
 
 #endif

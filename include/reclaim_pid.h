@@ -33,7 +33,11 @@ const char *reclaim_pid_why_not(int err);
 
 struct reclaim_pid_result {
 	pid_t pid;
-	uint64_t empty_before;	/* census: empty PTE tables before */
+	uint64_t empty_before; /* census: empty PTE tables before */
+	/* blocks that map nothing but reach into a hole: not sent, since the
+	 * kernel keeps their tables (free_pgtables() frees them with their
+	 * neighbours); an upper bound on the empty tables that stay */
+	uint64_t hole_blocks;
 	uint64_t empty_after;	/* census after; valid if after_known */
 	bool after_known;	/* false: the process was busy or gone */
 	uint64_t vm_pte_before; /* VmPTE bytes right before the calls */

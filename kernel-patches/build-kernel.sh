@@ -129,11 +129,14 @@ cache_key() {
 		[ "$off" = 0 ] || echo "off=1"
 		[ -z "$cross" ] || echo "cross=$cross"
 		fragments | xargs cat "$here/build-kernel.sh"
-		# the code of each patch, not its message: rewording a commit
-		# message does not rebuild the kernel
+		# the code of each patch, not its message, and not its
+		# selftests (tools/testing/, built by tests/kselftest/, never
+		# by the kernel): rewording a commit message or a test does
+		# not rebuild the kernel
 		series_files | while read -r p; do
 			echo "== ${p##*/}"
-			sed -n '/^diff --git /,$p' "$p"
+			awk '/^diff --git / { keep = $3 !~ /^a\/tools\/testing\// }
+			     keep' "$p"
 		done
 	} | sha256sum | cut -c1-16
 }

@@ -2,7 +2,7 @@
 DEB_BUILD := make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev \
              zlib1g-dev libsystemd-dev libjson-c-dev libinih-dev \
              libmicrohttpd-dev
-DEB_TEST  := libcmocka-dev clang-format libclang-rt-14-dev prometheus systemd qemu-system-x86 busybox-static \
+DEB_TEST  := libcmocka-dev clang-format tmux libclang-rt-14-dev prometheus systemd qemu-system-x86 busybox-static \
              cpio kmod xz-utils stress-ng util-linux procps jq \
              libjemalloc-dev libgoogle-perftools-dev
 # the systemd guest suite (tests/systemd): a Debian 12 image, its ext4 disk,

@@ -6,6 +6,17 @@
 # Suites run in name order within: unit, host, daemon, kernel, vm, systemd (kernel
 # before vm: it builds the patched kernel that a vm suite boots too).
 # PTWATCH_SUITES="unit host" limits the run to those directories.
+#
+# A suite passes only when it ran to its end: it prints a plan (1..N, first
+# or last: tests/lib/tap.sh's plan or tap_done) and exactly N TAP lines. A
+# suite without a plan line, or with another count, fails (one that exits 0
+# early no longer passes). Each runs under `timeout --kill-after`: its
+# limit is a "# time limit: N s" line in the script, else its directory's
+# (below); a suite that runs over fails with a line that names it. When CI
+# is set (CI=true, as CI services set it), a suite that skips as a whole
+# (skips and nothing else) fails, with its reason: in CI a missing tool or
+# kernel is a broken machine, not a pass. The closing line counts every
+# skipped check (a suite declares how many it skips: skip_n).
 set -u
 cd "$(dirname "$0")/.."
 export BUILD=${BUILD:-build}
@@ -14,48 +25,89 @@ suites=${PTWATCH_SUITES:-unit host daemon kernel vm systemd}
 pass=0 fail=0 skip=0 failed=()
 log_dir=$BUILD/test-logs
 mkdir -p "$log_dir"
+# seconds a suite may run, by directory (the kernel suites build kernels)
+declare -A limit=([unit]=120 [host]=900 [daemon]=900 [kernel]=3600 [vm]=1800 [systemd]=1800)
+KILL_AFTER=30
 
-count() { # $1 suite name, reads TAP on stdin, echoes it, updates counters
-	local line before=$fail
-	while IFS= read -r line; do
-		printf '%s\n' "$line"
-		case "$line" in
-		"not ok"*) fail=$((fail + 1)); failed+=("$1: ${line#not ok }") ;;
-		"ok"*"# SKIP"* | "ok"*"# skip"*) skip=$((skip + 1)) ;;
-		"ok"*) pass=$((pass + 1)) ;;
-		"# exit 0") ;;
-		"# exit "*)
-			# A suite that dies without saying which check failed
-			# still fails the run.
-			if [ "$fail" -eq "$before" ]; then
-				fail=$((fail + 1))
-				failed+=("$1: exited with ${line#\# exit } and no TAP failure")
-			fi ;;
-		esac
-	done
+fail_suite() { # NAME WHY
+	fail=$((fail + 1))
+	failed+=("$1: $2")
+	echo "not ok - $1: $2"
 }
 
-run_suite() { # $1 name, $2... command
-	local name=$1 start
-	shift
+count() { # $1 suite name, $2 its time limit; reads TAP on stdin, echoes it
+	local line name=$1 before=$fail plan= plans=0 n=0 p=0 s=0 f=0 rc= why=
+	while IFS= read -r line; do
+		case "$line" in
+		"# exit "*) rc=${line#"# exit "}; continue ;;
+		esac
+		printf '%s\n' "$line"
+		if [[ $line =~ ^1\.\.([0-9]+)($|[[:space:]]) ]]; then
+			plan=${BASH_REMATCH[1]} plans=$((plans + 1))
+			continue
+		fi
+		case "$line" in
+		"not ok"*)
+			n=$((n + 1)) f=$((f + 1)) fail=$((fail + 1))
+			failed+=("$name: ${line#not ok }") ;;
+		"ok"*"# SKIP"* | "ok"*"# skip"*)
+			n=$((n + 1)) s=$((s + 1)) skip=$((skip + 1))
+			[ -n "$why" ] || why=${line#*"# "[Ss][Kk][Ii][Pp]} ;;
+		"ok"*) n=$((n + 1)) p=$((p + 1)) pass=$((pass + 1)) ;;
+		esac
+	done
+	case "$rc" in
+	124 | 137) fail_suite "$name" "timed out: killed at its time limit of $2 s" ;;
+	0 | "") ;;
+	*)
+		# A suite that dies without saying which check failed
+		# still fails the run.
+		[ "$fail" -eq "$before" ] &&
+			fail_suite "$name" "exited with $rc and no TAP failure" ;;
+	esac
+	if [ "$plans" = 0 ]; then
+		case "$rc" in 124 | 137) ;; *)
+			fail_suite "$name" "no plan line (1..N): it ended before its end ($n checks ran)" ;;
+		esac
+	elif [ "$plans" != 1 ]; then
+		fail_suite "$name" "$plans plan lines (1..N): one is the rule"
+	elif [ "$plan" != "$n" ]; then
+		fail_suite "$name" "planned $plan checks, $n ran"
+	fi
+	if [ -n "${CI:-}" ] && [ "$s" -gt 0 ] && [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+		fail_suite "$name" "skipped as a whole under CI:${why:- (no reason given)}"
+	fi
+}
+
+run_suite() { # $1 name, $2 time limit in s, $3... command
+	local name=$1 secs=$2 start
+	shift 2
 	start=$(date +%s)
-	echo "# suite $name"
-	count "$name" < <("$@" 2>"$log_dir/${name////_}.stderr"; echo "# exit $?")
+	echo "# suite $name (time limit $secs s)"
+	count "$name" "$secs" < <(timeout --kill-after=$KILL_AFTER "$secs" "$@" \
+		2>"$log_dir/${name////_}.stderr"; echo "# exit $?")
 	tail -n 20 "$log_dir/${name////_}.stderr" | sed 's/^/#   /'
 	echo "# suite $name took $(($(date +%s) - start)) s"
+}
+
+# suite_limit SCRIPT DIR: its "# time limit: N s" line, else DIR's
+suite_limit() {
+	local n
+	n=$(sed -n 's/^# time limit: \([0-9][0-9]*\) s.*/\1/p' "$1" | head -1)
+	echo "${n:-${limit[$2]:-900}}"
 }
 
 for dir in $suites; do
 	if [ "$dir" = unit ]; then
 		for bin in "$BUILD"/tests/unit/test_*; do
 			[ -x "$bin" ] || continue
-			run_suite "unit/${bin##*/}" env CMOCKA_MESSAGE_OUTPUT=TAP "$bin"
+			run_suite "unit/${bin##*/}" "${limit[unit]}" env CMOCKA_MESSAGE_OUTPUT=TAP "$bin"
 		done
 		continue
 	fi
 	for script in tests/"$dir"/t-*.sh; do
 		[ -x "$script" ] || continue
-		run_suite "$dir/${script##*/}" "$script"
+		run_suite "$dir/${script##*/}" "$(suite_limit "$script" "$dir")" "$script"
 	done
 done
 

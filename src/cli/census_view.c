@@ -1,17 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The census for people (census_view.h). */
+#include <langinfo.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "census_view.h"
 #include "report.h"
+#include "term.h"
 
 #define TOP_TRIES 3
 
 const char *census_bar(const uint64_t *occ, char *buf)
 {
-	static const char *const level[] = { "▁", "▂", "▃", "▄",
-					     "▅", "▆", "▇", "█" };
+	static const char *const utf8[] = { "▁", "▂", "▃", "▄",
+					    "▅", "▆", "▇", "█" };
+	static const char *const ascii[] = { ".", "_", "-", "=",
+					     "+", "*", "%", "#" };
+	/* blocks only where the locale's characters are UTF-8 */
+	const char *const *level =
+		strcmp(nl_langinfo(CODESET), "UTF-8") ? ascii : utf8;
 	uint64_t max = 0;
 	size_t len = 0;
 
@@ -37,20 +44,21 @@ void census_advice(FILE *out, const struct pte_census *c)
 {
 	const struct census_figures *f = &c->fig;
 	uint64_t packed = (c->used_entries + 511) / 512;
-	char b[16];
+	char b[16], text[512];
 
 	if (f->sparse_excess_bytes < CENSUS_ADVICE_MIN_BYTES ||
 	    f->sparse_excess_bytes <= f->reclaimable_bytes)
 		return;
-	fprintf(out,
-		"advice: %s of page tables are sparse, not empty: %llu tables "
-		"hold %llu entries that %llu would hold packed; no table "
-		"reclaim frees them, the allocator's settings can "
-		"(docs/allocator-advice.md)\n",
-		fmt_bytes(f->sparse_excess_bytes, b),
-		(unsigned long long)c->used_pte_tables,
-		(unsigned long long)c->used_entries,
-		(unsigned long long)packed);
+	snprintf(text, sizeof(text),
+		 "%s of page tables are sparse, not empty: %llu tables "
+		 "hold %llu entries that %llu would hold packed; no table "
+		 "reclaim frees them, the allocator's settings can "
+		 "(docs/allocator-advice.md)",
+		 fmt_bytes(f->sparse_excess_bytes, b),
+		 (unsigned long long)c->used_pte_tables,
+		 (unsigned long long)c->used_entries,
+		 (unsigned long long)packed);
+	term_fold(out, 0, "advice: ", text, term_width());
 }
 
 size_t census_top(struct snapshot *s, size_t n)

@@ -14,7 +14,8 @@
 
 #define CENSUS_BAR_LEN 160
 
-/* "0:512 1:3 2-15:0 16-127:6 128-511:2 512:5  █▁ ▁▁▁" into buf
+/* "0:512 1:3 2-15:0 16-127:6 128-511:2 512:5  █▁ ▁▁▁" into buf (in
+ * ASCII, "#. ...", unless the locale's codeset is UTF-8)
  * (CENSUS_BAR_LEN bytes): the counts, then one bar per bucket scaled to
  * the largest (a blank for none, the smallest bar for any). */
 const char *census_bar(const uint64_t *occupancy, char *buf);

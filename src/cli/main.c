@@ -1,67 +1,41 @@
 // SPDX-License-Identifier: GPL-2.0
-/* ptwatch: the command line. Parses global options, then hands over. */
-#include <getopt.h>
+/* ptwatch: the command line. Parses global options, then hands over to the
+ * command (the table of commands and options is spec.c). */
+#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
-
-static const struct {
-	const char *name;
-	cli_cmd_fn fn;
-	const char *help;
-} commands[] = {
-	{ "snapshot", cmd_snapshot,
-	  "page-table waste of every process and cgroup, and the host" },
-	{ "top", cmd_top, "the same, refreshed, with rates of change" },
-	{ "show", cmd_show, "one process; --exact counts its PTE tables" },
-	{ "status", cmd_status,
-	  "kernel features and how each BPF probe attached" },
-	{ "record", cmd_record,
-	  "attach the BPF probes and count page-table events" },
-	{ "reclaim", cmd_reclaim, "PTE-table reclaim: on | off | status" },
-};
-
-static void usage(FILE *out)
-{
-	fprintf(out,
-		"usage: ptwatch [--socket PATH] [--no-daemon] COMMAND [OPTIONS]\n"
-		"       ptwatch COMMAND --help\n\ncommands:\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].help);
-	fprintf(out,
-		"\nexit codes:\n"
-		"  0 success             1 runtime failure\n"
-		"  2 bad command line    3 no such process (or it exited)\n"
-		"  4 permission denied   5 not supported by this kernel/host\n"
-		"  6 daemon required but not reachable\n");
-}
+#include "spec.h"
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "socket", required_argument, NULL, 's' },
-		{ "no-daemon", no_argument, NULL, 'N' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ 0 },
-	};
+	struct option longs[CLI_MAX_OPTS + 1];
+	char shorts[3 * CLI_MAX_OPTS + 2];
 	struct cli_ctx ctx = { .prog = "ptwatch",
 			       .socket_path = PTW_SOCKET_PATH };
+	const struct cli_cmd *cmd;
 	int c;
 
+	/* the character set only (the census bar): numbers stay C's */
+	setlocale(LC_CTYPE, "");
 	/* '+': stop at the first non-option, the command name. */
+	cli_getopt_tables(cli_global_opts, "+", longs, shorts);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, shorts, longs, cli_global_opts)) !=
+	       -1) {
 		switch (c) {
 		case 's':
 			ctx.socket_path = optarg;
+			ctx.socket_given = true;
 			break;
 		case 'N':
 			ctx.no_daemon = true;
 			break;
+		case 'j':
+			ctx.json = true;
+			break;
 		case 'h':
-			usage(stdout);
+			cli_usage(stdout);
 			return PTW_OK;
 		case 'V':
 			printf("ptwatch %s\n", PTW_VERSION);
@@ -69,27 +43,26 @@ int main(int argc, char **argv)
 		default:
 			return cli_error(PTW_USAGE,
 					 "unknown or incomplete "
-					 "option '%s' (try --help)",
+					 "option '%s' (try ptwatch help)",
 					 argv[optind - 1]);
 		}
 	}
 	if (optind >= argc)
-		return cli_error(PTW_USAGE, "no command given (try --help)");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (strcmp(argv[optind], commands[i].name) == 0) {
-			int sub_argc = argc - optind;
-			char **sub_argv = argv + optind;
-			char name[32];
+		return cli_error(PTW_USAGE,
+				 "no command given (try ptwatch help)");
+	cmd = cli_cmd_find(argv[optind]);
+	if (cmd && cmd->fn) {
+		int sub_argc = argc - optind;
+		char **sub_argv = argv + optind;
+		char name[32];
 
-			/* getopt names argv[0] in its messages */
-			snprintf(name, sizeof(name), "ptwatch %s",
-				 commands[i].name);
-			sub_argv[0] = name;
-			optind = 0; /* full getopt reset for the command */
-			opterr = 1;
-			return commands[i].fn(&ctx, sub_argc, sub_argv);
-		}
+		/* getopt names argv[0] in its messages */
+		snprintf(name, sizeof(name), "ptwatch %s", cmd->name);
+		sub_argv[0] = name;
+		optind = 0; /* full getopt reset for the command */
+		opterr = 1;
+		return cmd->fn(&ctx, sub_argc, sub_argv);
 	}
-	return cli_error(PTW_USAGE, "unknown command '%s' (try --help)",
+	return cli_error(PTW_USAGE, "unknown command '%s' (try ptwatch help)",
 			 argv[optind]);
 }

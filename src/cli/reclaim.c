@@ -13,25 +13,11 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "spec.h"
 #include "client.h"
 #include "kfeatures.h"
 
 #define KNOB "vm.pt_reclaim"
-
-static void usage(FILE *out)
-{
-	fprintf(out,
-		"usage: ptwatch reclaim on|off|auto|status [--json] "
-		"[--sysctl-root DIR]\n"
-		"       ptwatch reclaim pid PID... [--json] [--reason TEXT]\n"
-		"  on, off   switch PTE-table reclaim (root); the daemon then "
-		"holds it\n"
-		"  auto      hand the knob back to the daemon's policy (root)\n"
-		"  status    how this kernel reclaims empty PTE tables, and "
-		"the policy\n"
-		"  pid       free the empty PTE tables of processes now "
-		"(see reclaim pid --help)\n");
-}
 
 static int exit_for(json_object *resp)
 {
@@ -195,21 +181,19 @@ static int local_set(const char *root, const char *action)
 
 int cmd_reclaim(struct cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "sysctl-root", required_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
+	const struct cli_cmd *cmd = cli_cmd_find("reclaim");
+	struct option opts[CLI_MAX_OPTS + 1];
+	char shorts[3 * CLI_MAX_OPTS + 2];
 	const char *root = "/proc/sys", *action;
-	bool json = false;
+	bool json = ctx->json;
 	int c, rc;
 
 	if (argc > 1 && !strcmp(argv[1], "pid")) {
 		argv[1] = "ptwatch reclaim pid"; /* getopt's messages */
 		return cmd_reclaim_pid(ctx, argc - 1, argv + 1);
 	}
-	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+	cli_getopt_tables(cmd->opts, "", opts, shorts);
+	while ((c = cli_getopt(argc, argv, shorts, opts, cmd->opts)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;
@@ -218,17 +202,19 @@ int cmd_reclaim(struct cli_ctx *ctx, int argc, char **argv)
 			root = optarg;
 			break;
 		case 'h':
-			usage(stdout);
+			cli_cmd_usage(stdout, cmd);
 			return PTW_OK;
 		default:
-			usage(stderr);
-			return PTW_USAGE;
+			return PTW_USAGE; /* getopt said why, on one line */
 		}
 	}
-	if (optind != argc - 1) {
-		usage(stderr);
-		return PTW_USAGE;
-	}
+	if (optind >= argc)
+		return cli_error(PTW_USAGE,
+				 "reclaim: no action given: on, off, auto, "
+				 "status or pid (try ptwatch help reclaim)");
+	if (optind != argc - 1)
+		return cli_error(PTW_USAGE, "reclaim: unexpected argument '%s'",
+				 argv[optind + 1]);
 	action = argv[optind];
 	if (strcmp(action, "on") && strcmp(action, "off") &&
 	    strcmp(action, "auto") && strcmp(action, "status"))
@@ -240,6 +226,10 @@ int cmd_reclaim(struct cli_ctx *ctx, int argc, char **argv)
 		rc = via_daemon(ctx, action, json);
 		if (rc >= 0)
 			return rc;
+		if (ctx->socket_given)
+			return cli_error(PTW_NODAEMON,
+					 "no daemon answers at %s (%s)",
+					 ctx->socket_path, strerror(-rc));
 		if (rc != -ENOENT && rc != -ECONNREFUSED)
 			return cli_error(PTW_ERR, "daemon at %s: %s",
 					 ctx->socket_path, strerror(-rc));

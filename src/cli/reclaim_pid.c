@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "spec.h"
 #include "reclaim_pid.h"
 #include "view.h"
 
@@ -27,21 +28,6 @@ struct rp_opts {
 	struct reclaim_pid_opts rp;
 	const char *proc_root, *reason;
 };
-
-static void usage(FILE *out)
-{
-	fprintf(out,
-		"usage: ptwatch reclaim pid PID... [--json] [--reason TEXT] "
-		"[--dry-run] [--pagemap]\n"
-		"  frees the PTE tables of these processes that map nothing "
-		"(needs\n"
-		"  CAP_SYS_NICE and ptrace access to each; kernel with "
-		"MADV_PT_RECLAIM)\n"
-		"  --reason TEXT  why, for the journal line of each process\n"
-		"  --dry-run      the census only: what would be freed\n"
-		"  --pagemap      census through /proc/PID/pagemap, not "
-		"PAGEMAP_SCAN\n");
-}
 
 static void read_comm(const char *proc_root, pid_t pid, char *buf, size_t len)
 {
@@ -90,6 +76,8 @@ static json_object *result_json(const struct reclaim_pid_result *r,
 	json_object_object_add(o, "dry_run", json_object_new_boolean(dry_run));
 	json_object_object_add(o, "empty_pte_tables_before",
 			       json_object_new_uint64(r->empty_before));
+	json_object_object_add(o, "hole_edge_blocks",
+			       json_object_new_uint64(r->hole_blocks));
 	json_object_object_add(o, "tables_freed",
 			       json_object_new_uint64(r->tables_freed));
 	json_object_object_add(o, "bytes_freed",
@@ -166,18 +154,13 @@ static int one_pid(const struct rp_opts *o, pid_t pid, json_object *list)
 
 static int parse_opts(int argc, char **argv, struct rp_opts *o)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "reason", required_argument, NULL, 'r' },
-		{ "pagemap", no_argument, NULL, 'p' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "proc-root", required_argument, NULL, 'P' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
+	const struct cli_cmd *cmd = cli_cmd_find("reclaim pid");
+	struct option opts[CLI_MAX_OPTS + 1];
+	char shorts[3 * CLI_MAX_OPTS + 2];
 	int c;
 
-	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+	cli_getopt_tables(cmd->opts, "", opts, shorts);
+	while ((c = cli_getopt(argc, argv, shorts, opts, cmd->opts)) != -1) {
 		switch (c) {
 		case 'j':
 			o->json = true;
@@ -195,7 +178,7 @@ static int parse_opts(int argc, char **argv, struct rp_opts *o)
 			o->proc_root = optarg;
 			break;
 		case 'h':
-			usage(stdout);
+			cli_cmd_usage(stdout, cmd);
 			return -1;
 		default:
 			return PTW_USAGE; /* getopt said why, on one line */
@@ -215,13 +198,19 @@ int cmd_reclaim_pid(struct cli_ctx *ctx, int argc, char **argv)
 	int rc = parse_opts(argc, argv, &o), worst = PTW_OK, err;
 	pid_t pid;
 
-	(void)ctx;
+	o.json |= ctx->json;
 	for (int i = optind; rc == PTW_OK && i < argc; i++)
 		if (parse_pid(argv[i], &pid))
 			rc = cli_error(PTW_USAGE,
 				       "reclaim pid: '%s' is not a pid",
 				       argv[i]);
-	err = rc == PTW_OK ? reclaim_pid_supported() : 0;
+	/* which processes first: a PID that is not there is exit 3 on any
+	 * kernel; then the kernel, unless only the census runs */
+	for (int i = optind; rc == PTW_OK && i < argc; i++) {
+		parse_pid(argv[i], &pid);
+		rc = cli_check_pid(o.proc_root, pid, "reclaim pid");
+	}
+	err = rc == PTW_OK && !o.rp.dry_run ? reclaim_pid_supported() : 0;
 	if (err)
 		rc = cli_error(PTW_UNSUPPORTED, "reclaim pid: %s",
 			       reclaim_pid_why_not(err));

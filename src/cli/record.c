@@ -18,8 +18,11 @@
 #include "bpf_probes.h"
 #include "bpf_tally.h"
 #include "cli.h"
+#include "spec.h"
 #include "view.h"
 #include "report.h"
+#include "table.h"
+#include "term.h"
 
 struct record_opts {
 	double duration; /* seconds; 0: until interrupted */
@@ -53,39 +56,23 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int usage(FILE *out, int code)
-{
-	fprintf(out,
-		"usage: ptwatch record [-d SECONDS] [--json] [-p PID] [-n ROWS]\n"
-		"Attaches the BPF probes (needs root) and counts page-table events\n"
-		"per process for SECONDS, or until Ctrl-C.\n");
-	return code;
-}
-
 static int parse(int argc, char **argv, struct record_opts *o)
 {
-	static const struct option opts[] = {
-		{ "duration", required_argument, NULL, 'd' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "pid", required_argument, NULL, 'p' },
-		{ "limit", required_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
+	const struct cli_cmd *cmd = cli_cmd_find("record");
+	struct option opts[CLI_MAX_OPTS + 1];
+	char shorts[3 * CLI_MAX_OPTS + 2];
 	char *end;
 	int c;
 
 	*o = (struct record_opts){ .limit = 20 };
-	while ((c = getopt_long(argc, argv, "d:jp:n:h", opts, NULL)) != -1) {
+	cli_getopt_tables(cmd->opts, "", opts, shorts);
+	while ((c = cli_getopt(argc, argv, shorts, opts, cmd->opts)) != -1) {
 		errno = 0;
 		switch (c) {
 		case 'd':
-			o->duration = strtod(optarg, &end);
-			if (*end || errno || o->duration <= 0 ||
-			    o->duration > 1e7)
-				return cli_error(PTW_USAGE,
-						 "record: bad duration '%s'",
-						 optarg);
+			if (cli_parse_seconds("-d", optarg, 0.01, 604800,
+					      &o->duration))
+				return PTW_USAGE;
 			break;
 		case 'j':
 			o->json = true;
@@ -111,9 +98,10 @@ static int parse(int argc, char **argv, struct record_opts *o)
 			break;
 		}
 		case 'h':
-			return usage(stdout, -1);
+			cli_cmd_usage(stdout, cmd);
+			return -1;
 		default:
-			return usage(stderr, PTW_USAGE);
+			return PTW_USAGE; /* getopt said why, on one line */
 		}
 	}
 	if (optind < argc)
@@ -236,28 +224,47 @@ static const char *cell(const struct record_result *r, const struct ptw_proc *p,
 	return buf;
 }
 
-static void print_row(const struct record_result *r, const struct ptw_proc *p,
-		      const char *pid, const char *comm)
+/* The table's columns: PID, COMM, then the counters; drop: which go
+ * first when the terminal is narrow (table.h). */
+static const enum ptw_counter row_counters[] = {
+	PTW_C_PTE_INSTALLED,	   PTW_C_PTE_FREED,
+	PTW_C_PTE_RECLAIMED,	   PTW_C_PTES_ZAPPED,
+	PTW_C_ZAP_CALLS,	   PTW_C_ZAP_BYTES,
+	PTW_C_MADV_DONTNEED_CALLS, PTW_C_MADV_DONTNEED_BYTES,
+	PTW_C_MADV_FREE_CALLS,	   PTW_C_MADV_FREE_BYTES,
+};
+#define NR_COUNTERS (sizeof(row_counters) / sizeof(row_counters[0]))
+static const struct table_col row_cols[2 + NR_COUNTERS] = {
+	{ "PID", 8, false, 0, false },
+	{ "COMM", 16, true, 0, false },
+	{ "TABLES+", 7, false, 1, false },
+	{ "TABLES-", 7, false, 1, false },
+	{ "RECLAIMED", 9, false, 0, false },
+	{ "PTES-ZAPPED", 11, false, 4, false },
+	{ "ZAPS", 7, false, 5, false },
+	{ "ZAP-BYTES", 10, false, 5, false },
+	{ "DONTNEEDS", 9, false, 2, false },
+	{ "DONTNEED-B", 11, false, 3, false },
+	{ "FREES", 7, false, 2, false },
+	{ "FREE-B", 10, false, 3, false },
+};
+
+static void print_row(const struct table *t, const struct record_result *r,
+		      const struct ptw_proc *p, const char *pid,
+		      const char *comm)
 {
-	static const enum ptw_counter cols[] = {
-		PTW_C_PTE_INSTALLED,	   PTW_C_PTE_FREED,
-		PTW_C_PTE_RECLAIMED,	   PTW_C_PTES_ZAPPED,
-		PTW_C_ZAP_CALLS,	   PTW_C_ZAP_BYTES,
-		PTW_C_MADV_DONTNEED_CALLS, PTW_C_MADV_DONTNEED_BYTES,
-		PTW_C_MADV_FREE_CALLS,	   PTW_C_MADV_FREE_BYTES,
-	};
-	static const int width[] = { 7, 7, 7, 9, 7, 10, 9, 10, 7, 10 };
-	char buf[32];
+	char buf[NR_COUNTERS][32];
+	const char *cells[2 + NR_COUNTERS] = { pid, comm };
 
-	printf("%-8s %-16s", pid, comm);
-	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
-		bool bytes = cols[i] == PTW_C_ZAP_BYTES ||
-			     cols[i] == PTW_C_MADV_DONTNEED_BYTES ||
-			     cols[i] == PTW_C_MADV_FREE_BYTES;
+	for (size_t i = 0; i < NR_COUNTERS; i++) {
+		enum ptw_counter c = row_counters[i];
+		bool bytes = c == PTW_C_ZAP_BYTES ||
+			     c == PTW_C_MADV_DONTNEED_BYTES ||
+			     c == PTW_C_MADV_FREE_BYTES;
 
-		printf(" %*s", width[i], cell(r, p, cols[i], bytes, buf));
+		cells[2 + i] = cell(r, p, c, bytes, buf[i]);
 	}
-	printf("\n");
+	table_row(stdout, t, cells);
 }
 
 static void print_hist(const __u64 *hist)
@@ -273,26 +280,29 @@ static void print_table(const struct record_result *r,
 			const struct record_opts *o)
 {
 	struct ptw_proc total = { 0 };
+	struct table t;
 	char pid[16], comm[PTW_COMM_BYTES + 2];
 	size_t shown = r->n < o->limit ? r->n : o->limit;
 
-	printf("recorded %.1f s, %zu processes; '-': this kernel cannot count it "
-	       "(see ptwatch status)\n",
-	       r->seconds, r->n);
-	printf("%-8s %-16s %7s %7s %7s %9s %7s %10s %9s %10s %7s %10s\n", "PID",
-	       "COMM", "TBL+", "TBL-", "TBLRECL", "PTESZAP", "ZAPS", "ZAPBYTES",
-	       "DONTNEED", "DN-BYTES", "FREE", "FR-BYTES");
+	printf("recorded %.1f s, %zu %s; \"-\": not countable on this kernel "
+	       "(ptwatch status)\n",
+	       r->seconds, r->n, r->n == 1 ? "process" : "processes");
+	table_fit(&t, row_cols, 2 + NR_COUNTERS, term_width(), 0, false);
+	table_head(stdout, &t);
 	for (size_t i = 0; i < shown; i++) {
 		snprintf(pid, sizeof(pid), "%" PRIu32,
 			 (uint32_t)r->procs[i].pid);
 		snprintf(comm, sizeof(comm), "%.16s%s", r->procs[i].comm,
 			 r->ended[i] ? "*" : "");
-		print_row(r, &r->procs[i], pid, comm);
+		print_row(&t, r, &r->procs[i], pid, comm);
 	}
 	if (shown < r->n)
 		printf("(%zu more; -n to show them)\n", r->n - shown);
 	memcpy(total.c, r->totals.c, sizeof(total.c));
-	print_row(r, &total, "all", o->pid ? "(this pid)" : "(system)");
+	print_row(&t, r, &total, "all", o->pid ? "(this pid)" : "(system)");
+	printf("TABLES+/-: PTE tables allocated, freed; RECLAIMED: freed empty "
+	       "by reclaim;\nZAPS: unmap calls; DONTNEEDS, FREES: madvise "
+	       "calls, -B(YTES) what they covered\n");
 	printf("* ended during the recording");
 	if (r->totals.drops)
 		printf("; %" PRIu64 " events not attributed (map full)",
@@ -327,10 +337,13 @@ int cmd_record(struct cli_ctx *ctx, int argc, char **argv)
 	double start;
 	int rc, err;
 
-	(void)ctx;
 	rc = parse(argc, argv, &o);
 	if (rc)
 		return rc < 0 ? PTW_OK : rc;
+	o.json |= ctx->json;
+	/* as show: a PID that is not there or a kernel thread is exit 3 */
+	if (o.pid && (rc = cli_check_pid("/proc", (pid_t)o.pid, "record")))
+		return rc;
 	bo.pid = o.pid;
 	/* No SA_RESTART: Ctrl-C must end the wait in poll at once. Installed
 	 * before loading, so that Ctrl-C while loading ends cleanly too. */

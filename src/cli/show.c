@@ -13,6 +13,8 @@
 #include "cgroups.h"
 #include "view.h"
 #include "json_put.h"
+#include "spec.h"
+#include "term.h"
 
 #define CENSUS_TRIES 5
 
@@ -23,19 +25,16 @@ struct show_opts {
 
 static int show_parse(int argc, char **argv, struct show_opts *o)
 {
-	static const struct option opts[] = {
-		{ "exact", no_argument, NULL, 'e' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "pagemap", no_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
+	const struct cli_cmd *cmd = cli_cmd_find("show");
+	struct option opts[CLI_MAX_OPTS + 1];
+	char shorts[3 * CLI_MAX_OPTS + 2];
 	char *end;
 	long pid;
 	int c;
 
 	*o = (struct show_opts){ 0 };
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	cli_getopt_tables(cmd->opts, "", opts, shorts);
+	while ((c = cli_getopt(argc, argv, shorts, opts, cmd->opts)) != -1) {
 		switch (c) {
 		case 'e':
 			o->exact = true;
@@ -47,12 +46,7 @@ static int show_parse(int argc, char **argv, struct show_opts *o)
 			o->force_pagemap = o->exact = true;
 			break;
 		case 'h':
-			printf("usage: ptwatch show PID [--exact] [--pagemap] "
-			       "[--json]\n"
-			       "  --exact    count the PTE tables, and the "
-			       "empty ones (needs ptrace read access)\n"
-			       "  --pagemap  census from /proc/PID/pagemap "
-			       "even where PAGEMAP_SCAN exists\n");
+			cli_cmd_usage(stdout, cmd);
 			return -1;
 		default:
 			return PTW_USAGE;
@@ -158,8 +152,9 @@ static void print_table_show(const struct proc_sample *p,
 {
 	const struct census_figures *f = c ? &c->fig : NULL;
 	char b[3][16], bar[CENSUS_BAR_LEN];
+	struct report_fit fit = { term_width(), false };
 
-	report_procs(stdout, p, 1, NULL);
+	report_procs(stdout, p, 1, NULL, &fit);
 	if (!c)
 		return;
 	printf("\nexact census (%s, %s of mappings walked in %.1f ms):\n",
@@ -169,8 +164,8 @@ static void print_table_show(const struct proc_sample *p,
 	       "can free them now\n",
 	       fmt_bytes(f->reclaimable_bytes, b[0]),
 	       (unsigned long long)f->empty_pte_tables);
-	printf("  sparse excess   %10s  tables beyond what %llu used entries "
-	       "need packed: the allocator's layout\n",
+	printf("  sparse excess   %10s  beyond what %llu entries need "
+	       "packed: allocator\n",
 	       fmt_bytes(f->sparse_excess_bytes, b[1]),
 	       (unsigned long long)c->used_entries);
 	printf("  estimated waste %10s  upper bound from procfs (no page "
@@ -185,8 +180,8 @@ static void print_table_show(const struct proc_sample *p,
 	       (unsigned long long)c->thp_deposited_tables);
 	printf("  PMD tables      %10llu\n", (unsigned long long)c->pmd_tables);
 	printf("  PUD tables      %10llu\n", (unsigned long long)c->pud_tables);
-	printf("  PMD-mapped      %10llu  2 MiB blocks (THP, hugetlb): no PTE "
-	       "table; anonymous THP keeps one deposited\n",
+	printf("  PMD-mapped      %10llu  2 MiB blocks, no PTE table (THP "
+	       "deposits one)\n",
 	       (unsigned long long)c->huge_blocks);
 	census_advice(stdout, c);
 }
@@ -198,9 +193,9 @@ int cmd_show(struct cli_ctx *ctx, int argc, char **argv)
 	struct pte_census c;
 	int rc = show_parse(argc, argv, &o);
 
-	(void)ctx;
 	if (rc)
 		return rc < 0 ? PTW_OK : rc;
+	o.json |= ctx->json;
 	rc = read_sample(o.pid, &p);
 	if (!rc && o.exact)
 		rc = take_census(&o, &c);

@@ -13,6 +13,8 @@
 #include "bpf_json.h"
 #include "bpf_probes.h"
 #include "cli.h"
+#include "spec.h"
+#include "term.h"
 #include "view.h"
 #include "kfeatures.h"
 
@@ -111,7 +113,7 @@ static void print_kernel(const struct kfeatures *kf)
 	if (kf->pt_reclaim == PT_RECLAIM_SYSCTL)
 		printf("patched: vm.pt_reclaim = %d\n", kf->pt_reclaim_value);
 	else if (kf->pt_reclaim == PT_RECLAIM_BUILTIN)
-		printf("built in (CONFIG_PT_RECLAIM, no runtime switch)\n");
+		printf("builtin (CONFIG_PT_RECLAIM, no runtime switch)\n");
 	else
 		printf("absent\n");
 	printf("%-19s ", "HugeTLB vmemmap");
@@ -138,36 +140,32 @@ static void print_status_text(const struct status *s)
 		       ptw_attach_name(st->attach), none ? "-" : st->target,
 		       st->fallback ? " (fallback: a caller)" : "");
 		if (st->reason[0])
-			printf("%-19s %s%s\n", "",
-			       none ? "why: " : "note: ", st->reason);
+			term_fold(stdout, 20,
+				  none ? "why: " : "note: ", st->reason,
+				  term_width());
 	}
 }
 
 int cmd_status(struct cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
+	const struct cli_cmd *cmd = cli_cmd_find("status");
+	struct option opts[CLI_MAX_OPTS + 1];
+	char shorts[3 * CLI_MAX_OPTS + 2];
 	struct status s = { 0 };
-	bool json = false;
+	bool json = ctx->json;
 	int c;
 
-	(void)ctx;
-	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+	cli_getopt_tables(cmd->opts, "", opts, shorts);
+	while ((c = cli_getopt(argc, argv, shorts, opts, cmd->opts)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;
 			break;
 		case 'h':
-			printf("usage: ptwatch status [--json]\n"
-			       "Kernel features and how each BPF probe attaches "
-			       "(verified when run as root).\n");
+			cli_cmd_usage(stdout, cmd);
 			return PTW_OK;
 		default:
-			return cli_error(PTW_USAGE,
-					 "usage: ptwatch status [--json]");
+			return PTW_USAGE; /* getopt said why, on one line */
 		}
 	}
 	if (optind < argc)

@@ -2,7 +2,12 @@
 /*
  * ptwatch top: the snapshot, refreshed every -d seconds, with each
  * process's rate of change of page-table bytes and waste once it has been
- * seen in two samples. Ctrl-C ends it cleanly.
+ * seen in two samples. On a terminal it owns the screen (top_keys.c reads
+ * the keys) and fits it: the headline and headings always, as many rows as
+ * there is room for, redrawn when the window changes. Anywhere else, and
+ * with --once or --json, it writes frames one after another with no escape
+ * codes. q, Ctrl-C, SIGTERM and SIGHUP all end it with the terminal as it
+ * was.
  */
 #include <math.h>
 #include <signal.h>
@@ -11,14 +16,36 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "term.h"
+#include "top_keys.h"
 #include "view.h"
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop, resized, suspend;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop = 1;
+	if (sig == SIGWINCH)
+		resized = 1;
+	else if (sig == SIGTSTP)
+		suspend = 1;
+	else
+		stop = 1;
+}
+
+/* Ctrl-Z: the terminal as it was while stopped, the screen again after */
+static void suspend_now(void)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL },
+			 ours = { .sa_handler = on_signal };
+
+	suspend = 0;
+	fflush(stdout);
+	term_screen_leave();
+	sigaction(SIGTSTP, &dfl, NULL);
+	raise(SIGTSTP); /* stops here until SIGCONT */
+	sigaction(SIGTSTP, &ours, NULL);
+	term_screen_enter();
+	resized = 1; /* redraw, and the size may have changed */
 }
 
 static int by_pid(const void *a, const void *b)
@@ -80,18 +107,84 @@ static void print_json_frame(const struct view_sample *vs,
 	json_object_put(o);
 }
 
-static void print_frame(const struct view_sample *s, const struct view_opts *v,
-			const struct proc_rate *rates, bool tty)
+static const char *const sort_names[] = { "waste", "pte", "rss" };
+
+/* Lines in text. */
+static int count_lines(const char *text)
 {
+	int n = 0;
+
+	for (; text && *text; text++)
+		n += *text == '\n';
+	return n;
+}
+
+/*
+ * How many rows fit under the headline in `height` lines (0: no limit),
+ * keeping one line for the keys: processes first, cgroups (at most a
+ * quarter) when there is room.
+ */
+static void fit_height(struct view_layout *l, const struct view_sample *vs,
+		       const struct view_opts *v, int height)
+{
+	struct view_layout head = { 0, 0, false, l->width };
+	char *text = view_render_table(vs, v, NULL, &head);
+	int avail = height - count_lines(text) - 1, procs, cg = 0;
+
+	free(text);
+	if (height <= 0)
+		return;
+	if (vs->s.nr_cgroups && avail >= 16)
+		cg = avail / 4;
+	if ((size_t)cg > vs->s.nr_cgroups)
+		cg = (int)vs->s.nr_cgroups;
+	procs = avail - 2 - (cg ? cg + 2 : 0);
+	if (procs < 0)
+		procs = 0;
+	if (l->procs > (size_t)procs)
+		l->procs = procs;
+	/* room the processes do not use goes to the cgroups */
+	if (cg && vs->s.nr_procs < l->procs)
+		cg += (int)(l->procs - vs->s.nr_procs);
+	if (l->cgroups > (size_t)cg)
+		l->cgroups = cg;
+}
+
+static void draw(const struct view_sample *vs, const struct view_opts *v,
+		 const struct proc_rate *rates, bool screen, bool help)
+{
+	struct view_layout l = { v->limit, v->cgroup_limit, !screen,
+				 v->wide ? 0 : term_width() };
+	int height = screen ? term_height() : 0;
+	static int last_width = -1, last_height = -1;
+	char *text;
+
 	if (v->json) {
-		print_json_frame(s, v, rates);
-	} else {
-		if (tty)
-			fputs("\033[H\033[2J", stdout);
-		view_print_table(s, v, rates);
-		if (!tty)
-			putchar('\n');
+		print_json_frame(vs, v, rates);
+		fflush(stdout);
+		return;
 	}
+	if (screen && !v->rows_given)
+		l.procs = l.cgroups = SIZE_MAX;
+	if (screen)
+		fit_height(&l, vs, v, height);
+	text = help ? top_keys_help() : view_render_table(vs, v, rates, &l);
+	/* a new size: the terminal has reflowed the old frame; start clean */
+	if (screen && (l.width != last_width || height != last_height))
+		fputs("\033[2J", stdout);
+	last_width = l.width;
+	last_height = height;
+	if (screen)
+		fputs("\033[H", stdout);
+	if (text)
+		term_write_lines(stdout, text, l.width,
+				 height > 1 ? height - 1 : 0, screen);
+	free(text);
+	if (screen)
+		printf("sort: %s  keys: w p r sort  ? help  q quit",
+		       sort_names[v->sort]);
+	else
+		putchar('\n');
 	fflush(stdout);
 }
 
@@ -104,42 +197,114 @@ static void sleep_interval(double seconds)
 	nanosleep(&ts, NULL); /* a signal cuts it short, as it should */
 }
 
+static void handle_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal }; /* no SA_RESTART */
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGWINCH, &sa, NULL);
+	sigaction(SIGTSTP, &sa, NULL);
+}
+
+/* rates for cur against prev (none on the first frame); caller frees */
+static struct proc_rate *rates_for(const struct snapshot *prev,
+				   const struct snapshot *cur, long frame)
+{
+	struct proc_rate *rates;
+
+	if (frame == 0)
+		return NULL;
+	rates = calloc(cur->nr_procs + 1, sizeof(*rates));
+	if (rates)
+		compute_rates(prev, cur, rates);
+	return rates;
+}
+
+/* Waits out the interval on the screen: keys and resizes redraw at once. */
+static void wait_screen(struct view_sample *cur, const struct snapshot *prev,
+			struct view_opts *v, long frame,
+			struct proc_rate **rates, bool *help)
+{
+	double end = top_keys_now() + v->interval;
+
+	while (!stop) {
+		double left = end - top_keys_now();
+		enum top_key k;
+
+		if (left <= 0)
+			return;
+		k = top_keys_wait(left);
+		if (suspend)
+			suspend_now();
+		if (k == TOP_KEY_QUIT) {
+			stop = 1;
+			return;
+		}
+		if (k >= TOP_KEY_SORT_WASTE && k <= TOP_KEY_SORT_RSS) {
+			v->sort = (enum snapshot_sort)(k - TOP_KEY_SORT_WASTE);
+			snapshot_sort(&cur->s, v->sort);
+			free(*rates); /* parallel to the processes */
+			*rates = rates_for(prev, &cur->s, frame);
+			*help = false;
+		} else if (k == TOP_KEY_HELP) {
+			*help = !*help;
+		} else if (k == TOP_KEY_OTHER && *help) {
+			*help = false;
+		} else if (!resized) {
+			continue;
+		}
+		resized = 0;
+		draw(cur, v, *rates, true, *help);
+	}
+}
+
 int cmd_top(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct snapshot prev = { 0 };
 	struct view_sample cur;
-	struct sigaction sa = { .sa_handler = on_signal };
 	struct view_opts v;
-	bool tty = isatty(STDOUT_FILENO);
+	bool screen, help = false;
 	int rc = view_parse(argc, argv, true, &v);
 
 	if (rc)
 		return rc < 0 ? PTW_OK : rc;
+	v.json |= ctx->json;
 	if (v.once)
 		v.iterations = 1;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	screen = !v.json && v.iterations != 1 && term_is_screen();
+	handle_signals();
 	for (long frame = 0; !stop; frame++) {
-		struct proc_rate *rates = NULL;
+		struct proc_rate *rates;
 
 		rc = view_take(ctx, &cur, &v);
 		if (rc)
 			break;
-		if (frame > 0) {
-			rates = calloc(cur.s.nr_procs + 1, sizeof(*rates));
-			if (rates)
-				compute_rates(&prev, &cur.s, rates);
+		if (frame == 0 && screen) {
+			/* after the first sample: its errors stay visible */
+			atexit(term_screen_leave);
+			term_screen_enter();
 		}
-		print_frame(&cur, &v, rates, tty);
+		rates = rates_for(&prev, &cur.s, frame);
+		draw(&cur, &v, rates, screen, help);
+		if (!(v.iterations && frame + 1 >= v.iterations)) {
+			if (screen)
+				wait_screen(&cur, &prev, &v, frame, &rates,
+					    &help);
+			else
+				sleep_interval(v.interval);
+		} else {
+			stop = 1;
+		}
 		free(rates);
 		snapshot_free(&prev);
 		prev = cur.s; /* keeps the processes for the next rates */
 		json_object_put(cur.daemon);
 		qsort(prev.procs, prev.nr_procs, sizeof(*prev.procs), by_pid);
-		if (v.iterations && frame + 1 >= v.iterations)
-			break;
-		sleep_interval(v.interval);
 	}
+	fflush(stdout);
+	term_screen_leave();
 	snapshot_free(&prev);
 	return rc;
 }

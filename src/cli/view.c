@@ -13,22 +13,10 @@
 #include "census_view.h"
 #include "client.h"
 #include "iter_sample.h"
+#include "reclaim_pid.h"
+#include "spec.h"
 
 #define DAEMON_TIMEOUT_MS 2000
-
-static void view_help(bool is_top)
-{
-	printf("usage: ptwatch %s [--json] [-n N] [--sort waste|pte|rss]%s\n",
-	       is_top ? "top" : "snapshot",
-	       is_top ? " [-d SECONDS] [--once] [--iterations N]" : "");
-	printf("  --json        machine-readable output (docs/json-schema.md)\n"
-	       "  -n N          show the N largest processes (table default 20)\n"
-	       "  --sort KEY    order by waste (default), pte or rss\n");
-	if (is_top)
-		printf("  -d SECONDS    refresh interval (default 2)\n"
-		       "  --once        print one frame and exit\n"
-		       "  --iterations N  print N frames and exit\n");
-}
 
 static int parse_sort(const char *s, enum snapshot_sort *out)
 {
@@ -57,38 +45,20 @@ static int parse_count(const char *opt, const char *s, long *out)
 	return PTW_OK;
 }
 
-static int parse_interval(const char *s, double *out)
-{
-	char *end;
-
-	*out = strtod(s, &end);
-	if (*end || end == s || !(*out >= 0.1 && *out <= 86400))
-		return cli_error(PTW_USAGE,
-				 "-d: '%s' is not a number of "
-				 "seconds between 0.1 and 86400",
-				 s);
-	return PTW_OK;
-}
-
 int view_parse(int argc, char **argv, bool is_top, struct view_opts *v)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "sort", required_argument, NULL, 's' },
-		{ "once", no_argument, NULL, 'o' },
-		{ "iterations", required_argument, NULL, 'i' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
+	const struct cli_cmd *cmd = cli_cmd_find(is_top ? "top" : "snapshot");
+	struct option opts[CLI_MAX_OPTS + 1];
+	char shorts[3 * CLI_MAX_OPTS + 2];
 	long n = -1;
 	int c, rc = PTW_OK;
 
 	*v = (struct view_opts){ .limit = SIZE_MAX,
 				 .cgroup_limit = 10,
 				 .interval = 2 };
+	cli_getopt_tables(cmd->opts, "", opts, shorts);
 	while (rc == PTW_OK &&
-	       (c = getopt_long(argc, argv, is_top ? "n:d:h" : "n:h", opts,
-				NULL)) != -1) {
+	       (c = cli_getopt(argc, argv, shorts, opts, cmd->opts)) != -1) {
 		switch (c) {
 		case 'j':
 			v->json = true;
@@ -96,11 +66,12 @@ int view_parse(int argc, char **argv, bool is_top, struct view_opts *v)
 		case 's':
 			rc = parse_sort(optarg, &v->sort);
 			break;
-		case 'n':
-			rc = parse_count("-n", optarg, &n);
+		case 'r':
+			rc = parse_count("--rows", optarg, &n);
 			break;
 		case 'd':
-			rc = parse_interval(optarg, &v->interval);
+			rc = cli_parse_seconds("-d", optarg, 0.1, 86400,
+					       &v->interval);
 			break;
 		case 'o':
 			v->once = true;
@@ -108,9 +79,17 @@ int view_parse(int argc, char **argv, bool is_top, struct view_opts *v)
 		case 'i':
 			rc = parse_count("--iterations", optarg,
 					 &v->iterations);
+			if (!rc && v->iterations < 1)
+				rc = cli_error(
+					PTW_USAGE,
+					"--iterations: at least 1 (without "
+					"it top runs until q)");
+			break;
+		case 'w':
+			v->wide = true;
 			break;
 		case 'h':
-			view_help(is_top);
+			cli_cmd_usage(stdout, cmd);
 			return -1;
 		default:
 			return PTW_USAGE; /* getopt printed the reason */
@@ -121,10 +100,12 @@ int view_parse(int argc, char **argv, bool is_top, struct view_opts *v)
 			       argv[optind]);
 	if (!is_top && (v->once || v->iterations))
 		rc = cli_error(PTW_USAGE, "--once/--iterations are for top");
-	if (n >= 0)
+	if (n >= 0) {
 		v->limit = v->cgroup_limit = n;
-	else if (!v->json)
+		v->rows_given = true;
+	} else if (!v->json) {
 		v->limit = 20;
+	}
 	return rc;
 }
 
@@ -145,7 +126,7 @@ static int take_from_daemon(const struct cli_ctx *ctx, struct view_sample *vs)
 	if (!err && json_object_object_get_ex(resp, "daemon", &v))
 		vs->daemon = json_object_get(v);
 	json_object_put(resp);
-	if (err && err != -ENOENT && err != -ECONNREFUSED)
+	if (err && !ctx->socket_given && err != -ENOENT && err != -ECONNREFUSED)
 		fprintf(stderr,
 			"ptwatch: the daemon at %s did not answer "
 			"(%s); reading procfs instead\n",
@@ -185,9 +166,19 @@ int view_take(const struct cli_ctx *ctx, struct view_sample *vs,
 	int err;
 
 	vs->daemon = NULL;
-	if (!ctx->no_daemon && take_from_daemon(ctx, vs) == 0) {
-		snapshot_sort(s, v->sort);
-		return PTW_OK;
+	vs->fell_back = false;
+	if (!ctx->no_daemon) {
+		err = take_from_daemon(ctx, vs);
+		if (!err) {
+			snapshot_sort(s, v->sort);
+			return PTW_OK;
+		}
+		/* only the default socket falls back; one named must answer */
+		if (ctx->socket_given)
+			return cli_error(PTW_NODAEMON,
+					 "no daemon answers at %s (%s)",
+					 ctx->socket_path, strerror(-err));
+		vs->fell_back = true;
 	}
 	err = take_local(s, &o);
 	if (err)
@@ -264,8 +255,9 @@ static const char *view_source(const struct view_sample *vs, char *buf,
 	json_object *src;
 
 	if (!vs->daemon)
-		snprintf(buf, len, "%s; no daemon",
-			 vs->s.source ? vs->s.source : PTW_SOURCE_PROCFS);
+		snprintf(buf, len, "%s; %s",
+			 vs->s.source ? vs->s.source : PTW_SOURCE_PROCFS,
+			 vs->fell_back ? "NO DAEMON" : "no daemon");
 	else if (json_object_object_get_ex(vs->daemon, "source", &src))
 		snprintf(buf, len, "daemon, %s", json_object_get_string(src));
 	else
@@ -273,16 +265,46 @@ static const char *view_source(const struct view_sample *vs, char *buf,
 	return buf;
 }
 
-void view_print_table(const struct view_sample *vs, const struct view_opts *v,
-		      const struct proc_rate *rates)
+char *view_render_table(const struct view_sample *vs, const struct view_opts *v,
+			const struct proc_rate *rates,
+			const struct view_layout *l)
 {
 	const struct snapshot *s = &vs->s;
-	char label[64];
+	struct report_fit fit = { l->width, v->wide };
+	char label[64], *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
 
-	report_host(stdout, &s->host, s->nr_procs,
-		    view_source(vs, label, sizeof(label)));
-	report_procs(stdout, s->procs, min_sz(v->limit, s->nr_procs), rates);
-	if (s->nr_cgroups)
-		report_cgroups(stdout, s->cgroups,
-			       min_sz(v->cgroup_limit, s->nr_cgroups));
+	if (!out)
+		return NULL;
+	report_host(out, s, view_source(vs, label, sizeof(label)),
+		    reclaim_pid_supported());
+	if (vs->fell_back)
+		fprintf(out,
+			"note: no daemon at %s: this is one reading, without "
+			"its history\n",
+			PTW_SOCKET_PATH);
+	if (l->procs) {
+		fputc('\n', out);
+		report_procs(out, s->procs, min_sz(l->procs, s->nr_procs),
+			     rates, &fit);
+	}
+	if (l->note)
+		report_procs_note(out);
+	if (s->nr_cgroups && l->cgroups) {
+		fputc('\n', out);
+		report_cgroups(out, s->cgroups,
+			       min_sz(l->cgroups, s->nr_cgroups), &fit);
+		/* why the host's figure and the root cgroup's differ */
+		if (l->note && !strcmp(s->cgroups[0].path, "/") &&
+		    s->cgroups[0].page_table_bytes != s->host.page_tables)
+			fprintf(out, "(the host's page tables less /'s: "
+				     "charged to no cgroup, as the kernel's "
+				     "own)\n");
+	}
+	if (fclose(out)) {
+		free(text);
+		return NULL;
+	}
+	return text;
 }

@@ -17,7 +17,9 @@ struct view_opts {
 	enum snapshot_sort sort;
 	double interval; /* top: seconds between frames */
 	bool once;	 /* top: one frame */
-	long iterations; /* top: frames, 0 = until interrupted */
+	long iterations; /* top: frames (>= 1), 0 = until q */
+	bool wide;	 /* -w: every column, whole paths */
+	bool rows_given; /* --rows (or snapshot's -n) was given */
 };
 
 /*
@@ -30,6 +32,7 @@ int view_parse(int argc, char **argv, bool is_top, struct view_opts *v);
 struct view_sample {
 	struct snapshot s;
 	json_object *daemon; /* the daemon's extras, NULL when from procfs */
+	bool fell_back;	     /* the default socket did not answer */
 };
 
 /* Without a daemon, the processes with the largest estimated waste get a
@@ -50,8 +53,19 @@ void view_free(struct view_sample *vs);
 struct proc_rate *view_daemon_rates(const struct view_sample *vs);
 
 void view_print_json(const struct view_sample *vs, const struct view_opts *v);
-void view_print_table(const struct view_sample *vs, const struct view_opts *v,
-		      const struct proc_rate *rates);
+/* What a table view prints: how many process and cgroup rows, whether
+ * the note under the processes, in how many columns (0: no limit). */
+struct view_layout {
+	size_t procs, cgroups;
+	bool note;
+	int width;
+};
+
+/* The table view as text (the caller writes it with term_write_lines()
+ * and frees it); NULL when out of memory. */
+char *view_render_table(const struct view_sample *vs, const struct view_opts *v,
+			const struct proc_rate *rates,
+			const struct view_layout *l);
 
 /* Prints a json-c object to stdout, pretty, with a trailing newline. */
 void print_json(json_object *o);

@@ -239,6 +239,7 @@ int census_take_visit(const char *proc_root, pid_t pid, bool force_pagemap,
 	out->scanned_bytes = w.scanned;
 	census_figures_fill(&w.acc, out->pte_tables, &out->fig);
 	out->fig.realtime_ns = clock_ns(CLOCK_REALTIME);
+	out->fig.page_table_bytes = out->page_table_bytes;
 	out->elapsed_ns = clock_ns(CLOCK_MONOTONIC) - t0;
 	out->empty_pte_tables = out->fig.empty_pte_tables;
 	return 0;

@@ -12,17 +12,16 @@
 #include "json_put.h"
 
 static const char *const count_keys[] = {
-	"empty_pte_tables",
-	"reclaimable_bytes",
-	"sparse_excess_bytes",
-	"thp_deposited_tables",
+	"empty_pte_tables",	   "reclaimable_bytes",
+	"sparse_excess_bytes",	   "thp_deposited_tables",
+	"census_page_table_bytes",
 };
 
 static uint64_t *count_field(struct census_figures *f, size_t i)
 {
 	uint64_t *fields[] = { &f->empty_pte_tables, &f->reclaimable_bytes,
 			       &f->sparse_excess_bytes,
-			       &f->thp_deposited_tables };
+			       &f->thp_deposited_tables, &f->page_table_bytes };
 
 	return fields[i];
 }

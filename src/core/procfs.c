@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -277,4 +278,39 @@ int procfs_vm_pte(int dirfd, uint64_t *out)
 		return -ESRCH;
 	*out = st.vm_pte;
 	return 0;
+}
+
+int procfs_parse_start_time(const char *text, uint64_t *out)
+{
+	/* the comm in parentheses may hold anything: count after the last ')' */
+	const char *p = strrchr(text, ')');
+	char *end;
+
+	if (!p)
+		return -EINVAL;
+	p++;
+	/* fields 3 (state) .. 21, then 22 */
+	for (int field = 3; field <= 22; field++) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			return -EINVAL;
+		if (field == 22)
+			break;
+		p += strcspn(p, " ");
+	}
+	*out = strtoull(p, &end, 10);
+	return end == p ? -EINVAL : 0;
+}
+
+int procfs_start_time(const char *proc_root, pid_t pid, uint64_t *out)
+{
+	char path[64], buf[1024];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/%d/stat", proc_root, (int)pid);
+	n = procfs_read(AT_FDCWD, path, buf, sizeof(buf));
+	if (n < 0)
+		return n == -ENOENT ? -ESRCH : (int)n;
+	return procfs_parse_start_time(buf, out);
 }

@@ -156,42 +156,91 @@ static void send_range(struct sender *s, uint64_t start, uint64_t end)
 	s->err = -errno;
 }
 
-/* Sends the empty blocks wholly inside one run, batched. */
-static void send_run(struct sender *s, const struct span *run,
-		     const struct plan *p, size_t *u)
+/*
+ * Calls fn(ctx, block, inner) for every 2 MiB block of the plan's runs
+ * that maps nothing, in address order: inner when the run covers it whole,
+ * else it reaches into a hole (an edge block shared by two runs comes
+ * twice, once as each run's). Stops when fn returns false.
+ */
+static void plan_blocks(const struct plan *p,
+			bool (*fn)(void *ctx, uint64_t b, bool inner),
+			void *ctx)
 {
-	uint64_t b = run->start >> PT_BLOCK_SHIFT;
-	uint64_t last = (run->end - 1) >> PT_BLOCK_SHIFT;
-	uint64_t batch = 0, batch_end = 0; /* pending inner range, bytes */
+	size_t u = 0;
 
-	for (; b <= last && !s->err; b++) {
-		uint64_t bs = b << PT_BLOCK_SHIFT, be = bs + PT_BLOCK_SIZE;
-		bool inner = bs >= run->start && be <= run->end;
+	for (size_t r = 0; r < p->runs.n; r++) {
+		const struct span *run = &p->runs.v[r];
+		uint64_t b = run->start >> PT_BLOCK_SHIFT;
+		uint64_t last = (run->end - 1) >> PT_BLOCK_SHIFT;
 
-		while (*u < p->used.n && p->used.v[*u].end <= b)
-			(*u)++;
-		if (!inner || (*u < p->used.n && p->used.v[*u].start <= b))
-			continue; /* next to a hole, or maps something */
-		if (batch_end != bs || batch_end - batch >= RECLAIM_MAX_RANGE) {
-			if (batch_end)
-				send_range(s, batch, batch_end);
-			batch = bs;
+		for (; b <= last; b++) {
+			uint64_t bs = b << PT_BLOCK_SHIFT;
+
+			while (u < p->used.n && p->used.v[u].end <= b)
+				u++;
+			if (u < p->used.n && p->used.v[u].start <= b)
+				continue; /* maps something */
+			if (!fn(ctx, b,
+				bs >= run->start &&
+					bs + PT_BLOCK_SIZE <= run->end))
+				return;
 		}
-		batch_end = be;
 	}
-	if (batch_end)
-		send_range(s, batch, batch_end);
+}
+
+/* The sender's pending range of inner blocks, in bytes */
+struct batch {
+	struct sender *s;
+	uint64_t start, end;
+};
+
+/* Inner blocks go out batched; edge blocks are the kernel's to keep. */
+static bool send_block(void *ctx, uint64_t b, bool inner)
+{
+	struct batch *bt = ctx;
+	uint64_t bs = b << PT_BLOCK_SHIFT;
+
+	if (!inner)
+		return true;
+	if (bt->end != bs || bt->end - bt->start >= RECLAIM_MAX_RANGE) {
+		if (bt->end)
+			send_range(bt->s, bt->start, bt->end);
+		bt->start = bs;
+	}
+	bt->end = bs + PT_BLOCK_SIZE;
+	return !bt->s->err;
 }
 
 static int send_plan(int pidfd, const struct plan *p,
 		     struct reclaim_pid_result *res)
 {
 	struct sender s = { .pidfd = pidfd, .res = res };
-	size_t u = 0;
+	struct batch bt = { .s = &s };
 
-	for (size_t r = 0; r < p->runs.n && !s.err; r++)
-		send_run(&s, &p->runs.v[r], p, &u);
+	plan_blocks(p, send_block, &bt);
+	if (bt.end)
+		send_range(&s, bt.start, bt.end);
 	return s.err;
+}
+
+/* Counts the edge blocks that map nothing, each once */
+static bool count_hole_block(void *ctx, uint64_t b, bool inner)
+{
+	uint64_t *last = ctx; /* [0]: count, [1]: last block counted + 1 */
+
+	if (!inner && last[1] != b + 1) {
+		last[0]++;
+		last[1] = b + 1;
+	}
+	return true;
+}
+
+static uint64_t plan_hole_blocks(const struct plan *p)
+{
+	uint64_t c[2] = { 0, 0 };
+
+	plan_blocks(p, count_hole_block, c);
+	return c[0];
 }
 
 static int read_vm_pte(const char *proc_root, pid_t pid, uint64_t *out)
@@ -253,7 +302,8 @@ int reclaim_pid(const char *proc_root, pid_t pid,
 	uint64_t t0 = now_ns();
 	struct plan p = { 0 };
 	struct pte_census c;
-	int pidfd, err = reclaim_pid_supported();
+	/* a dry run only takes the census: any kernel can */
+	int pidfd, err = o->dry_run ? 0 : reclaim_pid_supported();
 
 	memset(res, 0, sizeof(*res));
 	res->pid = pid;
@@ -268,6 +318,7 @@ int reclaim_pid(const char *proc_root, pid_t pid,
 	if (!err) {
 		res->method = c.method;
 		res->empty_before = c.empty_pte_tables;
+		res->hole_blocks = plan_hole_blocks(&p);
 		err = read_vm_pte(proc_root, pid, &res->vm_pte_before);
 	}
 	if (!err && (o->dry_run || res->empty_before < o->min_empty)) {

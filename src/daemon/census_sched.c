@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "census_sched.h"
+#include "procfs.h"
 #include "log.h"
 
 #define TRIES 3
@@ -69,22 +70,28 @@ static struct d_census_entry *entry_for(struct d_census *c,
 	return &c->e[i];
 }
 
-/* Keeps the entries whose process is still in the snapshot, same comm. */
-static void prune(struct d_census *c, const struct d_scan *sc)
+/* Keeps the entries whose process is still in the snapshot and is the
+ * same process: same start time (a reused PID, even with the same comm,
+ * is another process and must not inherit the figures). */
+static void prune(struct d_census *c, const struct d_scan *sc,
+		  const char *proc_root)
 {
 	size_t j = 0;
 
 	for (size_t i = 0; i < c->n; i++) {
-		long k = d_scan_find(sc, c->e[i].pid);
+		uint64_t start;
 
-		if (k < 0 || strcmp(sc->snap.procs[k].comm, c->e[i].comm))
+		if (d_scan_find(sc, c->e[i].pid) < 0 ||
+		    procfs_start_time(proc_root, c->e[i].pid, &start) ||
+		    start != c->e[i].start_ticks)
 			continue;
 		c->e[j++] = c->e[i];
 	}
 	c->n = j;
 }
 
-/* Wants a census: never had one (that process), or it is old. */
+/* Wants a census: never had one (that process), or it is old, or stale:
+ * the process's VmPTE is no longer what it was at the census. */
 static bool due(const struct d_census *c, const struct proc_sample *p,
 		uint64_t now, uint64_t max_age_ns, bool fresh_only)
 {
@@ -94,7 +101,9 @@ static bool due(const struct d_census *c, const struct proc_sample *p,
 		return true;
 	if (fresh_only)
 		return false;
-	return now - c->e[i].taken_ns >= max_age_ns;
+	return now - c->e[i].taken_ns >= max_age_ns ||
+	       (c->e[i].fig.valid &&
+		c->e[i].fig.page_table_bytes != p->page_table_bytes);
 }
 
 static void take_one(struct d_census *c, const struct proc_sample *p,
@@ -108,6 +117,9 @@ static void take_one(struct d_census *c, const struct proc_sample *p,
 		return;
 	snprintf(e->comm, sizeof(e->comm), "%s", p->comm);
 	e->taken_ns = now;
+	/* before the census: a PID reused during it is caught next prune */
+	if (procfs_start_time(proc_root, p->pid, &e->start_ticks))
+		e->start_ticks = 0;
 	err = census_take_retry(proc_root, p->pid, false, TRIES, &pc);
 	c->runs++;
 	if (err) {
@@ -177,7 +189,8 @@ static void apply(const struct d_census *c, struct d_scan *sc)
 		struct proc_sample *p = &sc->snap.procs[i];
 		long k = find(c, p->pid);
 
-		if (k >= 0 && !strcmp(c->e[k].comm, p->comm))
+		/* prune() kept only the same processes */
+		if (k >= 0)
 			p->census = c->e[k].fig;
 		else
 			p->census.valid = false;
@@ -192,7 +205,7 @@ void d_census_step(struct d_census *c, struct d_scan *sc,
 	double grant = scan_cpu_s * cfg->cpu_percent / 100.0;
 	double cap = grant * BUCKET_SAMPLES;
 
-	prune(c, sc);
+	prune(c, sc, proc_root);
 	if (cfg->enabled && cfg->cpu_percent) {
 		c->tokens_s += grant;
 		if (c->tokens_s > cap)

@@ -12,7 +12,8 @@
  * quiet hour does not buy a burst. Never-censused processes go first, in
  * order of estimated waste, and may overdraw the balance down to minus the
  * cap (so that a new offender is censused when it is first seen), then
- * figures older than max_age while the balance is positive. Processes
+ * figures older than max_age or stale (the process's VmPTE changed since)
+ * while the balance is positive. Processes
  * estimated below min_waste_kib are left alone: their figures are layout
  * noise.
  */
@@ -29,7 +30,9 @@
 
 struct d_census_entry {
 	pid_t pid;
-	char comm[PTW_COMM_LEN + 1]; /* a reused PID is another process */
+	uint64_t start_ticks;	     /* /proc/PID/stat start time: with the
+				      * pid, which process this is */
+	char comm[PTW_COMM_LEN + 1]; /* for the log */
 	uint64_t taken_ns;	     /* CLOCK_MONOTONIC of the last try */
 	struct census_figures fig;   /* !valid: the last try failed */
 };

@@ -341,14 +341,17 @@ static int handler(void *user, const char *section, const char *name,
 		   const char *value)
 {
 	struct parse_ctx *ctx = user;
-	const char *problem = "unknown key";
+	const char *problem = "unknown section";
 
 	if (ctx->failed)
 		return 1;
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		const struct key *k = &keys[i];
 
-		if (strcmp(section, k->section) || strcmp(name, k->name))
+		if (strcmp(section, k->section))
+			continue;
+		problem = "unknown key";
+		if (strcmp(name, k->name))
 			continue;
 		problem = set_value(k, (char *)ctx->cfg + k->off, value);
 		break;
@@ -373,6 +376,30 @@ static char *reader(char *str, int num, void *stream)
 	return r;
 }
 
+/* No NUL byte: the INI reader would stop each line there and take a
+ * binary file for a config of empty lines. Rewinds. */
+static bool is_text(FILE *f)
+{
+	char buf[4096];
+	size_t n;
+	bool text = true;
+
+	while (text && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+		text = memchr(buf, 0, n) == NULL;
+	rewind(f);
+	return text;
+}
+
+const char *d_config_warning(const struct d_config *cfg)
+{
+	if (strncmp(cfg->state_dir, "/run/", 5) &&
+	    strcmp(cfg->state_dir, "/run"))
+		return "[daemon] state_dir is not under /run: the saved "
+		       "originals of the knobs outlive a reboot, which resets "
+		       "the knobs themselves";
+	return NULL;
+}
+
 /* Cross-key rules that no single key can check. */
 static const char *check_policy(const struct d_policy_cfg *p)
 {
@@ -394,6 +421,11 @@ int d_config_load(const char *path, struct d_config *cfg, char *err,
 	ctx.f = fopen(path, "r");
 	if (!ctx.f) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!is_text(ctx.f)) {
+		snprintf(err, errlen, "%s: not a text file (NUL bytes)", path);
+		fclose(ctx.f);
 		return -1;
 	}
 	rc = ini_parse_stream(reader, &ctx, handler, &ctx);

@@ -103,6 +103,10 @@ void d_config_defaults(struct d_config *cfg);
  * Parses `path` over the defaults into *cfg. On error returns -1 and writes
  * "FILE:LINE: [section] key: problem" (or "FILE: problem") into err.
  */
+/* A setting the daemon runs with but --check-config advises against
+ * (state_dir outside /run), as one line; NULL when none. */
+const char *d_config_warning(const struct d_config *cfg);
+
 int d_config_load(const char *path, struct d_config *cfg, char *err,
 		  size_t errlen);
 

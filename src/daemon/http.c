@@ -16,6 +16,7 @@ struct d_http {
 	struct MHD_Daemon *mhd;
 	struct d_state *st;
 	int epfd;
+	bool started; /* until then the caller reports a failure, once */
 };
 
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int code,
@@ -65,9 +66,11 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn,
 static void log_mhd(void *cls, const char *fmt, va_list ap)
 {
 	static struct d_fault f = { .what = "http" };
+	struct d_http *h = cls;
 	char msg[256];
 
-	(void)cls;
+	if (!h->started)
+		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	msg[strcspn(msg, "\n")] = 0;
 	d_fault_fail(&f, "http listener: %s", msg);
@@ -102,7 +105,7 @@ struct d_http *d_http_start(const char *listen, struct d_state *st, int epfd)
 	h->st = st;
 	h->epfd = epfd;
 	h->mhd = MHD_start_daemon(flags, port, NULL, NULL, handler, h,
-				  MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
+				  MHD_OPTION_EXTERNAL_LOGGER, log_mhd, h,
 				  MHD_OPTION_SOCK_ADDR, &ss,
 				  MHD_OPTION_CONNECTION_LIMIT, 16U,
 				  MHD_OPTION_CONNECTION_TIMEOUT, 5U,
@@ -116,6 +119,7 @@ struct d_http *d_http_start(const char *listen, struct d_state *st, int epfd)
 	e.data.ptr = &h->ev;
 	if (epoll_ctl(epfd, EPOLL_CTL_ADD, h->ev.fd, &e))
 		goto fail;
+	h->started = true;
 	return h;
 fail:
 	if (h->mhd)

@@ -17,6 +17,7 @@
 #include "http.h"
 #include "loop.h"
 #include "metrics.h"
+#include "ptwatch.h"
 #include "server.h"
 #include "state.h"
 #include "textfile.h"
@@ -185,9 +186,14 @@ static void reload(struct d_loop *l)
 	d_options_apply(&l->opts, &next);
 	if (strcmp(next.socket, l->st.cfg.socket) ||
 	    strcmp(next.sysctl_root, l->st.cfg.sysctl_root) ||
-	    strcmp(next.state_dir, l->st.cfg.state_dir))
-		d_log(LOG_WARNING, "reload: socket, sysctl_root and state_dir "
-				   "change only on restart");
+	    strcmp(next.state_dir, l->st.cfg.state_dir) ||
+	    next.bpf != l->st.cfg.bpf || next.bpf_iter != l->st.cfg.bpf_iter)
+		d_log(LOG_WARNING, "reload: [daemon] socket, sysctl_root, "
+				   "state_dir, bpf and bpf_iter change only on "
+				   "restart");
+	/* the BPF probes and the task iterator are loaded once, at start */
+	next.bpf = l->st.cfg.bpf;
+	next.bpf_iter = l->st.cfg.bpf_iter;
 	strcpy(next.socket, l->st.cfg.socket);
 	strcpy(next.sysctl_root, l->st.cfg.sysctl_root);
 	strcpy(next.state_dir, l->st.cfg.state_dir);
@@ -376,6 +382,27 @@ static void shutdown_all(struct d_loop *l)
 	d_log(LOG_INFO, "stopped");
 }
 
+/* One daemon per socket: PTW_RUNNING when a live one answers on path. */
+static int socket_free(const char *path)
+{
+	pid_t owner;
+	int rc = d_server_check(path, &owner);
+
+	if (rc == -EADDRINUSE && owner > 0)
+		d_log(LOG_ERR,
+		      "another ptwatchd (pid %d) answers on %s; not starting",
+		      (int)owner, path);
+	else if (rc == -EADDRINUSE)
+		d_log(LOG_ERR, "another ptwatchd answers on %s; not starting",
+		      path);
+	else if (rc == -ENOTSOCK)
+		d_log(LOG_ERR, "%s exists and is not a socket; not starting",
+		      path);
+	else if (rc)
+		d_log(LOG_ERR, "cannot check %s: %s", path, strerror(-rc));
+	return rc == -EADDRINUSE ? PTW_RUNNING : rc ? PTW_ERR : 0;
+}
+
 int d_run(const struct d_options *o, const struct d_config *cfg)
 {
 	static struct d_loop l; /* large: keep it off the stack */
@@ -384,19 +411,25 @@ int d_run(const struct d_options *o, const struct d_config *cfg)
 
 	l.opts = *o;
 	d_log_init(cfg->log);
+	/* before anything that touches a running daemon's state */
+	if ((rc = socket_free(cfg->socket)))
+		return rc;
 	init_state(&l, cfg);
 	if ((rc = setup_fds(&l))) {
 		d_log(LOG_ERR, "cannot set up the event loop: %s",
 		      strerror(-rc));
 		return 1;
 	}
+	/* a port in use is fatal at start (a reload keeps the old one) */
+	http_restart(&l);
+	if (l.st.cfg.listen[0] && !l.http)
+		return PTW_ERR;
 	sample(&l.st);
 	if ((rc = d_server_open(&l.srv, cfg->socket, l.epfd))) {
 		d_log(LOG_ERR, "cannot listen on %s: %s", cfg->socket,
 		      strerror(-rc));
-		return 1;
+		return rc == -EADDRINUSE ? PTW_RUNNING : PTW_ERR;
 	}
-	http_restart(&l);
 	if (sd_watchdog_enabled(0, &l.watchdog_usec) <= 0)
 		l.watchdog_usec = 0;
 	log_start(&l);

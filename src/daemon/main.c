@@ -22,7 +22,8 @@ static void usage(FILE *out)
 		"  -h, --help            this help\n"
 		"  -V, --version         print the version\n\n"
 		"exit codes: 0 success, 1 runtime failure, 2 bad command line or "
-		"config\n");
+		"config,\n"
+		"  7 another ptwatchd already answers on the socket\n");
 }
 
 /* The default path may be missing (built-in defaults apply); an explicit
@@ -61,6 +62,7 @@ int main(int argc, char **argv)
 	static struct d_config cfg;
 	int c, rc;
 
+	opterr = 0; /* one line of ours, not getopt's and the usage */
 	while ((c = getopt_long(argc, argv, "c:s:thV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -80,7 +82,10 @@ int main(int argc, char **argv)
 			printf("ptwatchd %s\n", PTW_VERSION);
 			return PTW_OK;
 		default:
-			usage(stderr);
+			fprintf(stderr,
+				"ptwatchd: unknown or incomplete option '%s' "
+				"(try --help)\n",
+				argv[optind - 1]);
 			return PTW_USAGE;
 		}
 	}
@@ -98,6 +103,9 @@ int main(int argc, char **argv)
 	if (rc)
 		return rc;
 	if (check) {
+		if (d_config_warning(&cfg))
+			fprintf(stderr, "ptwatchd: warning: %s: %s\n", path,
+				d_config_warning(&cfg));
 		printf("%s: ok\n", path);
 		return PTW_OK;
 	}

@@ -33,11 +33,50 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int d_server_check(const char *path, pid_t *owner)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct ucred peer = { 0 };
+	socklen_t len = sizeof(peer);
+	struct stat sb;
+	int fd, rc = 0;
+
+	*owner = 0;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	if (lstat(path, &sb))
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(sb.st_mode))
+		return -ENOTSOCK; /* not ours to delete */
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* EAGAIN: a listener with a full backlog is alive too */
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 ||
+	    errno == EAGAIN) {
+		static const char req[] = "{\"cmd\":\"status\"}\n";
+
+		rc = -EADDRINUSE;
+		if (!getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &len))
+			*owner = peer.pid;
+		/* a request, so the daemon does not count a refusal */
+		if (write(fd, req, sizeof(req) - 1) < 0)
+			(void)0; /* the verdict stands either way */
+	} else if (errno != ECONNREFUSED) {
+		rc = -errno;
+	}
+	close(fd);
+	return rc;
+}
+
 int d_server_open(struct d_server *srv, const char *path, int epfd)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct epoll_event e = { .events = EPOLLIN };
-	int fd;
+	struct stat sb;
+	pid_t owner;
+	int fd, err;
 
 	memset(srv, 0, sizeof(*srv));
 	srv->listen.fd = -1;
@@ -46,22 +85,24 @@ int d_server_open(struct d_server *srv, const char *path, int epfd)
 		return -ENAMETOOLONG;
 	strcpy(sa.sun_path, path);
 	strcpy(srv->path, path);
+	if ((err = d_server_check(path, &owner)))
+		return err;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	unlink(path); /* a socket left by a crashed run */
+	unlink(path); /* a socket left by a crashed run: nobody answers */
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || chmod(path, 0666) ||
-	    listen(fd, 64)) {
-		int err = -errno;
-
+	    listen(fd, 64) || stat(path, &sb)) {
+		err = -errno;
 		close(fd);
 		return err;
 	}
+	srv->dev = sb.st_dev;
+	srv->ino = sb.st_ino;
 	srv->listen = (struct d_ev){ D_EV_LISTEN, fd };
 	e.data.ptr = &srv->listen;
 	if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &e)) {
-		int err = -errno;
-
+		err = -errno;
 		close(fd);
 		srv->listen.fd = -1;
 		return err;
@@ -88,8 +129,13 @@ void d_server_close(struct d_server *srv)
 	while (srv->clients)
 		client_free(srv, srv->clients);
 	if (srv->listen.fd >= 0) {
+		struct stat sb;
+
 		close(srv->listen.fd);
-		unlink(srv->path);
+		/* only the socket this run bound, never a successor's */
+		if (!stat(srv->path, &sb) && sb.st_dev == srv->dev &&
+		    sb.st_ino == srv->ino)
+			unlink(srv->path);
 		srv->listen.fd = -1;
 	}
 }

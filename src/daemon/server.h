@@ -10,6 +10,7 @@
 #define PTWATCH_D_SERVER_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "state.h"
 
@@ -29,14 +30,24 @@ struct d_client;
 struct d_server {
 	struct d_ev listen;
 	char path[108];
+	dev_t dev; /* the socket file bound, removed at close if still it */
+	ino_t ino;
 	int epfd;
 	struct d_client *clients; /* list */
 	unsigned int nr_clients;
 };
 
-/* Binds and listens at path (a stale socket file is replaced; the mode is
- * 0666: peer credentials, not file modes, decide who may change knobs).
- * 0 or -errno. */
+/* Whether path is free to take: 0 when nothing is there or a socket
+ * nobody answers on (left by a crashed run); -EADDRINUSE when a live
+ * daemon answers (*owner: its pid when known, else 0); -ENOTSOCK when
+ * something that is not a socket is there; another -errno otherwise. */
+int d_server_check(const char *path, pid_t *owner);
+
+/* Binds and listens at path after d_server_check() (a stale socket file
+ * is replaced, a live one or a non-socket refused with its -errno; the
+ * mode is 0666: peer credentials, not file modes, decide who may change
+ * knobs). 0 or -errno. d_server_close() removes the file only if it is
+ * still the one bound here. */
 int d_server_open(struct d_server *srv, const char *path, int epfd);
 void d_server_close(struct d_server *srv);
 

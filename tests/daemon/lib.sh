@@ -2,28 +2,16 @@
 # Everything lives in $T (a fresh directory) and is killed on exit.
 set -u
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-BUILD=${BUILD:-build}
-case "$BUILD" in /*) B=$BUILD ;; *) B=$PWD/$BUILD ;; esac
+# ok, not_ok, skip, check, plan, tap_done, wait_until (tests/lib/tap.sh)
+. tests/lib/tap.sh
+. tests/lib/guest-tap.sh
+B=$BUILD
 PTWATCH=$B/ptwatch
 PTWATCHD=$B/ptwatchd
 HELPERS=$B/tests/daemon
 T=$(mktemp -d /tmp/ptwatchd-test.XXXXXX)
 chmod 755 "$T" # the unprivileged client must reach the socket
 PIDS=()
-
-ok() { echo "ok - $*"; }
-not_ok() { # WHAT [DETAIL...]
-	echo "not ok - $1"
-	shift
-	local l
-	for l in "$@"; do echo "#   $l"; done
-}
-skip() { echo "ok - $1 # SKIP $2"; }
-check() { # WHAT COMMAND...: ok if the command succeeds
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else not_ok "$what" "failed: $*"; fi
-}
 
 cleanup() {
 	local p
@@ -100,3 +88,67 @@ start_listener() {
 
 # req JSON: sends a raw request, prints the answer.
 req() { printf '%s' "$1" | "$HELPERS/sock-raw" "$T/s.sock"; }
+
+# exited PID: the process is gone or a zombie (kill -0 still reaches a
+# zombie child, so it cannot tell)
+exited() {
+	local st
+	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
+	[ -z "$st" ] || [ "$st" = Z ]
+}
+
+# stop_daemon [LIMIT]: SIGTERM to $DPID, then waits up to LIMIT seconds
+# (default 15: generous on a loaded machine, ptwatchd takes milliseconds)
+# for it to exit. One TAP line: it stopped within the limit (with the time
+# taken). One that is still running is killed with SIGKILL and fails the
+# check instead of hanging the run. STOP_RC: its exit status (137 when
+# killed); STOP_MS: how long it took.
+stop_daemon() {
+	local limit=${1:-15} start
+	start=$(date +%s%N)
+	kill -TERM "$DPID" 2>/dev/null
+	if wait_until "$limit" exited "$DPID"; then
+		STOP_MS=$((($(date +%s%N) - start) / 1000000))
+		wait "$DPID" 2>/dev/null
+		STOP_RC=$?
+		ok "ptwatchd stops on SIGTERM within $limit s ($STOP_MS ms)"
+	else
+		STOP_MS=$((($(date +%s%N) - start) / 1000000))
+		kill -KILL "$DPID" 2>/dev/null
+		wait "$DPID" 2>/dev/null
+		STOP_RC=137
+		not_ok "ptwatchd stops on SIGTERM within $limit s" \
+			"still running after $STOP_MS ms: killed (SIGKILL)" \
+			"$(tail -5 "$T/log" 2>/dev/null)"
+	fi
+}
+
+# daemon_samples: how many samples the daemon has taken (its status
+# answer), 0 when it does not answer
+daemon_samples() {
+	local n
+	n=$(req '{"cmd":"status"}' 2>/dev/null | jq -r '.samples // 0' 2>/dev/null)
+	echo "${n:-0}"
+}
+# wait_samples N [LIMIT]: waits (up to LIMIT s, default 30) until the
+# daemon has taken N samples more than now: "the daemon has caught up"
+# without guessing how long N samples take on a loaded machine. 1 when it
+# did not, with a not ok line.
+wait_samples() {
+	local s0 start=$SECONDS
+	s0=$(daemon_samples)
+	if ! wait_for "[ \$(daemon_samples) -ge $((s0 + $1)) ]" "${2:-30}"; then
+		not_ok "ptwatchd takes $1 samples within ${2:-30} s" "samples: $s0 -> $(daemon_samples)"
+		return 1
+	fi
+	echo "# $1 samples took $((SECONDS - start)) s"
+}
+
+# The sampler a daemon with the default bpf_iter = yes runs here: the BPF
+# task iterator as root on a kernel with BTF, else procfs (docs/daemon.md,
+# "Sampling"). Checks whose meaning depends on it assert it.
+if [ "$(id -u)" = 0 ] && [ -r /sys/kernel/btf/vmlinux ]; then
+	SAMPLER=bpf-iter
+else
+	SAMPLER=procfs
+fi

@@ -22,18 +22,18 @@ hold() {
 	"$T/$1" "$2" 120 1024 >"$T/hold.$$.out" &
 	HOLD_PID=$!
 	PIDS+=("$HOLD_PID")
-	wait_for "grep -q ready $T/hold.$$.out" 10
+	wait_for "grep -q ready $T/hold.$$.out" 30
 }
 
 make_sysctl
 write_conf "[reclaim]" "mode = report"
 start_daemon
-wait_for "[ -S $T/s.sock ]" 10 || not_ok "daemon starts" "$(cat "$T/log")"
+wait_for "[ -S $T/s.sock ]" 30 || not_ok "daemon starts" "$(cat "$T/log")"
 
 # ---- 1. process names are escaped once, by the format that needs it
 weird=$'we"ird\na'
 hold "$weird" 1024
-sleep 0.5
+wait_for "req '{\"cmd\":\"process\",\"pid\":$HOLD_PID}' | jq -e '.ok' >/dev/null" 30
 a=$(req "{\"cmd\":\"process\",\"pid\":$HOLD_PID}")
 jcheck "the socket's JSON has the real comm (we\"ird, newline, a)" \
 	'.ok and .process.comm == "we\"ird\na"' "$a"
@@ -51,7 +51,9 @@ jcheck "ptwatch snapshot --json shows it the same way" \
 sleep 60 &
 small=$!
 PIDS+=("$small")
-sleep 0.5
+# the daemon has seen it (its answer), then one more sample for the export
+wait_for "req '{\"cmd\":\"process\",\"pid\":$small}' | jq -e '.ok' >/dev/null" 30
+wait_samples 2
 m=$(scrape)
 series=$(grep '^ptwatch_process_page_table_waste_bytes{' <<<"$m")
 if grep -q "pid=\"$HOLD_PID\"" <<<"$series" && ! grep -q "pid=\"$small\"" <<<"$series"; then
@@ -71,15 +73,14 @@ kill "$small"
 kill "$HOLD_PID" 2>/dev/null
 
 # ---- 4. min_interval holds across kill -9 and restart
-kill -TERM "$DPID"
-wait "$DPID" 2>/dev/null
+stop_daemon
 rm -f "$T/run/knobs.json"
 echo 0 >"$T/sys/vm/pt_reclaim"
 write_conf "[reclaim]" "mode = auto" "dry_run = no" "on_waste_percent = 0" \
 	"off_waste_percent = 0" "samples = 1" "min_interval = 1h"
 : >"$T/log"
 start_daemon
-if wait_for "[ \$(cat $T/sys/vm/pt_reclaim) = 1 ]" 10; then
+if wait_for "[ \$(cat $T/sys/vm/pt_reclaim) = 1 ]" 30; then
 	ok "the policy switches reclaim on"
 else
 	not_ok "the policy switches reclaim on" "$(tail -3 "$T/log")"
@@ -88,8 +89,8 @@ for round in 1 2; do
 	kill -9 "$DPID"
 	wait "$DPID" 2>/dev/null
 	start_daemon
-	wait_for "[ \$(grep -c 'started:' $T/log) -ge $((round + 1)) ]" 10
-	sleep 2 # 10 samples at 200 ms: the policy wants 1 in every one
+	wait_for "[ \$(grep -c 'started:' $T/log) -ge $((round + 1)) ]" 30
+	wait_samples 10 # the policy wants 1 in every one
 	changes=$(grep -c 'changed vm.pt_reclaim 0 -> 1' "$T/log")
 	rollbacks=$(grep -c 'rolled back vm.pt_reclaim 1 -> 0' "$T/log")
 	if [ "$(cat "$T/sys/vm/pt_reclaim")" = 0 ] && [ "$changes" = 1 ] && [ "$rollbacks" = 1 ]; then
@@ -104,13 +105,12 @@ jcheck "knobs.json keeps the time of the last change" \
 	'."vm.pt_reclaim".changed_at > 0 and ."vm.pt_reclaim".written == 0' "$(cat "$T/run/knobs.json")"
 
 # ---- 5. the textfile directory: missing, broken, changed error, back
-kill -TERM "$DPID"
-wait "$DPID" 2>/dev/null
+stop_daemon
 write_conf "[reclaim]" "mode = report"
 sed -i "s|^textfile_dir = .*|textfile_dir = $T/nodeexp|" "$T/d.conf"
 : >"$T/log"
 start_daemon
-sleep 1.2 # 6 samples
+wait_samples 6
 n=$(grep -c "textfile: $T/nodeexp does not exist (node_exporter's textfile collector not installed?)" "$T/log")
 if [ "$n" = 1 ] && grep -q '^ptwatchd\[info\]: textfile:' "$T/log" && ! grep -q 'warning' "$T/log"; then
 	ok "a missing directory is logged once, at info, as node_exporter not installed"
@@ -119,11 +119,13 @@ else
 fi
 check "and not counted as a failure" grep -qx 'ptwatch_textfile_write_errors_total 0' <<<"$(scrape)"
 : >"$T/nodeexp" # a file where the directory should be: ENOTDIR
-sleep 0.6
+wait_for "grep -q 'textfile: cannot write .*: Not a directory' $T/log" 30
+wait_samples 2
 mkdir -p "$T/nodeexp.d/ptwatch.prom" # a directory in the file's place: EISDIR
 rm "$T/nodeexp"
 mv "$T/nodeexp.d" "$T/nodeexp"
-sleep 0.6
+wait_for "grep -q 'textfile: cannot write .*: Is a directory' $T/log" 30
+wait_samples 2
 m=$(scrape)
 nd=$(grep -c 'textfile: cannot write .*: Not a directory' "$T/log")
 id=$(grep -c 'textfile: cannot write .*: Is a directory' "$T/log")
@@ -135,7 +137,7 @@ fi
 errs=$(sed -n 's/^ptwatch_textfile_write_errors_total //p' <<<"$m")
 check "failed writes are counted in ptwatch_textfile_write_errors_total ($errs)" [ "${errs:-0}" -ge 4 ]
 rmdir "$T/nodeexp/ptwatch.prom"
-if wait_for "[ -f $T/nodeexp/ptwatch.prom ]" 3 && wait_for "grep -q 'textfile: writing $T/nodeexp/ptwatch.prom again' $T/log" 2; then
+if wait_for "[ -f $T/nodeexp/ptwatch.prom ]" 30 && wait_for "grep -q 'textfile: writing $T/nodeexp/ptwatch.prom again' $T/log" 30; then
 	ok "the recovery is logged once and the file is written: $(grep 'writing .* again' "$T/log" | cut -c1-120)"
 else
 	not_ok "textfile recovery" "$(grep textfile "$T/log")"
@@ -159,3 +161,4 @@ check "the unit creates no directory it does not use (no StateDirectory=)" \
 
 echo "# daemon log:"
 sed 's/^/#   /' "$T/log" | cut -c1-220 | head -40
+tap_done

@@ -21,3 +21,4 @@ if grep -q '^# changed' "$T/root/etc/ptwatch/ptwatchd.conf" && [ -s "$T/root/etc
 else
 	not_ok "second install keeps the config"
 fi
+tap_done

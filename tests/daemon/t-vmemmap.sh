@@ -17,23 +17,23 @@ write_conf "[daemon]" "sysfs_root = $T/sysfs" \
 	"samples = 2" "min_interval = 0"
 start_listener
 start_daemon
-wait_for "grep -qx READY=1 $T/notify.log" 10
+wait_for "grep -qx READY=1 $T/notify.log" 30
 a=$(req '{"cmd":"status"}')
 # 4096 * 28 KiB + 2 * (16 MiB - 4 KiB)
 want=$((4096 * 28672 + 2 * (16777216 - 4096)))
 jcheck "saving reported per pool and in total ($want bytes)" \
 	".hugetlb.vmemmap_saving_bytes == $want and
 	 ([.hugetlb.pools[] | select(.page_bytes == 2097152)][0].vmemmap_saving_bytes == 117440512)" "$a"
-if wait_for "grep -q 'changed vm.hugetlb_optimize_vmemmap 0 -> 1: HugeTLB vmemmap saving 14[0-9] MiB >= 64 MiB for 2 samples (sysctl -w vm.hugetlb_optimize_vmemmap=1)' $T/log" 3; then
+if wait_for "grep -q 'changed vm.hugetlb_optimize_vmemmap 0 -> 1: HugeTLB vmemmap saving 14[0-9] MiB >= 64 MiB for 2 samples (sysctl -w vm.hugetlb_optimize_vmemmap=1)' $T/log" 30; then
 	ok "auto mode switches HVO on above on_saving_mib, logged with sysctl -w"
 else
 	not_ok "HVO switched on" "$(grep -i hugetlb "$T/log" | tail -3)"
 fi
 check "the knob is 1" [ "$(cat "$T/sys/vm/hugetlb_optimize_vmemmap")" = 1 ]
-wait_for "grep -q 'ptwatch_knob_value{knob=\"vm.hugetlb_optimize_vmemmap\"} 1' $T/prom/ptwatch.prom" 3
+wait_for "grep -q 'ptwatch_knob_value{knob=\"vm.hugetlb_optimize_vmemmap\"} 1' $T/prom/ptwatch.prom" 30
 check "metrics: saving per page size" \
 	grep -qx 'ptwatch_hugetlb_vmemmap_saving_bytes{page_size="1073741824"} 33546240' "$T/prom/ptwatch.prom"
 check "vm.pt_reclaim is untouched (its policy is a dry run)" [ "$(cat "$T/sys/vm/pt_reclaim")" = 0 ]
-kill -TERM "$DPID"
-wait "$DPID"
-check "clean exit" [ $? -eq 0 ]
+stop_daemon
+expect_eq "clean exit" 0 "$STOP_RC"
+tap_done

@@ -11,8 +11,8 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
 if ! command -v jq >/dev/null; then
-	echo "ok - BPF host checks # SKIP jq not installed (make deps)"
-	exit 0
+	bpf_skip "BPF host checks" "jq not installed (make deps)"
+	bpf_done
 fi
 
 ptwatch status --json >"$out/status.json"
@@ -41,8 +41,8 @@ echo "# ptwatch status on $(uname -r):"
 ptwatch status | sed 's/^/#   /'
 
 if [ "$(id -u)" != 0 ]; then
-	echo "ok - record on this kernel # SKIP not root (loading BPF needs root)"
-	exit "$bpf_failed"
+	bpf_skip "record on this kernel" "not root (loading BPF needs root)"
+	bpf_done
 fi
 check "status as root loaded and attached the probes" \
 	jqt "$out/status.json" '.probes_loaded'
@@ -71,4 +71,4 @@ check "record --json has the same probe list as status" \
 	  "$(jq -c '[.probes[] | [.name, .attach, .target]]' "$out/status.json")" ]
 echo "# ptwatch record --json, the workload:"
 jq -c '.processes[] | select(.comm == "bpf-ptload")' "$out/rec.json" | sed 's/^/#   /'
-exit "$bpf_failed"
+bpf_done

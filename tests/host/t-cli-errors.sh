@@ -34,6 +34,29 @@ expect_fail "show of a kernel thread" 3 "$PTWATCH" show 2
 expect_fail "reclaim pid without a PID" 2 "$PTWATCH" reclaim pid
 expect_fail "reclaim pid with a name for a PID" 2 "$PTWATCH" reclaim pid bash
 expect_fail "reclaim pid with an unknown flag" 2 "$PTWATCH" reclaim pid --frob 1
+expect_fail "reclaim with no action" 2 "$PTWATCH" reclaim
+expect_fail "reclaim with an unknown action" 2 "$PTWATCH" reclaim frob
+expect_fail "reclaim with two actions" 2 "$PTWATCH" reclaim on off
+# which process comes before which kernel: exit 3 on any kernel
+expect_fail "reclaim pid of a PID that does not exist" 3 "$PTWATCH" reclaim pid 4000000
+expect_fail "reclaim pid of a kernel thread" 3 "$PTWATCH" reclaim pid 2
+expect_fail "record -p of a PID that does not exist" 3 "$PTWATCH" record -p 4000000
+expect_fail "record -p of a kernel thread (as show 2)" 3 "$PTWATCH" record -p 2
+run "$PTWATCH" reclaim pid --dry-run $$
+expect_eq "reclaim pid --dry-run only takes the census: exit 0 on any kernel" "0 " "$RC $ERR"
+# one wording for a bad duration, whichever command
+run "$PTWATCH" top -d soon
+top_err=$ERR
+run "$PTWATCH" record -d soon
+expect_eq "record -d and top -d word a bad duration alike" \
+	"${top_err%from*}" "${ERR%from*}"
+expect_fail "help for a command that does not exist" 2 "$PTWATCH" help frob
+run "$PTWATCH" help show
+expect_eq "ptwatch help show: exit 0, its usage" "0 usage: ptwatch show PID [OPTIONS]" "$RC $(head -1 <<<"$OUT")"
+run "$PTWATCH" -V
+expect_eq "-V prints the version" "0 ptwatch" "$RC ${OUT% *}"
+run "$PTWATCH" -j status
+expect_jq "a global -j: JSON from any command" '.kernel.release | length > 0'
 # MADV_PT_RECLAIM is ours (kernel-patches/0011): a stock kernel says EINVAL
 if grep -qs pte_table_reclaimed_on_demand /proc/vmstat; then
 	skip "reclaim pid on a kernel without MADV_PT_RECLAIM" "this host's kernel has it"

@@ -75,9 +75,17 @@ expect_jq "the workload's cgroup ($cg) holds at least its waste" '[.cgroups[] | 
 # saying why; the "source" says which.
 own_src=bpf-iter
 if [ "$(id -u)" != 0 ]; then own_src=procfs; fi
-run "$PTWATCH" --socket "$BUILD/no-such.sock" snapshot --json -n 1
+run "$PTWATCH" --no-daemon snapshot --json -n 1
 expect_eq "with no daemon, snapshot reads the kernel itself and says so" \
 	"0 \"$own_src\" " "$RC $(jq .source <<<"$OUT") $ERR"
+# A socket named with --socket must answer: no silent fallback (exit 6).
+run "$PTWATCH" --socket "$BUILD/no-such.sock" snapshot --json -n 1
+expect_eq "a --socket that is not there: exit 6, one line, nothing on stdout" \
+	"6 1 0" "$RC $(grep -c . <<<"$ERR") ${#OUT}"
+touch "$BUILD/regular.sock"
+run "$PTWATCH" --socket "$BUILD/regular.sock" snapshot
+expect_eq "a --socket that is a regular file: exit 6 ($ERR)" 6 "$RC"
+rm -f "$BUILD/regular.sock"
 # A "daemon" that answers garbage: one warning line, then procfs.
 bad=$BUILD/garbage.sock
 rm -f "$bad"
@@ -88,8 +96,8 @@ for _ in range(4):
 garbage=$!
 for _ in $(seq 50); do [ -S "$bad" ] && break; sleep 0.1; done
 run "$PTWATCH" --socket "$bad" snapshot --json -n 1
-expect_eq "a daemon that answers garbage: read locally, and one warning line" \
-	"0 \"$own_src\" 1" "$RC $(jq .source <<<"$OUT") $(grep -c . <<<"$ERR")"
+expect_eq "a daemon that answers garbage: exit 6 and one line" \
+	"6 1" "$RC $(grep -c . <<<"$ERR")"
 kill $garbage 2>/dev/null; wait $garbage 2>/dev/null; rm -f "$bad"
 
 run "$PTWATCH" snapshot --json -n 3 --sort pte
@@ -101,11 +109,11 @@ run "$PTWATCH" snapshot -n 5
 check "the table shows the workload's row" grep -qE "^ *$pid +pt-shape " <<<"$OUT"
 check "the table has a host line" grep -q "^host $(uname -r): page tables" <<<"$OUT"
 
-run "$PTWATCH" top --json -d 0.2 --iterations 2 -n 5
+run "$PTWATCH" top --json -d 0.2 --iterations 2 --rows 5
 expect_eq "top --iterations 2 prints two frames" 2 "$(wc -l <<<"$OUT")"
 expect_jq "the second frame carries rates" \
 	'.[1].processes[0] | has("waste_bytes_per_second")' -s
-run "$PTWATCH" top --once -n 2
+run "$PTWATCH" top --once --rows 2
 expect_eq "top --once prints one table" 1 "$(grep -c "^host " <<<"$OUT")"
 
 # Readers need no root: an unprivileged user sees every process.

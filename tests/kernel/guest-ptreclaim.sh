@@ -235,17 +235,20 @@ b=${BAL%/*}; eq "collapse: the workload's mm frees all $b tables it installed" "
 le "collapse: VmPTE drops by the 8 retracted tables (32 kB)" \
 	"$(val vmpte_collapsed_kb)" $(($(val vmpte_touched_kb) - 32))
 
-# --- the ptwatch commands (skip while they say "not built yet", exit 5) ---
+# --- the ptwatch commands ---
+# Exit 5 ("not supported by this kernel") from our own tools on our own
+# patched kernel is the bug these checks exist for (the sysctl not
+# detected, no probe attached): a failure, never a skip. guest.sh always
+# puts build/ptwatch in the guest.
 # ptw_run ARGS...: sets POUT, PRC
 ptw_run() { POUT=$(ptwatch "$@" 2>/tmp/ptw.err); PRC=$?; }
 if ! command -v ptwatch >/dev/null; then
-	skip "ptwatch status says patched, vm.pt_reclaim=1" "build/ptwatch not in the guest"
-	skip "ptwatch reclaim off/on switch vm.pt_reclaim" "build/ptwatch not in the guest"
-	skip "ptwatch record counts the pagetable tracepoints" "build/ptwatch not in the guest"
+	not_ok "ptwatch is in the guest (tests/vm/guest.sh puts build/ptwatch there)"
 else
 	ptw_run status
 	if [ $PRC = 5 ]; then
-		skip "ptwatch status says patched, vm.pt_reclaim=1" "$(cat /tmp/ptw.err)"
+		not_ok "ptwatch status says patched, vm.pt_reclaim = 1" \
+			"exit 5 (not supported) on the patched kernel: $(cat /tmp/ptw.err)"
 	elif echo "$POUT" | grep -q 'patched.*vm\.pt_reclaim *= *1'; then
 		ok "ptwatch status says patched, vm.pt_reclaim = 1"
 	else
@@ -253,13 +256,10 @@ else
 	fi
 
 	ptw_run reclaim off
-	if [ $PRC = 5 ]; then
-		skip "ptwatch reclaim off/on switch vm.pt_reclaim" "$(cat /tmp/ptw.err)"
-	else
-		eq "ptwatch reclaim off: exit 0, vm.pt_reclaim = 0" "$PRC/$(cat $SYSCTL)" "0/0"
-		ptw_run reclaim on
-		eq "ptwatch reclaim on: exit 0, vm.pt_reclaim = 1" "$PRC/$(cat $SYSCTL)" "0/1"
-	fi
+	[ $PRC = 5 ] && echo "#   exit 5 (not supported) on the patched kernel: $(cat /tmp/ptw.err)"
+	eq "ptwatch reclaim off: exit 0, vm.pt_reclaim = 0" "$PRC/$(cat $SYSCTL)" "0/0"
+	ptw_run reclaim on
+	eq "ptwatch reclaim on: exit 0, vm.pt_reclaim = 1" "$PRC/$(cat $SYSCTL)" "0/1"
 	set_reclaim 1
 
 	ptwatch record -d 600 --json > /tmp/rec.json 2> /tmp/rec.err &
@@ -272,11 +272,7 @@ else
 	if ! kill -0 $rp 2>/dev/null; then
 		wait $rp
 		PRC=$?
-		if [ $PRC = 5 ]; then
-			skip "ptwatch record counts the pagetable tracepoints" "$(cat /tmp/rec.err)"
-		else
-			not_ok "ptwatch record attaches" "rc=$PRC" "$(cat /tmp/rec.err)"
-		fi
+		not_ok "ptwatch record attaches" "rc=$PRC" "$(cat /tmp/rec.err)"
 	else
 		kern-ptfree dontneed $BLOCKS > /dev/null
 		kill -INT $rp
@@ -302,8 +298,15 @@ fi
 
 # Nothing above may have left a warning, a bad page or a stall behind
 klog_check "seed and variants"
-# Tables freed by RCU give their PageTables accounting back (destructor)
-sleep 2
-le "PageTables in /proc/meminfo back to its start ($PT0 kB) + 512 kB" \
+# Tables freed by RCU give their PageTables accounting back (destructor):
+# polled, up to 60 s (a TCG guest without -icount has no fixed pace), the
+# time it took printed
+i=0
+while [ "$(pagetables_kb)" -gt $((PT0 + 512)) ] && [ $i -lt 600 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+echo "# PageTables $(pagetables_kb) kB after $((i / 10)).$((i % 10)) s (start $PT0 kB)"
+le "PageTables in /proc/meminfo back to its start ($PT0 kB) + 512 kB (within 60 s)" \
 	"$(pagetables_kb)" $((PT0 + 512))
 exit $fail

@@ -266,10 +266,15 @@ while IFS="|" read name envv bin arg; do
 	E0=$E
 	ptwatch reclaim pid $HOLD_PID --json --reason "allocator test" > /tmp/rp.json
 	census $HOLD_PID
+	H=$(jnum hole_edge_blocks)
 	echo "# $name: $T tables emptied; kernel alone freed $(pct $E0)%," \
-		"with ptwatch reclaim pid $(pct $E)% ($(jnum tables_freed) freed, $E left)"
-	ge "$name: kernel + ptwatch reclaim pid free >= 99% of the empty tables" \
-		$(((T - E) * 100)) $((T * 99))
+		"with ptwatch reclaim pid $(pct $E)% ($(jnum tables_freed) freed, $E left;" \
+		"$H empty blocks reach into a hole, whose tables the kernel keeps)"
+	# what may be freed is freed: every table left is one of the H
+	# blocks at a hole's edge (free_pgtables()'s, issue 21), or at most
+	# 1% of T besides
+	le "$name: kernel + ptwatch reclaim pid free >= 99% of the empty tables outside hole edges ($E left, $H at a hole)" \
+		$(((E > H ? E - H : 0) * 100)) $T
 	alloc_done "$name"
 done <<EOF
 $ALLOC_CASES
@@ -315,9 +320,11 @@ while IFS="|" read name envv bin arg; do
 	sleep 2 # one interval, and the sample's own time
 	census $HOLD_PID
 	ft_config wait
-	echo "# $name: $T tables emptied; with ptwatchd $(pct $E)% freed 2 s after the purge ($E left)"
-	ge "$name: kernel + ptwatchd's [free_tables] free >= 99% within one interval" \
-		$(((T - E) * 100)) $((T * 99))
+	ptwatch reclaim pid $HOLD_PID --dry-run --json > /tmp/rp.json
+	H=$(jnum hole_edge_blocks)
+	echo "# $name: $T tables emptied; with ptwatchd $(pct $E)% freed 2 s after the purge ($E left, $H empty blocks at a hole)"
+	le "$name: kernel + ptwatchd's [free_tables] free >= 99% of the empty tables outside hole edges within one interval" \
+		$(((E > H ? E - H : 0) * 100)) $T
 	alloc_done "$name (daemon)"
 done <<EOF
 $ALLOC_CASES

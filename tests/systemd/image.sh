@@ -13,8 +13,10 @@
 # serves every change to the code.
 #
 # Exit status: 0 with the path on stdout; 3 when the image cannot be built
-# (no mirror, mmdebstrap missing), with the reason as the last stderr line,
-# which the suites turn into a SKIP.
+# for what the machine lacks (no mirror, mmdebstrap missing, not root),
+# which the suites turn into a SKIP; 4 when the packages do not resolve (a
+# Depends of ours that Debian 12 cannot satisfy: a packaging regression,
+# which the suites report as a failure). The reason is the last stderr line.
 set -euo pipefail
 
 CACHE=${PTWATCH_CACHE:-/var/cache/ptwatch}/systemd-image
@@ -71,6 +73,11 @@ if ! timeout --kill-after=10 "$BUILD_TIMEOUT" nice mmdebstrap \
 	"$SUITE" "$dir/rootfs.tmp.tar" >"$log" 2>&1; then
 	reason=$(grep -E '^E: ' "$log" | head -n 1)
 	rm -f "$dir/rootfs.tmp.tar"
+	unresolved='Unable to locate package|is not installable|has no installation candidate|Unable to correct problems|unmet dependencies|but it is not going to be installed'
+	if grep -qE "$unresolved" "$log"; then
+		echo "image.sh: the packages do not resolve in Debian 12 ($pkgs): $(grep -E "$unresolved" "$log" | head -n 1)" >&2
+		exit 4
+	fi
 	cannot "mmdebstrap failed (package mirror unreachable?): ${reason:-$(tail -n 1 "$log")}"
 fi
 mv "$dir/rootfs.tmp.tar" "$dir/rootfs.tar"

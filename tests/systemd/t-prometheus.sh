@@ -14,12 +14,11 @@
 # the shipped file), and PtwatchStale's age limit is 10 s (300 s shipped);
 # Prometheus scrapes and evaluates every second.
 . "$(dirname "$0")/../daemon/lib.sh"
-expect_eq() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "expected: $2" "got:      $3"; fi; }
 
 for t in prometheus promtool prometheus-node-exporter curl jq; do
 	if ! command -v "$t" >/dev/null; then
 		skip "Prometheus scrapes ptwatchd" "$t is not installed (make deps installs it)"
-		exit 0
+		tap_done
 	fi
 done
 start=$SECONDS
@@ -41,14 +40,14 @@ memtotal_kb=$(sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo)
 blocks=$((memtotal_kb * 3 / 100 / 4))
 if [ $((blocks * 4 / 1024)) -gt 4096 ]; then
 	skip "Prometheus scrapes ptwatchd" "3% of MemTotal is $((blocks * 4 / 1024)) MiB of page tables: too much for a test"
-	exit 0
+	tap_done
 fi
 coproc SHAPE { "$B/tests/pt-shape" "$blocks" 0; }
 PIDS+=("$SHAPE_PID")
-read -r -t 60 ready shape_pid <&"${SHAPE[0]}"
+read -r -t 300 ready shape_pid <&"${SHAPE[0]}" # minutes on a loaded machine
 if [ "${ready:-}" != ready ]; then
-	not_ok "pt-shape $blocks 0 builds its tables" "got: ${ready:-nothing}"
-	exit 1
+	not_ok "pt-shape $blocks 0 builds its tables (within 300 s)" "got: ${ready:-nothing}"
+	tap_done
 fi
 echo "# pt-shape (pid $shape_pid): $blocks empty PTE tables ($((blocks * 4 / 1024)) MiB, 3% of MemTotal)"
 
@@ -57,7 +56,7 @@ echo "# pt-shape (pid $shape_pid): $blocks empty PTE tables ($((blocks * 4 / 102
 make_sysctl
 write_conf "[daemon]" "interval = 1s"
 start_daemon
-wait_for "[ -f $T/prom/ptwatch.prom ]" 20 || not_ok "ptwatchd starts" "$(tail -n 5 "$T/log")"
+wait_for "[ -f $T/prom/ptwatch.prom ]" 30 || not_ok "ptwatchd starts" "$(tail -n 5 "$T/log")"
 
 prometheus-node-exporter --web.listen-address="127.0.0.1:$NPORT" \
 	--collector.disable-defaults --collector.textfile \
@@ -97,7 +96,7 @@ wait_s() {
 }
 if ! wait_s "curl -sf http://127.0.0.1:$PPORT/-/ready >/dev/null" 60; then
 	not_ok "prometheus starts" "$(tail -n 5 "$T/prom.log")"
-	exit 1
+	tap_done
 fi
 
 # q EXPR: the values of an instant query, one "labels value" line each
@@ -164,8 +163,7 @@ for a in PageTableWasteCritical PtwatchStale PtwatchDown; do
 done
 
 # ---- a stopped daemon: the listener is gone, the textfile stays old
-kill -TERM "$DPID"
-wait "$DPID" 2>/dev/null
+stop_daemon
 stopped=$SECONDS
 if wait_s 'firing PtwatchStale ",job=\"ptwatch\"" && firing PtwatchStale ",job=\"node\"" && firing PtwatchDown' 60; then
 	ok "ptwatchd stopped: PtwatchStale fires for the listener and the textfile, PtwatchDown for the listener, after $((SECONDS - stopped)) s"
@@ -174,3 +172,4 @@ else
 		"$(q 'time() - max_over_time(ptwatch_last_sample_timestamp_seconds[1h])')"
 fi
 echo "# t-prometheus took $((SECONDS - start)) s"
+tap_done

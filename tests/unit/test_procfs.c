@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "fixture.h"
@@ -178,6 +179,34 @@ static void cgroup_v1_and_v2_lines(void **state)
 			 -ENAMETOOLONG);
 }
 
+/* /proc/PID/stat: field 22 after a comm that holds ") " and spaces */
+static void start_time_after_any_comm(void **state)
+{
+	uint64_t t = 0;
+
+	(void)state;
+	assert_int_equal(procfs_parse_start_time(
+				 "1234 (a) b (c) S 1 1234 1234 0 -1 4194560 "
+				 "100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 10",
+				 &t),
+			 0);
+	assert_int_equal(t, 987654);
+	assert_int_equal(procfs_parse_start_time("1234 (x) S 1 2", &t),
+			 -EINVAL);
+	assert_int_equal(procfs_parse_start_time("no parenthesis", &t),
+			 -EINVAL);
+	/* this process: a real file parses, and PID 1 started before us */
+	{
+		uint64_t self = 0, init = 0;
+
+		assert_int_equal(procfs_start_time("/proc", getpid(), &self),
+				 0);
+		assert_int_equal(procfs_start_time("/proc", 1, &init), 0);
+		assert_true(init <= self);
+		assert_int_equal(procfs_start_time("/proc", -2, &self), -ESRCH);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -191,6 +220,7 @@ int main(void)
 		cmocka_unit_test(memstat_by_key),
 		cmocka_unit_test(memstat_v2_pagetables),
 		cmocka_unit_test(cgroup_v1_and_v2_lines),
+		cmocka_unit_test(start_time_after_any_comm),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -197,7 +197,8 @@ static void json_reader_reads_every_field_the_writer_writes(void **state)
 			    .thp_deposited_tables = 19,
 			    .occupancy = { 18, 20, 21, 22, 23, 24 },
 			    .reclaimable_bytes = 25,
-			    .sparse_excess_bytes = 26 },
+			    .sparse_excess_bytes = 26,
+			    .page_table_bytes = 39 },
 	};
 	struct cgroup_sample c = {
 		.path = "/a.slice",

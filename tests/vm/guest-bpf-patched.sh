@@ -81,7 +81,7 @@ if [ -w $thp/hugepages-64kB/enabled ]; then
 	grep . $thp/hugepages-64kB/stats/anon_fault_alloc \
 		$thp/hugepages-64kB/stats/anon_fault_fallback 2>/dev/null | sed 's/^/# /'
 else
-	echo "ok - 64 KiB folios zapped in batches of 16 # SKIP no $thp/hugepages-64kB (mTHP)"
+	bpf_skip "64 KiB folios zapped in batches of 16" "no $thp/hugepages-64kB (mTHP)"
 fi
 
 # Reclaim off: the tables stay until munmap frees them.
@@ -135,4 +135,4 @@ check "collapse: installs and frees balance (within 16: exec's copy of the shell
 echo "# collapse, tracepoints only:"
 jq -c "$c" $out/rec-collapse.json | sed 's/^/#   /'
 unset PTWATCH_BPF_DENY
-exit $bpf_failed
+bpf_done

@@ -38,7 +38,7 @@
 #define MADV_PT_RECLAIM 20564
 #define TRACEFS "/sys/kernel/tracing"
 
-static atomic_int stop;
+static atomic_int stop, started, go;
 static long mmap_calls, mmap_max_ns;
 
 static void die(const char *what)
@@ -74,6 +74,9 @@ static int tracefs_write(const char *file, const char *s)
 static void *mapper(void *arg)
 {
 	(void)arg;
+	atomic_store(&started, 1);
+	while (!atomic_load(&go))
+		;
 	while (!atomic_load(&stop)) {
 		long t0 = now_ns(), dt;
 		void *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
@@ -160,6 +163,11 @@ int main(int argc, char **argv)
 		if (madvise(base + b * BLOCK, PAGE, MADV_DONTNEED))
 			die("MADV_DONTNEED");
 	}
+	/* the thread's stack and its table exist before VmPTE is read */
+	if (pthread_create(&th, NULL, mapper, NULL))
+		die("pthread_create");
+	while (!atomic_load(&started))
+		;
 	before = status_kb("VmPTE");
 
 	snprintf(pid, sizeof(pid), "%d\n", getpid());
@@ -167,11 +175,13 @@ int main(int argc, char **argv)
 	    tracefs_write("set_event_pid", pid) || tracefs_write("trace", "")) {
 		fprintf(stderr,
 			"pt-lockhold: no mmap_lock events in tracefs\n");
+		atomic_store(&go, 1);
+		atomic_store(&stop, 1);
+		pthread_join(th, NULL);
 		return 77;
 	}
-	if (pthread_create(&th, NULL, mapper, NULL))
-		die("pthread_create");
 	tracefs_write("events/mmap_lock/enable", "1");
+	atomic_store(&go, 1);
 	t0 = now_ns();
 	if (madvise(base, len, MADV_PT_RECLAIM))
 		die("MADV_PT_RECLAIM");

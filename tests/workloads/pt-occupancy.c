@@ -23,17 +23,31 @@
  * (F = N - T written blocks that THP did not map: one page each, so in
  * bucket "1"; the zero shape is built only when every THP was mapped)
  *   ready PID
- * then it waits for stdin to close (or SIGTERM). N = 0 builds nothing: the
- * process's own tables, to subtract. Exits 1 with a message on failure.
+ * then it waits for stdin to close (or SIGTERM). Before it builds, it
+ * prints
+ *   base PID
+ * and waits for SIGUSR1: a census taken then and one taken after "ready"
+ * differ by the shapes' tables alone, the same process in the same
+ * layout (a second process's binary, heap and stack land elsewhere under
+ * ASLR and fill other tables: issue 22). To keep its own tables still
+ * across the build, it first grows its heap and stack beyond what the
+ * build uses, and runs the build's file reads once (warm_up()). N = 0
+ * prints base and ready without waiting. Exits 1 with a message on
+ * failure.
  *   pt-occupancy --bench T
  * builds T tables in one mapping, every other one empty and the rest with
  * one page (the census speed test: 65536 tables need 128 GiB of address
- * space, 128 MiB of memory and 256 MiB of page tables).
+ * space, 128 MiB of memory and 256 MiB of page tables). Before "ready" it
+ * prints "built NS", the CLOCK_REALTIME nanosecond its tables were done:
+ * a census taken before that saw it half built.
  */
+#include <malloc.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "status_kb.h"
@@ -185,21 +199,71 @@ static int read_flag(const char *path, const char *want)
 	return strstr(buf, want) != NULL;
 }
 
+/*
+ * Everything outside the shapes reaches its final size before "base": the
+ * heap (kept: no trimming, small blocks never mmapped), the stack (deeper
+ * than any call below uses) and the stdio reads of the build.
+ */
+static void warm_up(void)
+{
+	volatile char stack[128 << 10];
+	char *heap;
+	unsigned long kb;
+
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	mallopt(M_MMAP_THRESHOLD, 1 << 20);
+	heap = malloc(256 << 10);
+	if (!heap)
+		die("malloc");
+	memset(heap, 1, 256 << 10);
+	free(heap);
+	for (size_t i = 0; i < sizeof(stack); i += PAGE)
+		stack[i] = 1;
+	smaps_thp_blocks(NULL);
+	status_kb("VmSwap");
+	read_flag("/sys/kernel/mm/transparent_hugepage/use_zero_page", "1");
+	if (sscanf("AnonHugePages: 0", "AnonHugePages: %lu", &kb) != 1)
+		die("sscanf");
+}
+
+/* "base PID", then SIGUSR1 */
+static void wait_go(unsigned long n)
+{
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		die("sigprocmask");
+	printf("base %d\n", getpid());
+	fflush(stdout);
+	if (n && sigwait(&set, &sig))
+		die("sigwait");
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long n, t = 0, z = 0, s = 0, f = 0;
+	struct timespec ts;
 	char c;
 
 	if (argc == 3 && !strcmp(argv[1], "--bench")) {
 		n = strtoul(argv[2], NULL, 10);
 		bench(n);
+		clock_gettime(CLOCK_REALTIME, &ts);
 		printf("expect empty=%lu one=%lu\n", n / 2, n - n / 2);
+		printf("built %llu\n",
+		       (unsigned long long)ts.tv_sec * 1000000000ULL +
+			       (unsigned long long)ts.tv_nsec);
 		n = 0;
 	} else if (argc != 2) {
 		fprintf(stderr, "usage: pt-occupancy N | --bench TABLES\n");
 		return 2;
 	} else {
 		n = strtoul(argv[1], NULL, 10);
+		warm_up();
+		wait_go(n);
 	}
 	if (n) {
 		empty(n);
