@@ -3,8 +3,9 @@
 # kernel (KASAN, lockdep, DEBUG_VM, PAGE_TABLE_CHECK; t-debug-stress.sh)
 # with vm.pt_reclaim=1: stress-ng's memory stressors with `ptwatch record`
 # attached to the tracepoints, then every mode of our race tests
-# (guest-race-check.sh), then the MADV_PT_RECLAIM fuzzer (pt-fuzz, issue
-# 21). The kernel log is the verdict: any report fails, with the log
+# (guest-race-check.sh), the MADV_PT_RECLAIM fuzzer (pt-fuzz) and
+# MADV_PT_RECLAIM from hostile unprivileged callers (guest-hostile.sh,
+# issue 21). The kernel log is the verdict: any report fails, with the log
 # attached.
 #   guest-debug-stress.sh [STRESS_SECS] [RACE_SECS] [FUZZ_SECS]  (60, 5, 60)
 # Prints TAP lines and "# " figure lines, the last of them the summary of
@@ -180,6 +181,10 @@ else
 	klog_check "pt-fuzz"
 	klog_mark
 fi
+
+# --- MADV_PT_RECLAIM from hostile callers (issue 21; its own log checks) ---
+sh "$here/guest-hostile.sh" || fail=1
+klog_mark
 
 # --- the summary of the whole kernel log ---
 eq "lockdep still on at the end: it met no bad locking (debug_locks)" "$(locks debug_locks)" 1

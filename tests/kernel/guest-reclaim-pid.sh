@@ -1,7 +1,8 @@
 #!/bin/sh
 # Inside the patched guest (tests/kernel/t-reclaim-pid.sh): MADV_PT_RECLAIM
 # (kernel-patches/0011) on its own, and `ptwatch reclaim pid` on processes
-# whose empty tables the MADV_DONTNEED path left. Prints TAP lines.
+# whose empty tables the MADV_DONTNEED path left; last, the advice from
+# hostile callers (guest-hostile.sh). Prints TAP lines.
 #   guest-reclaim-pid.sh [BLOCKS] [ALLOC_MIB] [all|cost] [long]
 # "cost" runs only the cost section, in a boot of its own under -icount
 # (t-reclaim-pid.sh); "all" everything else.
@@ -350,4 +351,7 @@ done
 eq "40 targets that exit meanwhile: every exit code is 0 or 3" "$bad" 0
 
 klog_check "reclaim pid"
+
+# --- MADV_PT_RECLAIM from hostile callers (issue 21): its own log checks ---
+sh "$(dirname "$0")/guest-hostile.sh" || fail=1
 exit $fail

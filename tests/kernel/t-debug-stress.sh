@@ -4,8 +4,9 @@
 # lockdep, DEBUG_VM, PAGE_TABLE_CHECK, full preemption; make kernel-debug) or takes it from
 # the cache, boots it in QEMU and runs tests/kernel/guest-debug-stress.sh:
 # stress-ng with vm.pt_reclaim=1 and ptwatch record attached, then our race
-# tests and the MADV_PT_RECLAIM fuzzer (pt-fuzz). Any WARN, BUG, KASAN,
-# lockdep or page-table-check report fails.
+# tests, the MADV_PT_RECLAIM fuzzer (pt-fuzz) and MADV_PT_RECLAIM from
+# hostile callers (guest-hostile.sh). Any WARN, BUG, KASAN, lockdep or
+# page-table-check report fails.
 # Short by default (60 s of stress, 5 s per race mode, 60 s of pt-fuzz);
 # PTWATCH_LONG=1 (make test-long) runs 300 s of stress, 30 s per race
 # mode and 300 s of pt-fuzz.
@@ -22,6 +23,16 @@ if ! kernel=$("$PTWATCH_ROOT/kernel-patches/build-kernel.sh" --debug); then
 	tap_done
 fi
 ok "debug 6.12 kernel built or taken from the cache ($((SECONDS - start)) s)"
+# the kselftest needs a kernel tree (tests/kselftest); guest-hostile.sh
+# runs it when built
+make -s -C "$PTWATCH_ROOT" kselftest >&2 ||
+	not_ok "kselftest pt_reclaim builds (make kselftest)"
+for w in pt-hostile as-user; do
+	if [ ! -x "$BUILD/tests/$w" ]; then
+		not_ok "workload build/tests/$w is built" "run make first"
+		tap_done
+	fi
+done
 # The checkers the verdict relies on are in the kernel that booted
 opts="KASAN PROVE_LOCKING DEBUG_VM DEBUG_VM_PGTABLE PAGE_TABLE_CHECK"
 opts+=" PAGE_TABLE_CHECK_ENFORCED DEBUG_ATOMIC_SLEEP PT_RECLAIM"

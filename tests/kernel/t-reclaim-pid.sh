@@ -4,12 +4,17 @@
 # a hole, a split VMA, one page, a swap entry on a brd RAM disk, uffd-wp
 # and poison markers), the seed test emptied by sub-2 MiB DONTNEEDs and
 # freed from outside, the errors a user sees (off, no CAP_SYS_NICE, gone),
-# and targets exiting meanwhile; the kernel log as the verdict.
+# and targets exiting meanwhile; hostile unprivileged callers (the kernel
+# half, holes, wrapping lengths: guest-hostile.sh, issue 21); the kernel
+# log as the verdict.
 # Cached kernel: about 1 minute.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/guest-tap.sh"
 patched_kernel
-for w in pt-keep kern-ptfree as-user pt-lockhold pt-thp-refault; do
+# the kselftest needs the kernel tree the build left (tests/kselftest)
+make -s -C "$PTWATCH_ROOT" kselftest >&2 ||
+	not_ok "kselftest pt_reclaim builds (make kselftest)"
+for w in pt-keep kern-ptfree as-user pt-lockhold pt-thp-refault pt-hostile; do
 	if [ ! -x "$BUILD/tests/$w" ]; then
 		not_ok "workload build/tests/$w is built" "run make first"
 		tap_done
