@@ -25,4 +25,16 @@ for arch in arm64 mips; do
 		fi
 	done
 done
+# The kselftest the guests run (tests/kselftest/pt_reclaim.c) is the file
+# patch 0012 adds to the series, byte for byte.
+sel=tools/testing/selftests/mm/pt_reclaim.c
+from_patch=$(awk -v f="b/$sel" '/^diff --git / { on = ($4 == f); hunk = 0; next }
+	on && /^@@ / { hunk = 1; next } on && hunk && /^\+/ { print substr($0, 2) }' \
+	"$PTWATCH_ROOT"/kernel-patches/0012-*.patch)
+if [ -n "$from_patch" ] && [ "$from_patch" = "$(cat "$PTWATCH_ROOT/tests/kselftest/pt_reclaim.c")" ]; then
+	ok "tests/kselftest/pt_reclaim.c is patch 0012's $sel"
+else
+	not_ok "tests/kselftest/pt_reclaim.c is patch 0012's $sel" \
+		"they differ: regenerate 0012 (kernel-patches/README.md, Editing the series)"
+fi
 tap_done
