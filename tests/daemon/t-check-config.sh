@@ -44,3 +44,4 @@ if [ $rc -eq 0 ] && [ "$out" = "$T/state.conf: ok" ] &&
 else
 	not_ok "--check-config of state_dir outside /run" "exit $rc: $out" "$(cat "$T/err")"
 fi
+tap_done

@@ -91,3 +91,4 @@ if wait_for "! kill -0 $DPID 2>/dev/null" 5; then
 else
 	not_ok "the daemon stops on SIGTERM within 5 s"
 fi
+tap_done
