@@ -90,20 +90,36 @@ static void prune(struct d_census *c, const struct d_scan *sc,
 	c->n = j;
 }
 
-/* Wants a census: never had one (that process), or it is old, or stale:
- * the process's VmPTE is no longer what it was at the census. */
+static uint64_t resident(const struct proc_sample *p)
+{
+	return p->rss_anon + p->rss_file + p->rss_shmem;
+}
+
+/* Whether the process changed since its census: its VmPTE is another, or
+ * its resident memory moved by 1 MiB and an eighth (a purge empties
+ * tables without freeing them: VmPTE alone misses a census taken in the
+ * middle of an allocate-then-purge). */
+static bool changed(const struct d_census_entry *e, const struct proc_sample *p)
+{
+	uint64_t now = resident(p), then = e->rss_at;
+	uint64_t delta = now > then ? now - then : then - now;
+
+	return e->fig.page_table_bytes != p->page_table_bytes ||
+	       (delta >= (1ULL << 20) && delta >= then / 8);
+}
+
+/* Wants a census: never had one (that process) or a stale one, which is
+ * as good as none (the first pass, which may run on credit: an offender
+ * censused while it was still building waits for no refresh); or, in the
+ * second pass, an old one. */
 static bool due(const struct d_census *c, const struct proc_sample *p,
 		uint64_t now, uint64_t max_age_ns, bool fresh_only)
 {
 	long i = find(c, p->pid);
 
-	if (i < 0)
+	if (i < 0 || (c->e[i].fig.valid && changed(&c->e[i], p)))
 		return true;
-	if (fresh_only)
-		return false;
-	return now - c->e[i].taken_ns >= max_age_ns ||
-	       (c->e[i].fig.valid &&
-		c->e[i].fig.page_table_bytes != p->page_table_bytes);
+	return !fresh_only && now - c->e[i].taken_ns >= max_age_ns;
 }
 
 static void take_one(struct d_census *c, const struct proc_sample *p,
@@ -117,6 +133,7 @@ static void take_one(struct d_census *c, const struct proc_sample *p,
 		return;
 	snprintf(e->comm, sizeof(e->comm), "%s", p->comm);
 	e->taken_ns = now;
+	e->rss_at = resident(p);
 	/* before the census: a PID reused during it is caught next prune */
 	if (procfs_start_time(proc_root, p->pid, &e->start_ticks))
 		e->start_ticks = 0;

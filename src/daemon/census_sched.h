@@ -35,6 +35,7 @@ struct d_census_entry {
 	char comm[PTW_COMM_LEN + 1]; /* for the log */
 	uint64_t taken_ns;	     /* CLOCK_MONOTONIC of the last try */
 	struct census_figures fig;   /* !valid: the last try failed */
+	uint64_t rss_at;	     /* resident bytes when it was taken */
 };
 
 struct d_census {

@@ -40,29 +40,25 @@ for i in $(seq $OFFENDERS); do
 	wait_for "grep -q ready $T/off$i.out" 30
 done
 s0=$(req '{"cmd":"snapshot"}' | jq .daemon.samples)
-# when each offender's tables were done ("built NS", CLOCK_REALTIME)
-built=$(for i in $(seq $OFFENDERS); do
-	printf '{"pid":%s,"built_s":%s}\n' "${offs[$((i - 1))]}" \
-		"$(awk '/^built/ {printf "%.6f", $2 / 1e9}' "$T/off$i.out")"
-done | jq -s -c .)
-# every offender with figures from a census taken after it was built (one
-# taken while it was still building is stale: its figures are not the
-# offender's), polled
+# every offender with figures from a census that saw its final shape: one
+# taken while it was still building is stale (its figures are not the
+# offender's; when it was taken cannot tell, since a census that started
+# before the last table was made may end after it), polled
+want_rb=$((TABLES / 2 * 4096))
 censused() {
 	req '{"cmd":"snapshot"}' >"$T/snap.json"
-	jq -e --argjson b "$built" '
-		(.host.timestamp_ns / 1e9) as $now |
-		[.processes[] | . as $q | ($b[] | select(.pid == $q.pid)) as $o |
-		 select($q.census_age_s != null and
-			$q.census_page_table_bytes == $q.page_table_bytes and
-			$now - $q.census_age_s >= $o.built_s - 0.001)] |
-		length == ($b | length)' "$T/snap.json" >/dev/null
+	jq -e --argjson p "$(printf '%s\n' "${offs[@]}" | jq -s -c .)" --argjson w $want_rb '
+		[.processes[] | select(.pid as $x | $p | index($x)) |
+		 select(.census_age_s != null and
+			.census_page_table_bytes == .page_table_bytes and
+			.reclaimable_bytes == $w)] |
+		length == ($p | length)' "$T/snap.json" >/dev/null
 }
 stale() { # what the last snapshot says of each offender's census
-	jq -r --argjson b "$built" '(.host.timestamp_ns / 1e9) as $now |
-		.processes[] | . as $q | ($b[] | select(.pid == $q.pid)) as $o |
-		"offender \($q.pid): census \(if $q.census_age_s == null then "none" else
-		 "taken \(($now - $q.census_age_s - $o.built_s) * 1000 | floor) ms after it was built (negative: stale)" end)"' \
+	jq -r --argjson p "$(printf '%s\n' "${offs[@]}" | jq -s -c .)" '
+		.processes[] | select(.pid as $x | $p | index($x)) |
+		"offender \(.pid): census \(if .census_age_s == null then "none" else
+		 "\(.census_age_s) s old, reclaimable \(.reclaimable_bytes), page tables \(.census_page_table_bytes) then, \(.page_table_bytes) now" end)"' \
 		"$T/snap.json"
 }
 wait_for censused 30
