@@ -184,13 +184,14 @@ static inline int zap_block_on_demand(char *p, int ok_enomem)
 
 /*
  * A whole-block DONTNEED, the call that frees the block's PTE table. With
- * --on-demand every other call of a thread frees it on demand instead, so
+ * --on-demand every other call of a thread, its first one included (a
+ * slow mode may zap once), frees it on demand instead, so
  * that the two ways race each other as well as the mode's operation.
  */
 static inline int zap_block(void *p, int ok_enomem)
 {
 	static __thread unsigned long calls;
-	int ret = on_demand && (calls++ & 1) ?
+	int ret = on_demand && !(calls++ & 1) ?
 			  zap_block_on_demand(p, ok_enomem) :
 			  dontneed(p, BLOCK, ok_enomem);
 
