@@ -9,7 +9,8 @@ $(BUILD)/tests/%: tests/workloads/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -static -pthread -o $@ $<
 
-# Every workload may read its status through status_kb.h; pt-race is one
+# Every workload may read its status through status_kb.h and share
+# wl_common.h (uapi values, say(), number()); pt-race is one
 # program whose modes are headers under pt-race/.
-$(WORKLOAD_BINS): tests/workloads/status_kb.h
+$(WORKLOAD_BINS): tests/workloads/status_kb.h tests/workloads/wl_common.h
 $(BUILD)/tests/pt-race: $(wildcard tests/workloads/pt-race/*.h)

@@ -64,18 +64,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef MADV_PT_RECLAIM
-#define MADV_PT_RECLAIM 20564 /* ours: docs/contracts.md */
-#endif
-#ifndef UFFD_FEATURE_WP_UNPOPULATED
-#define UFFD_FEATURE_WP_UNPOPULATED (1 << 13)
-#endif
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_process_madvise
-#define SYS_process_madvise 440
-#endif
+#include "wl_common.h"
 
 #define PAGE 4096UL
 #define BLOCK (2UL << 20)
@@ -153,22 +142,6 @@ static unsigned long below(struct rng *r, unsigned long n)
 static int stopped(void)
 {
 	return atomic_load_explicit(&stop_flag, memory_order_relaxed);
-}
-
-/* Output without stdio: children of this threaded process print too. */
-__attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (n > (int)sizeof(buf) - 1)
-		n = sizeof(buf) - 1;
-	if (n > 0 && write(2, buf, n) < 0)
-		return;
 }
 
 /* Counts one result of op: ret < 0 is a failure with errno err. */
@@ -760,18 +733,6 @@ static int usage(void)
 	fprintf(stderr, "usage: pt-fuzz SECONDS [THREADS] [--seed N] "
 			"[--user-only]\n");
 	return 2;
-}
-
-static long number(const char *s, long lo, long hi)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi)
-		return -1;
-	return v;
 }
 
 int main(int argc, char **argv)

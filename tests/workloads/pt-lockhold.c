@@ -32,10 +32,10 @@
 #include <unistd.h>
 
 #include "status_kb.h"
+#include "wl_common.h"
 
 #define BLOCK (2UL << 20)
 #define PAGE 4096UL
-#define MADV_PT_RECLAIM 20564
 #define TRACEFS "/sys/kernel/tracing"
 
 static atomic_int stop, started, go;

@@ -142,19 +142,6 @@ static int usage(void)
 	return 2;
 }
 
-/* Reads a decimal number in [lo, hi]; -1 when s is not one. */
-static long number(const char *s, long lo, long hi)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi)
-		return -1;
-	return v;
-}
-
 int main(int argc, char **argv)
 {
 	const char *args[3];

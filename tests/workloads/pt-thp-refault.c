@@ -28,10 +28,10 @@
 #include <unistd.h>
 
 #include "status_kb.h"
+#include "wl_common.h"
 
 #define BLOCK (2UL << 20)
 #define PAGE 4096UL
-#define MADV_PT_RECLAIM 20564
 #define THP_ENABLED "/sys/kernel/mm/transparent_hugepage/enabled"
 
 static char saved[32];

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "../status_kb.h"
+#include "../wl_common.h"
 
 #define BLOCK (2UL << 20)
 #define PAGE 4096UL
@@ -48,9 +49,6 @@
 
 #ifndef MADV_COLLAPSE
 #define MADV_COLLAPSE 25
-#endif
-#ifndef MADV_PT_RECLAIM
-#define MADV_PT_RECLAIM 20564 /* ours: docs/contracts.md */
 #endif
 
 typedef volatile uint64_t vword;
@@ -104,27 +102,6 @@ static inline int pword_ok(uint64_t v, unsigned long idx, unsigned long w,
 	unsigned long g = pword_gen(v);
 
 	return v == pword(idx, w, g) && g >= lo && g <= hi;
-}
-
-/*
- * Output without stdio locks: forked children of a threaded parent may
- * print too, and a lock held by another thread at fork() would never be
- * released in the child.
- */
-__attribute__((format(printf, 1, 2))) static inline void say(const char *fmt,
-							     ...)
-{
-	char buf[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (n > (int)sizeof(buf) - 1)
-		n = sizeof(buf) - 1;
-	if (n > 0 && write(2, buf, n) < 0)
-		return;
 }
 
 /* Counts a data mismatch; the first MISMATCH_LINES get a line each. */

@@ -51,15 +51,6 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#ifndef UFFD_FEATURE_WP_UNPOPULATED
-#define UFFD_FEATURE_WP_UNPOPULATED (1 << 13)
-#endif
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_process_madvise
-#define SYS_process_madvise 440
-#endif
 #define UFFDWP_BLOCKS 32
 #define UFFDWP_PAGES (UFFDWP_BLOCKS * BLOCK_PAGES)
 #define PM_UFFD_WP (1ULL << 57)
