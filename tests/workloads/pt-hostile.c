@@ -55,12 +55,12 @@
 #include <unistd.h>
 
 #include "status_kb.h"
+#include "wl_common.h"
 
 #define BLOCK (2UL << 20)
 #define PAGE 4096UL
 #define GIB (1UL << 30)
 #define TIB (1UL << 40)
-#define MADV_PT_RECLAIM 20564
 #define ONDEMAND "pte_table_reclaimed_on_demand"
 #define NBLOCKS 8UL
 #define TOP 0xfffffffffffff000UL /* the last page below 2^64 */
@@ -160,16 +160,10 @@ static long now_us(void)
 static char *map_empty_blocks(void)
 {
 	size_t len = NBLOCKS * BLOCK;
-	char *raw = mmap(NULL, len + BLOCK, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	char *base;
+	char *base = map_aligned(len);
 
-	if (raw == MAP_FAILED)
+	if (!base)
 		die("mmap");
-	base = (char *)(((uintptr_t)raw + BLOCK - 1) & ~(BLOCK - 1));
-	if (base > raw)
-		munmap(raw, base - raw);
-	munmap(base + len, raw + len + BLOCK - (base + len));
 	if (madvise(base, len, MADV_NOHUGEPAGE))
 		die("madvise(MADV_NOHUGEPAGE)");
 	for (unsigned long o = 0; o < len; o += BLOCK / 2) {

@@ -50,17 +50,14 @@
 #include <unistd.h>
 
 #include "status_kb.h"
+#include "wl_common.h"
 
 #define BLOCK (2UL << 20)
 #define PAGE 4096UL
-#define MADV_PT_RECLAIM 20564
 #ifndef MADV_PAGEOUT
 #define MADV_PAGEOUT 21
 #endif
 /* 6.4+ / 6.6+ uapi, newer than Debian 12's headers */
-#ifndef UFFD_FEATURE_WP_UNPOPULATED
-#define UFFD_FEATURE_WP_UNPOPULATED (1 << 13)
-#endif
 #ifndef UFFD_FEATURE_POISON
 #define UFFD_FEATURE_POISON (1 << 14)
 struct uffdio_poison {
@@ -104,15 +101,10 @@ static int check(const char *p, unsigned long b)
 static void map_blocks(void)
 {
 	size_t len = blocks * BLOCK;
-	char *raw = mmap(NULL, len + BLOCK, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-	if (raw == MAP_FAILED)
+	base = map_aligned(len);
+	if (!base)
 		die("mmap");
-	base = (char *)(((uintptr_t)raw + BLOCK - 1) & ~(BLOCK - 1));
-	if (base > raw)
-		munmap(raw, base - raw);
-	munmap(base + len, raw + len + BLOCK - (base + len));
 	if (madvise(base, len, MADV_NOHUGEPAGE))
 		die("madvise(MADV_NOHUGEPAGE)");
 	for (unsigned long b = 0; b < blocks; b++)

@@ -11,7 +11,9 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #ifndef MADV_PT_RECLAIM
@@ -60,6 +62,28 @@ static inline long number(const char *s, long lo, long hi)
 	if (errno || end == s || *end || v < lo || v > hi)
 		return -1;
 	return v;
+}
+
+#define WL_BLOCK (2UL << 20)
+
+/*
+ * len bytes of private anonymous memory at a 2 MiB boundary (one PTE
+ * table per block), the rest of the over-sized mapping unmapped; NULL
+ * with errno set when mmap() fails.
+ */
+static inline char *map_aligned(size_t len)
+{
+	char *raw = mmap(NULL, len + WL_BLOCK, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *base;
+
+	if (raw == MAP_FAILED)
+		return NULL;
+	base = (char *)(((uintptr_t)raw + WL_BLOCK - 1) & ~(WL_BLOCK - 1));
+	if (base > raw)
+		munmap(raw, base - raw);
+	munmap(base + len, raw + len + WL_BLOCK - (base + len));
+	return base;
 }
 
 #endif
