@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "block_set.h"
+
 /* Ours, not mainline's (docs/contracts.md): defined here until libc has it */
 #ifndef MADV_PT_RECLAIM
 #define MADV_PT_RECLAIM 20564
@@ -46,6 +48,9 @@ struct reclaim_pid_result {
 	uint64_t bytes_freed;	/* ... in bytes */
 	uint64_t ranges;	/* ranges sent (calls made) */
 	uint64_t bytes_advised; /* virtual memory they covered */
+	uint64_t blocks_sent;	  /* 2 MiB blocks those ranges held */
+	uint64_t blocks_confirmed; /* map nothing now and are in o->only */
+	uint64_t refilled_blocks; /* of o->sent_before, map something now */
 	uint64_t longest_call_ns;
 	uint64_t elapsed_ns; /* census, calls and census again */
 	const char *method;  /* the census's: "pagemap_scan" or "pagemap" */
@@ -56,6 +61,17 @@ struct reclaim_pid_opts {
 	bool dry_run;	    /* the census only: say what would be freed */
 	uint64_t min_empty; /* send nothing below this many empty tables */
 	bool no_after;	    /* skip the census after (empty_after unknown) */
+	/*
+	 * The [free_tables] policy's evidence (free_tables.h), each optional:
+	 * with use_only, only blocks in `only` (that map nothing now) are
+	 * sent; sent_before is what was sent last time, whose blocks that
+	 * map something now are counted as refilled; empty_now and sent_now
+	 * receive this census's blocks that map nothing (whole blocks inside
+	 * the mappings) and the blocks sent.
+	 */
+	bool use_only;
+	const struct block_set *only, *sent_before;
+	struct block_set *empty_now, *sent_now;
 };
 
 /*

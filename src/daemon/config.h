@@ -44,7 +44,9 @@ struct d_free_cfg {
 	unsigned int min_kib;	       /* empty tables a process must have */
 	unsigned int max_processes;    /* freed per sample, at most */
 	unsigned int cpu_budget_ms;    /* CPU per sample, at most */
-	unsigned int process_interval; /* s between two frees of a process */
+	unsigned int process_interval; /* s between two censuses of one */
+	unsigned int confirm_after;    /* s: empty at two censuses this far
+					* apart (0: at one) */
 	char exclude_comm[512];	       /* names, space separated */
 	char exclude_cgroup[1024];     /* cgroup path prefixes, space sep. */
 };

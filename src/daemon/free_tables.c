@@ -89,6 +89,13 @@ static int by_when_desc(const void *a, const void *b)
 	return (x->when < y->when) - (x->when > y->when);
 }
 
+static void seen_free(struct d_free_seen *e)
+{
+	block_set_free(&e->empty);
+	block_set_free(&e->sent);
+	memset(e, 0, sizeof(*e));
+}
+
 /* Full: keep the newer half (rehashed), forget the rest. */
 static void forget_older_half(struct d_free *f)
 {
@@ -101,10 +108,22 @@ static void forget_older_half(struct d_free *f)
 	qsort(keep, n, sizeof(keep[0]), by_when_desc);
 	memset(f->seen, 0, sizeof(f->seen));
 	f->nr_seen = 0;
-	for (size_t i = 0; i < n / 2; i++) {
+	for (size_t i = 0; i < n; i++) {
+		if (i >= n / 2) {
+			seen_free(&keep[i]);
+			continue;
+		}
 		*probe(f, keep[i].pid) = keep[i];
 		f->nr_seen++;
 	}
+}
+
+void d_free_forget(struct d_free *f)
+{
+	for (size_t i = 0; i < D_FREE_SEEN; i++)
+		if (f->seen[i].pid)
+			seen_free(&f->seen[i]);
+	f->nr_seen = 0;
 }
 
 /* Whether p may be censused again now (free_tables.h, "Who"). */
@@ -113,8 +132,13 @@ static bool eligible(const struct d_free *f, const struct d_free_cfg *cfg,
 {
 	const struct d_free_seen *s = find_seen(f, p->pid);
 	uint64_t min = (uint64_t)cfg->min_kib * 1024;
+	int64_t age = s ? now - s->when : 0;
 
-	if (!s || now - s->when >= (int64_t)cfg->process_interval)
+	if (!s || age >= (int64_t)cfg->process_interval)
+		return true;
+	if (age < (int64_t)cfg->confirm_after)
+		return false;
+	if (s->follow_up)
 		return true;
 	if (s->acted)
 		return false;
@@ -123,22 +147,27 @@ static bool eligible(const struct d_free *f, const struct d_free_cfg *cfg,
 		p->census.reclaimable_bytes >= min);
 }
 
-void d_free_mark(struct d_free *f, const struct proc_sample *p, int64_t now,
-		 bool acted)
+struct d_free_seen *d_free_mark(struct d_free *f, const struct proc_sample *p,
+				int64_t now, bool acted)
 {
-	struct d_free_seen n = { p->pid, now, acted, rss_of(p), 0 };
 	struct d_free_seen *s = find_seen(f, p->pid);
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	n.census_ns = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 	if (!s && f->nr_seen >= D_FREE_SEEN_MAX)
 		forget_older_half(f);
 	if (!s) {
 		s = probe(f, p->pid);
+		memset(s, 0, sizeof(*s));
+		s->pid = p->pid;
 		f->nr_seen++;
 	}
-	*s = n;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	s->when = now;
+	s->acted = acted;
+	s->follow_up = false;
+	s->rss = rss_of(p);
+	s->census_ns = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	return s;
 }
 
 /*
@@ -239,13 +268,21 @@ static bool thp_always(void)
 	return strstr(buf, "[always]") != NULL;
 }
 
+/* What a dry run would have freed: the confirmed blocks, at most one
+ * table each, and never more than the census's empty tables */
+static uint64_t would_free(const struct reclaim_pid_result *r)
+{
+	return r->blocks_confirmed < r->empty_before ? r->blocks_confirmed :
+						       r->empty_before;
+}
+
 static void log_action(const struct proc_sample *p,
 		       const struct reclaim_pid_result *r, bool dry,
 		       uint64_t min)
 {
-	char pid[16], tables[24], bytes[24], reason[224];
-	uint64_t t = dry ? r->empty_before : r->tables_freed;
-	uint64_t b = dry ? r->empty_before * 4096 : r->bytes_freed;
+	char pid[16], tables[24], bytes[24], reason[320];
+	uint64_t t = dry ? would_free(r) : r->tables_freed;
+	uint64_t b = dry ? would_free(r) * 4096 : r->bytes_freed;
 	const struct d_log_field fields[] = {
 		{ "PTWATCH_ACTION", dry ? "would_free_tables" : "free_tables" },
 		{ "PTWATCH_ACTOR", "policy" },
@@ -260,9 +297,13 @@ static void log_action(const struct proc_sample *p,
 	snprintf(tables, sizeof(tables), "%llu", (unsigned long long)t);
 	snprintf(bytes, sizeof(bytes), "%llu", (unsigned long long)b);
 	snprintf(reason, sizeof(reason),
-		 "%llu empty PTE tables by census (%s) >= min_kib %llu%s",
+		 "%llu empty PTE tables by census (%s) >= min_kib %llu; "
+		 "%llu blocks mapped nothing at two censuses; %llu of the "
+		 "blocks sent last time were refilled%s",
 		 (unsigned long long)r->empty_before, r->method,
 		 (unsigned long long)min / 1024,
+		 (unsigned long long)r->blocks_confirmed,
+		 (unsigned long long)r->refilled_blocks,
 		 thp_always() ? "; THP is always: a fault in a freed block "
 				"may map a 2 MiB THP" :
 				"");
@@ -273,19 +314,58 @@ static void log_action(const struct proc_sample *p,
 		     (int)p->pid, p->comm, reason);
 }
 
+/*
+ * The evidence kept from the census just taken (free_tables.h,
+ * "Evidence"): what mapped nothing and what was sent, and whether to look
+ * again after confirm_after rather than process_interval.
+ */
+static void keep_evidence(struct d_free_seen *e, const struct d_free_cfg *cfg,
+			  const struct reclaim_pid_result *r,
+			  struct block_set *empty, struct block_set *sent)
+{
+	uint64_t min = (uint64_t)cfg->min_kib * 1024;
+	uint64_t done = cfg->dry_run ? would_free(r) : r->tables_freed;
+	/* tables at a hole's edge are never sent: not left to confirm */
+	uint64_t gone = done + r->hole_blocks;
+	uint64_t left = r->empty_before > gone ? r->empty_before - gone : 0;
+	uint64_t sent_before = block_set_blocks(&e->sent);
+	bool churning = sent_before && r->refilled_blocks * 2 >= sent_before;
+
+	e->follow_up = cfg->confirm_after && left * 4096 >= min && !churning;
+	block_set_move(&e->empty, empty);
+	block_set_move(&e->sent, sent);
+}
+
 /* Census, then free (or only the census in a dry run) one process. */
 static void act_on(struct d_free *f, const struct d_free_cfg *cfg,
 		   const char *proc_root, const struct proc_sample *p)
 {
 	uint64_t min = (uint64_t)cfg->min_kib * 1024;
+	struct d_free_seen *e = find_seen(f, p->pid);
+	struct block_set empty = { 0 }, sent = { 0 };
 	/* no census after: the log needs only VmPTE's drop */
-	struct reclaim_pid_opts o = { .dry_run = cfg->dry_run,
-				      .min_empty = (min + 4095) / 4096,
-				      .no_after = true };
+	struct reclaim_pid_opts o = {
+		.dry_run = cfg->dry_run,
+		.min_empty = (min + 4095) / 4096,
+		.no_after = true,
+		.use_only = cfg->confirm_after > 0,
+		.only = e ? &e->empty : NULL,
+		.sent_before = e ? &e->sent : NULL,
+		.empty_now = &empty,
+		.sent_now = &sent,
+	};
 	struct reclaim_pid_result r;
 	int err = reclaim_pid(proc_root, p->pid, &o, &r);
+	bool acted = !err && r.empty_before >= o.min_empty &&
+		     (r.blocks_sent || (cfg->dry_run && r.blocks_confirmed));
 
-	d_free_mark(f, p, mono_s(), !err && r.empty_before >= o.min_empty);
+	if (!o.use_only)
+		r.blocks_confirmed = r.blocks_sent;
+	e = d_free_mark(f, p, mono_s(), acted);
+	if (!err)
+		keep_evidence(e, cfg, &r, &empty, &sent);
+	block_set_free(&empty);
+	block_set_free(&sent);
 	if (err) {
 		if (err != -ESRCH && err != -EAGAIN) {
 			f->stats.errors++;
@@ -294,19 +374,25 @@ static void act_on(struct d_free *f, const struct d_free_cfg *cfg,
 		}
 		return;
 	}
-	if (r.empty_before < o.min_empty) {
-		f->stats.skipped++;
+	f->stats.blocks_refilled += r.refilled_blocks;
+	if (!acted) {
+		if (r.empty_before >= o.min_empty)
+			f->stats.confirming++;
+		else
+			f->stats.skipped++;
 		return;
 	}
 	log_action(p, &r, cfg->dry_run, min);
 	if (cfg->dry_run) {
 		f->stats.would++;
-		f->stats.would_bytes += r.empty_before * 4096;
+		f->stats.would_bytes += would_free(&r) * 4096;
+		f->stats.blocks_sent += r.blocks_confirmed;
 		return;
 	}
 	f->stats.freed++;
 	f->stats.tables += r.tables_freed;
 	f->stats.bytes += r.bytes_freed;
+	f->stats.blocks_sent += r.blocks_sent;
 }
 
 /* Whether the policy may act this sample, and its state. */
@@ -332,8 +418,7 @@ void d_free_run(struct d_free *f, const struct d_free_cfg *cfg,
 
 	/* switched on: what was left while off is everyone's again */
 	if (f->last_knob == 0 && knob == 1) {
-		memset(f->seen, 0, sizeof(f->seen));
-		f->nr_seen = 0;
+		d_free_forget(f);
 		d_log(LOG_INFO, "free_tables: vm.pt_reclaim went 0 -> 1: "
 				"every process is eligible again");
 	}
@@ -372,8 +457,10 @@ void d_free_metrics(const struct d_free *f, FILE *o)
 		"%lu\n"
 		"ptwatch_free_tables_processes_total{result=\"below_min\"} "
 		"%lu\n"
+		"ptwatch_free_tables_processes_total{result=\"confirming\"} "
+		"%lu\n"
 		"ptwatch_free_tables_processes_total{result=\"error\"} %lu\n",
-		st->freed, st->would, st->skipped, st->errors);
+		st->freed, st->would, st->skipped, st->confirming, st->errors);
 	d_metrics_value(o, "ptwatch_free_tables_freed_total", "counter",
 			"Empty PTE tables the [free_tables] policy freed.",
 			(double)st->tables);
@@ -385,6 +472,15 @@ void d_free_metrics(const struct d_free *f, FILE *o)
 			"Dry run: bytes of empty PTE tables the policy would "
 			"have freed.",
 			(double)st->would_bytes);
+	d_metrics_value(o, "ptwatch_free_tables_sent_blocks_total", "counter",
+			"2 MiB blocks the policy sent (or would in a dry run): "
+			"empty at two censuses.",
+			(double)st->blocks_sent);
+	d_metrics_value(o, "ptwatch_free_tables_refilled_blocks_total",
+			"counter",
+			"Blocks sent that mapped something again at the "
+			"policy's next census of the process.",
+			(double)st->blocks_refilled);
 	d_metrics_value(o, "ptwatch_free_tables_cpu_seconds_total", "counter",
 			"CPU time of the [free_tables] policy (census and the "
 			"kernel's frees).",
