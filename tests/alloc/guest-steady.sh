@@ -1,0 +1,118 @@
+#!/bin/sh
+# Runs inside the patched guest (tests/alloc/t-steady.sh, steady-bench.sh):
+# the steady-state benchmark (docs/alloc-bench.md). Eight processes of
+# real allocators, four churning a fixed working set (a) and four whose
+# address space drifts (b), run SECONDS in each of three modes, same seed:
+#   off      vm.pt_reclaim=0
+#   kernel   vm.pt_reclaim=1, the kernel alone
+#   daemon   vm.pt_reclaim=1 and ptwatchd's [free_tables] policy acting
+# Every SAMPLE seconds each process's VmPTE, RSS, empty PTE tables (the
+# census: ptwatch show --exact), mallocs+frees so far, its CPU and
+# ptwatchd's CPU are printed as "csv," lines for the host's report.
+#   guest-steady.sh SECONDS SAMPLE short|long
+. "$(dirname "$0")/../kernel/guest-lib.sh"
+SECONDS_RUN=$1 SAMPLE=$2 SCALE=$3
+MIB=48
+SYSCTL=/proc/sys/vm/pt_reclaim
+WORKLOADS="jemalloc|X=1|alloc-steady-jemalloc|
+jemalloc-decay0|MALLOC_CONF=dirty_decay_ms:0,muzzy_decay_ms:0|alloc-steady-jemalloc|
+tcmalloc|X=1|alloc-steady-tcmalloc|--purge-ms 1000
+glibc|X=1|alloc-steady-glibc|"
+if [ "$SCALE" = long ]; then
+	# ptwatchd's shipped [daemon] interval and [free_tables] cadence
+	INTERVAL=10s PINTERVAL=1m CONFIRM=20s
+else
+	# the same shape, scaled to a minute's run
+	INTERVAL=2s PINTERVAL=20s CONFIRM=6s
+fi
+mkdir -p /tmp/sd
+cat > /tmp/steady.conf <<CONF
+[daemon]
+interval = $INTERVAL
+state_dir = /tmp/sd
+log = stderr
+[metrics]
+textfile_dir = /tmp/sd
+[reclaim]
+mode = report
+[free_tables]
+mode = auto
+dry_run = no
+process_interval = $PINTERVAL
+confirm_after = $CONFIRM
+CONF
+echo "# kernel $(uname -r); $SECONDS_RUN s per mode, a sample every $SAMPLE s;" \
+	"ptwatchd interval $INTERVAL, process_interval $PINTERVAL, confirm_after $CONFIRM," \
+	"min_kib as shipped"
+echo "csv,mode,t,workload,pid,vmpte_kb,rss_kb,empty,ops,busy_ms,cpu_ticks,daemon_ticks"
+
+ticks() { awk '{ print $14 + $15 }' /proc/$1/stat 2>/dev/null || echo 0; }
+last_ops() { sed -n 's/^t=[0-9]* ops=\([0-9]*\) busy_ms=\([0-9]*\)$/\1,\2/p' "$1" | tail -1; }
+
+run_mode() { # MODE
+	mode=$1 dpid=
+	if [ $mode = off ]; then echo 0 > $SYSCTL; else echo 1 > $SYSCTL; fi
+	if [ $mode = daemon ]; then
+		rm -f /tmp/sd/*.prom
+		ptwatchd --config /tmp/steady.conf --socket /tmp/sd/s 2> /tmp/sd.log &
+		dpid=$!
+		i=0
+		while ! grep -q started /tmp/sd.log && [ $i -lt 300 ]; do sleep 0.2; i=$((i + 1)); done
+		grep -q started /tmp/sd.log || not_ok "$mode: ptwatchd starts" "$(tail -3 /tmp/sd.log)"
+	fi
+	pids=
+	for kind in churn drift; do
+		echo "$WORKLOADS" | while IFS="|" read name envv bin arg; do
+			# shellcheck disable=SC2086
+			env "$envv" $bin $kind "$SECONDS_RUN" --mib $MIB --seed 7 $arg \
+				> /tmp/w-$mode-$kind-$name.out 2>&1 &
+			echo "$! $kind-$name" >> /tmp/pids-$mode
+		done
+	done
+	t0=$(date +%s)
+	t=0
+	while [ $t -lt "$SECONDS_RUN" ]; do
+		while read -r pid wl; do
+			[ -d /proc/$pid ] || continue
+			st=/proc/$pid/status
+			vp=$(awk '/^VmPTE/ { print $2 }' $st 2>/dev/null)
+			rs=$(awk '/^VmRSS/ { print $2 }' $st 2>/dev/null)
+			em=$(ptwatch show $pid --exact --json 2>/dev/null | jq -r '.empty_pte_tables // empty')
+			ob=$(last_ops /tmp/w-$mode-$wl.out)
+			[ -n "$vp" ] && [ -n "$em" ] && [ -n "$ob" ] &&
+				echo "csv,$mode,$t,$wl,$pid,$vp,$rs,$em,$ob,$(ticks $pid),${dpid:+$(ticks $dpid)}"
+		done < /tmp/pids-$mode
+		next=$((t + SAMPLE))
+		while [ $(($(date +%s) - t0)) -lt $next ]; do sleep 0.5; done
+		t=$(($(date +%s) - t0))
+	done
+	# the workloads are the pipeline's children, not this shell's: wait
+	# for them by pid (a deadline: 5 minutes past their end)
+	i=0
+	while read -r pid wl; do
+		while [ -d /proc/$pid ] && [ $i -lt 600 ]; do sleep 0.5; i=$((i + 1)); done
+	done < /tmp/pids-$mode
+	bad=$(grep -L 'data_ok=1' /tmp/w-$mode-*.out)
+	eq "$mode: all 8 workloads ran $SECONDS_RUN s and read their data back" \
+		"$(echo "$bad" | grep -c .)" 0
+	for f in $bad; do echo "#   $f: $(tail -2 $f | tr '\n' ' ')"; done
+	if [ -n "$dpid" ]; then
+		for m in sent_blocks refilled_blocks freed; do
+			echo "metric,$m,$(awk -v k="ptwatch_free_tables_${m}_total" '$1 == k { print $2 }' /tmp/sd/*.prom)"
+		done
+		grep -o 'freed [0-9]* empty PTE tables .* of pid [0-9]* ([^)]*)' /tmp/sd.log |
+			sed 's/^/# ptwatchd: /' | tail -n 40
+		kill $dpid
+		i=0
+		while [ -d /proc/$dpid ] && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
+		if [ -d /proc/$dpid ]; then not_ok "$mode: ptwatchd stops on SIGTERM"; else ok "$mode: ptwatchd ran and stopped on SIGTERM"; fi
+	fi
+}
+
+klog_mark
+for mode in off kernel daemon; do
+	run_mode $mode
+done
+echo 1 > $SYSCTL
+klog_check "steady-state benchmark"
+exit $fail
