@@ -87,4 +87,17 @@ int reclaim_pid(const char *proc_root, pid_t pid,
 		const struct reclaim_pid_opts *o,
 		struct reclaim_pid_result *res);
 
+/*
+ * The same advice without a census, for a process too large to census
+ * within a budget (the [free_tables] policy's sweep, `ptwatch reclaim pid
+ * --no-census`): every whole 2 MiB block of its mappings from *cursor on
+ * is sent, at most max_blocks of them (0: no limit), and the kernel's
+ * lockless look skips each table in use. *cursor is then where the next
+ * sweep goes on, 0 once the walk reached the end. Fills ranges,
+ * bytes_advised, blocks_sent, the VmPTE figures and elapsed_ns of *res.
+ * Errors as reclaim_pid().
+ */
+int reclaim_pid_sweep(const char *proc_root, pid_t pid, uint64_t *cursor,
+		      uint64_t max_blocks, struct reclaim_pid_result *res);
+
 #endif

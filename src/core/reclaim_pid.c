@@ -386,3 +386,82 @@ int reclaim_pid(const char *proc_root, pid_t pid,
 	res->elapsed_ns = now_ns() - t0;
 	return err;
 }
+
+/* The sweep's walk: whole blocks from `from`, at most `left` of them */
+struct sweep {
+	struct batch bt;
+	uint64_t from, left, next; /* next: where to go on, 0 at the end */
+};
+
+static bool sweep_block(void *ctx, uint64_t b, bool inner)
+{
+	struct sweep *sw = ctx;
+	uint64_t bs = b << PT_BLOCK_SHIFT;
+
+	if (bs < sw->from || !inner)
+		return true;
+	if (!sw->left) {
+		sw->next = bs;
+		return false;
+	}
+	sw->left--;
+	return send_block(&sw->bt, b, true);
+}
+
+/* The plan of a census-free sweep: the mappings from /proc/PID/maps */
+static int plan_from_maps(const char *proc_root, pid_t pid, struct plan *p)
+{
+	char path[64], line[4096];
+	struct census_vma v;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%d/maps", proc_root, pid);
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while (fgets(line, sizeof(line), f))
+		if (census_parse_maps_line(line, &v) && v.start < (1ULL << 47))
+			saw_vma(p, v.start, v.end, v.access);
+	fclose(f);
+	return p->runs.err;
+}
+
+int reclaim_pid_sweep(const char *proc_root, pid_t pid, uint64_t *cursor,
+		      uint64_t max_blocks, struct reclaim_pid_result *res)
+{
+	uint64_t t0 = now_ns();
+	struct plan p = { 0 };
+	struct sender s = { .res = res };
+	struct sweep sw = { .bt = { .s = &s },
+			    .from = *cursor,
+			    .left = max_blocks ? max_blocks : UINT64_MAX };
+	int err = reclaim_pid_supported();
+
+	memset(res, 0, sizeof(*res));
+	res->pid = pid;
+	res->method = "none";
+	if (err)
+		return err;
+	s.pidfd = syscall(SYS_pidfd_open, pid, 0);
+	if (s.pidfd < 0)
+		return -errno;
+	err = plan_from_maps(proc_root, pid, &p);
+	if (!err)
+		err = read_vm_pte(proc_root, pid, &res->vm_pte_before);
+	if (!err) {
+		plan_blocks(&p, sweep_block, &sw);
+		if (sw.bt.end)
+			send_range(&s, sw.bt.start, sw.bt.end);
+		err = s.err;
+	}
+	if (!err) {
+		struct reclaim_pid_opts o = { .no_after = true };
+
+		count_freed(proc_root, res, &o);
+		*cursor = sw.next;
+	}
+	close(s.pidfd);
+	plan_free(&p);
+	res->elapsed_ns = now_ns() - t0;
+	return err;
+}

@@ -81,6 +81,7 @@ static const struct key keys[] = {
 	{ "free_tables",     "cpu_budget_ms",     K_UINT,        F(free.cpu_budget_ms),     1, 60000 },
 	{ "free_tables",     "process_interval",  K_SECONDS,     F(free.process_interval),  0, 7 * 86400 },
 	{ "free_tables",     "confirm_after",     K_SECONDS,     F(free.confirm_after),     0, 86400 },
+	{ "free_tables",     "sweep_above",       K_UINT,        F(free.sweep_above),       1024, 1u << 30 },
 	{ "free_tables",     "exclude_comm",      K_STR,         F(free.exclude_comm),      0, 0 },
 	{ "free_tables",     "exclude_cgroup",    K_STR,         F(free.exclude_cgroup),    0, 0 },
 };
@@ -137,6 +138,7 @@ void d_config_defaults(struct d_config *cfg)
 		.cpu_budget_ms = 20,
 		.process_interval = 60,
 		.confirm_after = 20,
+		.sweep_above = 65536,
 	};
 	cfg->vmemmap = (struct d_policy_cfg){
 		.mode = D_MODE_REPORT,

@@ -47,6 +47,7 @@ struct d_free_cfg {
 	unsigned int process_interval; /* s between two censuses of one */
 	unsigned int confirm_after;    /* s: empty at two censuses this far
 					* apart (0: at one) */
+	unsigned int sweep_above;      /* PTE tables: sweep, no census */
 	char exclude_comm[512];	       /* names, space separated */
 	char exclude_cgroup[1024];     /* cgroup path prefixes, space sep. */
 };

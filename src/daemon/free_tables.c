@@ -134,7 +134,7 @@ static bool eligible(const struct d_free *f, const struct d_free_cfg *cfg,
 	uint64_t min = (uint64_t)cfg->min_kib * 1024;
 	int64_t age = s ? now - s->when : 0;
 
-	if (!s || age >= (int64_t)cfg->process_interval)
+	if (!s || s->sweeping || age >= (int64_t)cfg->process_interval)
 		return true;
 	if (age < (int64_t)cfg->confirm_after)
 		return false;
@@ -165,6 +165,7 @@ struct d_free_seen *d_free_mark(struct d_free *f, const struct proc_sample *p,
 	s->when = now;
 	s->acted = acted;
 	s->follow_up = false;
+	s->sweeping = false;
 	s->rss = rss_of(p);
 	s->census_ns = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 	return s;
@@ -395,6 +396,87 @@ static void act_on(struct d_free *f, const struct d_free_cfg *cfg,
 	f->stats.blocks_sent += r.blocks_sent;
 }
 
+static void log_sweep(const struct proc_sample *p, uint64_t tables, bool dry)
+{
+	char pid[16], n[24];
+	const struct d_log_field fields[] = {
+		{ "PTWATCH_ACTION", dry ? "would_free_tables" : "free_tables" },
+		{ "PTWATCH_ACTOR", "policy" },
+		{ "PTWATCH_PID", pid },
+		{ "PTWATCH_COMM", p->comm },
+		{ "PTWATCH_TABLES_FREED", n },
+	};
+
+	snprintf(pid, sizeof(pid), "%d", (int)p->pid);
+	snprintf(n, sizeof(n), "%llu", (unsigned long long)tables);
+	if (dry)
+		d_log_fields(LOG_NOTICE, fields, 5,
+			     "dry run: would sweep pid %d (%s): %llu KiB of "
+			     "page tables, too many to census (sweep_above)",
+			     (int)p->pid, p->comm,
+			     (unsigned long long)p->page_table_bytes / 1024);
+	else
+		d_log_fields(LOG_NOTICE, fields, 5,
+			     "freed %llu empty PTE tables (%llu KiB) of pid %d "
+			     "(%s): swept without a census (%llu KiB of page "
+			     "tables > sweep_above)",
+			     (unsigned long long)tables,
+			     (unsigned long long)tables * 4, (int)p->pid,
+			     p->comm,
+			     (unsigned long long)p->page_table_bytes / 1024);
+}
+
+/*
+ * A slice of a sweep per call while the sample's budget lasts (start: the
+ * sample's CPU clock then). The sweep goes on at the next sample until it
+ * reaches the end of the address space.
+ */
+static void sweep_on(struct d_free *f, const struct d_free_cfg *cfg,
+		     const char *proc_root, const struct proc_sample *p,
+		     double start)
+{
+	const struct d_free_seen *old = find_seen(f, p->pid);
+	uint64_t cursor = old && old->sweeping ? old->cursor : 0;
+	uint64_t swept = old && old->sweeping ? old->swept_tables : 0;
+	struct reclaim_pid_result r;
+	struct d_free_seen *e;
+	int err = 0;
+
+	if (cfg->dry_run) {
+		d_free_mark(f, p, mono_s(), true);
+		log_sweep(p, 0, true);
+		f->stats.would++;
+		return;
+	}
+	do {
+		err = reclaim_pid_sweep(proc_root, p->pid, &cursor, SWEEP_SLICE,
+					&r);
+		swept += r.tables_freed;
+		f->stats.tables += r.tables_freed;
+		f->stats.bytes += r.bytes_freed;
+		f->stats.blocks_sent += r.blocks_sent;
+	} while (!err && cursor &&
+		 cpu_now() - start < cfg->cpu_budget_ms / 1000.0);
+	e = d_free_mark(f, p, mono_s(), !err && !cursor);
+	if (!err && cursor) {
+		e->sweeping = true;
+		e->cursor = cursor;
+		e->swept_tables = swept;
+		f->stats.over_budget++;
+		return;
+	}
+	if (err) {
+		if (err != -ESRCH) {
+			f->stats.errors++;
+			d_log(LOG_WARNING, "free_tables: sweep of pid %d (%s): %s",
+			      (int)p->pid, p->comm, strerror(-err));
+		}
+		return;
+	}
+	f->stats.freed++;
+	log_sweep(p, swept, false);
+}
+
 /* Whether the policy may act this sample, and its state. */
 static bool may_act(struct d_free *f, const struct d_free_cfg *cfg, int knob)
 {
@@ -413,6 +495,7 @@ void d_free_run(struct d_free *f, const struct d_free_cfg *cfg,
 		const char *proc_root, const struct snapshot *s, int knob)
 {
 	struct d_free_pick pick[64];
+	const struct proc_sample *p;
 	double start = cpu_now(), budget = cfg->cpu_budget_ms / 1000.0;
 	size_t n;
 
@@ -433,7 +516,11 @@ void d_free_run(struct d_free *f, const struct d_free_cfg *cfg,
 			f->stats.over_budget++;
 			break;
 		}
-		act_on(f, cfg, proc_root, &s->procs[pick[i].proc]);
+		p = &s->procs[pick[i].proc];
+		if (p->page_table_bytes / 4096 > cfg->sweep_above)
+			sweep_on(f, cfg, proc_root, p, start);
+		else
+			act_on(f, cfg, proc_root, p);
 	}
 	f->stats.cpu_s += cpu_now() - start;
 }

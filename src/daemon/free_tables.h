@@ -22,6 +22,12 @@
  *   at the next census are counted as refilled (an upper bound: some had
  *   no table to free). A process that refilled half of what was sent is
  *   churning: it gets no follow-up, only the process_interval cadence.
+ * - Too large to census (more than sweep_above PTE tables): swept, a
+ *   slice of SWEEP_SLICE blocks at a time while the sample's budget lasts,
+ *   on from where the last sample stopped, without a census: every whole
+ *   block of its mappings is sent, and the kernel's lockless look skips
+ *   the tables in use. A finished sweep waits process_interval; a dry run
+ *   only logs that it would sweep.
  * - How much: at most max_processes a sample and cpu_budget_ms of CPU
  *   (the census and the kernel's work both count: process_madvise runs
  *   in our context).
@@ -50,6 +56,9 @@
 #define D_FREE_SEEN 2048
 #define D_FREE_SEEN_MAX (D_FREE_SEEN / 2)
 
+/* Blocks a sweep sends per call (16 GiB of mappings) */
+#define SWEEP_SLICE 8192
+
 /* A process the policy censused: when, and what it found. */
 struct d_free_seen {
 	pid_t pid;
@@ -60,6 +69,9 @@ struct d_free_seen {
 	uint64_t census_ns; /* realtime of the census then */
 	struct block_set empty; /* blocks that mapped nothing then */
 	struct block_set sent;	/* blocks sent then */
+	bool sweeping;		/* a sweep goes on at the next sample */
+	uint64_t cursor;	/* where it goes on */
+	uint64_t swept_tables;	/* freed by the sweep so far */
 };
 
 struct d_free_stats {
