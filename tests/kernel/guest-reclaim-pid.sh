@@ -362,6 +362,12 @@ eq "40 targets that exit meanwhile: every exit code is 0 or 3" "$bad" 0
 
 klog_check "reclaim pid"
 
+# --- a process too large to census: the sweep (issue 24) ---
+if [ "$4" = long ]; then sweep="400000 100000"; else sweep="8192 4096"; fi
+# shellcheck disable=SC2086
+sh "$(dirname "$0")/guest-sweep.sh" $sweep || fail=1
+klog_check "sweep"
+
 # --- MADV_PT_RECLAIM from hostile callers (issue 21): its own log checks ---
 sh "$(dirname "$0")/guest-hostile.sh" || fail=1
 exit $fail
