@@ -40,17 +40,17 @@ struct reclaim_pid_result {
 	 * kernel keeps their tables (free_pgtables() frees them with their
 	 * neighbours); an upper bound on the empty tables that stay */
 	uint64_t hole_blocks;
-	uint64_t empty_after;	/* census after; valid if after_known */
-	bool after_known;	/* false: the process was busy or gone */
-	uint64_t vm_pte_before; /* VmPTE bytes right before the calls */
-	uint64_t vm_pte_after;	/* ... and right after them */
-	uint64_t tables_freed;	/* VmPTE's drop, in tables */
-	uint64_t bytes_freed;	/* ... in bytes */
-	uint64_t ranges;	/* ranges sent (calls made) */
-	uint64_t bytes_advised; /* virtual memory they covered */
-	uint64_t blocks_sent;	  /* 2 MiB blocks those ranges held */
+	uint64_t empty_after;	   /* census after; valid if after_known */
+	bool after_known;	   /* false: the process was busy or gone */
+	uint64_t vm_pte_before;	   /* VmPTE bytes right before the calls */
+	uint64_t vm_pte_after;	   /* ... and right after them */
+	uint64_t tables_freed;	   /* VmPTE's drop, in tables */
+	uint64_t bytes_freed;	   /* ... in bytes */
+	uint64_t ranges;	   /* ranges sent (calls made) */
+	uint64_t bytes_advised;	   /* virtual memory they covered */
+	uint64_t blocks_sent;	   /* 2 MiB blocks those ranges held */
 	uint64_t blocks_confirmed; /* map nothing now and are in o->only */
-	uint64_t refilled_blocks; /* of o->sent_before, map something now */
+	uint64_t refilled_blocks;  /* of o->sent_before, map something now */
 	uint64_t longest_call_ns;
 	uint64_t elapsed_ns; /* census, calls and census again */
 	const char *method;  /* the census's: "pagemap_scan" or "pagemap" */

@@ -97,7 +97,8 @@ uint64_t block_cursor_overlap(struct block_cursor *c, uint64_t start,
 	cursor_seek(c, start);
 	/* ranges may straddle `end`: look without consuming them */
 	for (size_t i = c->i; i < c->s->n && c->s->r[i].start < end; i++) {
-		uint64_t a = c->s->r[i].start > start ? c->s->r[i].start : start;
+		uint64_t a = c->s->r[i].start > start ? c->s->r[i].start :
+							start;
 		uint64_t b = c->s->r[i].end < end ? c->s->r[i].end : end;
 
 		n += (b - a) >> PT_BLK_SHIFT;

@@ -192,9 +192,9 @@ static void plan_blocks(const struct plan *p,
 struct batch {
 	struct sender *s;
 	uint64_t start, end;
-	bool use_only;		   /* send only the blocks in `only` */
-	struct block_cursor only;  /* the policy's evidence */
-	struct block_set *sent;	   /* records what is sent, or NULL */
+	bool use_only;		  /* send only the blocks in `only` */
+	struct block_cursor only; /* the policy's evidence */
+	struct block_set *sent;	  /* records what is sent, or NULL */
 };
 
 /* Inner blocks go out batched; edge blocks are the kernel's to keep. */

@@ -468,7 +468,8 @@ static void sweep_on(struct d_free *f, const struct d_free_cfg *cfg,
 	if (err) {
 		if (err != -ESRCH) {
 			f->stats.errors++;
-			d_log(LOG_WARNING, "free_tables: sweep of pid %d (%s): %s",
+			d_log(LOG_WARNING,
+			      "free_tables: sweep of pid %d (%s): %s",
 			      (int)p->pid, p->comm, strerror(-err));
 		}
 		return;

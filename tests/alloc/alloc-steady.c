@@ -18,14 +18,17 @@
  * drift: phases of 4 s, each run by two new threads (threads and their
  *   arenas or caches come and go): they grow a working set to a peak that
  *   rises and falls like a day's load (40% to 100% of M MiB), then free
- *   90% of it at random and purge. A tenth of each phase's objects
- *   survive for 4 phases (long-lived cache entries, freed later by
- *   another thread), and two large objects (3 to 9 MiB) are mapped anew
- *   each phase and kept for 3: what keeps an allocator from reusing its
- *   old ranges, so that its address space drifts.
+ *   90% of it at random and purge. A tenth of each phase's objects, in
+ *   runs of 32 allocated together, survive for 4 phases (long-lived
+ *   cache entries, freed later by another thread), and two large
+ *   objects (3 to 9 MiB) are mapped anew each phase and kept for 3: what
+ *   keeps an allocator from reusing its old ranges, so that its address
+ *   space drifts.
  *
- * Every byte written is a pattern of the object, checked when the object
- * is freed. Prints "ready PID", then "t=S ops=N busy_ms=B" each second
+ * Objects above 64 KiB use one page in 16 (buffers sized for the worst
+ * case): the address space is larger than the resident set. Every byte
+ * written is a pattern of the object, checked when the object is freed.
+ * Prints "ready PID", then "t=S ops=N busy_ms=B" each second
  * (N: mallocs and frees so far; B: the time they took: drift's phases
  * then wait for their 4 s to end, so its rate is N / B) and at the end
  * ops=N seconds=S data_ok=1|0.
@@ -46,9 +49,9 @@ void alloc_purge(void);
 
 #define THREADS 2
 #define PHASE_S 4
-#define SURVIVE 4	 /* phases a survivor lives */
-#define LARGE_KEEP 3	 /* phases a large object lives */
-#define SURVIVORS 65536	 /* ring of long-lived objects */
+#define SURVIVE 4	/* phases a survivor lives */
+#define LARGE_KEEP 3	/* phases a large object lives */
+#define SURVIVORS 65536 /* ring of long-lived objects */
 
 struct obj {
 	unsigned char *p;
@@ -59,7 +62,7 @@ struct obj {
 static struct {
 	int drift;
 	double seconds;
-	size_t bytes;	 /* working set */
+	size_t bytes; /* working set */
 	unsigned int seed;
 	long purge_ms;
 } cfg = { .bytes = 64UL << 20, .seed = 1 };
@@ -96,8 +99,17 @@ static unsigned char pat(uint32_t tag, size_t off)
 	return (unsigned char)(tag * 131 + off / 4096 + 1);
 }
 
-/* Writes the object's pattern into the first byte of every page and its
- * last byte: every page is faulted in, as a real object's use would. */
+/* Pages of an object that are used: all of a small one; of one above
+ * 64 KiB (a buffer sized for the worst case) one page in 16, so that a
+ * heap's address space is larger than its resident set, as in services. */
+static size_t page_step(size_t len)
+{
+	return len > (64 << 10) ? 16 * 4096 : 4096;
+}
+
+/* Writes the object's pattern into the first byte of each used page and
+ * its last byte: those pages are faulted in, as a real object's use
+ * would. */
 static int obj_new(struct obj *o, size_t len, uint32_t tag)
 {
 	o->p = malloc(len);
@@ -105,7 +117,7 @@ static int obj_new(struct obj *o, size_t len, uint32_t tag)
 		return -1;
 	o->len = len;
 	o->tag = tag;
-	for (size_t off = 0; off < len; off += 4096)
+	for (size_t off = 0; off < len; off += page_step(len))
 		o->p[off] = pat(tag, off);
 	o->p[len - 1] = pat(tag, len - 1);
 	atomic_fetch_add_explicit(&ops, 1, memory_order_relaxed);
@@ -116,7 +128,7 @@ static void obj_free(struct obj *o)
 {
 	if (!o->p)
 		return;
-	for (size_t off = 0; off < o->len; off += 4096)
+	for (size_t off = 0; off < o->len; off += page_step(o->len))
 		if (o->p[off] != pat(o->tag, off))
 			atomic_store(&bad, 1);
 	if (o->p[o->len - 1] != pat(o->tag, o->len - 1))
@@ -177,8 +189,9 @@ static void *churn(void *arg)
 
 	while (now_s() < t_end) {
 		for (int k = 0; k < 256; k++) {
-			int grow = s.bytes < target * 9 / 10 ||
-				   (s.bytes < target * 11 / 10 && rand_r(&r) % 2);
+			int grow =
+				s.bytes < target * 9 / 10 ||
+				(s.bytes < target * 11 / 10 && rand_r(&r) % 2);
 
 			if (grow) {
 				if (set_add(&s, draw_size(&r), ++tag))
@@ -253,7 +266,9 @@ static void *phase_thread(void *arg)
 	while (s.n > 0) { /* 90% freed, a tenth survives */
 		struct obj o = set_take(&s, rand_r(&r) % s.n);
 
-		if (rand_r(&r) % 10)
+		/* survivors are runs of 32 objects allocated one after the
+		 * other (a request's cache entries), not scattered ones */
+		if ((o.tag / 32) % 10)
 			obj_free(&o);
 		else
 			survivors_keep(o, a->phase);
@@ -291,8 +306,9 @@ static void *drift(void *arg)
 		}
 		for (unsigned int i = 0; i < THREADS; i++)
 			pthread_join(t[i], NULL);
-		atomic_fetch_add(&busy_ms, (unsigned long)((now_s() - end +
-							    PHASE_S) * 1000));
+		atomic_fetch_add(
+			&busy_ms,
+			(unsigned long)((now_s() - end + PHASE_S) * 1000));
 		while (now_s() < end && now_s() < t_end)
 			usleep(20000);
 	}
