@@ -54,7 +54,8 @@ run_mode() { # MODE
 	if [ $mode = off ]; then echo 0 > $SYSCTL; else echo 1 > $SYSCTL; fi
 	if [ $mode = daemon ]; then
 		rm -f /tmp/sd/*.prom
-		ptwatchd --config /tmp/steady.conf --socket /tmp/sd/s 2> /tmp/sd.log &
+		# at the unit's Nice=10 (systemd/ptwatchd.service)
+		nice -n 10 ptwatchd --config /tmp/steady.conf --socket /tmp/sd/s 2> /tmp/sd.log &
 		dpid=$!
 		i=0
 		while ! grep -q started /tmp/sd.log && [ $i -lt 300 ]; do sleep 0.2; i=$((i + 1)); done
@@ -69,6 +70,11 @@ run_mode() { # MODE
 			echo "$! $kind-$name" >> /tmp/pids-$mode
 		done
 	done
+	# The workloads keep the one vCPU busy: the sampler runs above them
+	# (nice -10), so that its samples are on time and a census is not
+	# preempted by the churn it counts (the workloads, started before,
+	# keep nice 0).
+	renice -n -10 -p $$ > /dev/null
 	t0=$(date +%s)
 	t=0
 	while [ $t -lt "$SECONDS_RUN" ]; do
@@ -77,7 +83,11 @@ run_mode() { # MODE
 			st=/proc/$pid/status
 			vp=$(awk '/^VmPTE/ { print $2 }' $st 2>/dev/null)
 			rs=$(awk '/^VmRSS/ { print $2 }' $st 2>/dev/null)
-			em=$(ptwatch show $pid --exact --json 2>/dev/null | jq -r '.empty_pte_tables // empty')
+			em= try=0
+			while [ -z "$em" ] && [ $try -lt 3 ] && [ -d /proc/$pid ]; do
+				em=$(ptwatch show $pid --exact --json 2>/dev/null | jq -r '.empty_pte_tables // empty')
+				try=$((try + 1))
+			done
 			ob=$(last_ops /tmp/w-$mode-$wl.out)
 			[ -n "$vp" ] && [ -n "$em" ] && [ -n "$ob" ] &&
 				echo "csv,$mode,$t,$wl,$pid,$vp,$rs,$em,$ob,$(ticks $pid),${dpid:+$(ticks $dpid)}"
@@ -86,6 +96,7 @@ run_mode() { # MODE
 		while [ $(($(date +%s) - t0)) -lt $next ]; do sleep 0.5; done
 		t=$(($(date +%s) - t0))
 	done
+	renice -n 10 -p $$ > /dev/null
 	# the workloads are the pipeline's children, not this shell's: wait
 	# for them by pid (a deadline: 5 minutes past their end)
 	i=0
