@@ -29,7 +29,7 @@ done
 start=$SECONDS
 PTWATCH_QEMU_ARGS="-icount shift=3,sleep=off" \
 	guest_tap "steady-state guest" "$out/guest.log" \
-	--kernel "$kernel" --timeout $timeout --smp 1 --mem 2G -- \
+	--kernel "$kernel" --timeout $timeout --smp 1 --mem 3G -- \
 	"$PTWATCH_ROOT/tests/alloc/guest-steady.sh" $secs $sample $scale
 echo "# guest ran $((SECONDS - start)) s (wall) for 3 x $secs s (guest time)"
 if "$PTWATCH_ROOT/tests/alloc/steady-report.sh" "$out/guest.log" "$out" $pint; then
