@@ -153,8 +153,18 @@ run_mode() { # MODE
 		for m in sent_blocks refilled_blocks freed; do
 			echo "metric,$m,$(awk -v k="ptwatch_free_tables_${m}_total" '$1 == k { print $2 }' /tmp/sd/*.prom)"
 		done
-		grep -o 'freed [0-9]* empty PTE tables .* of pid [0-9]* ([^)]*)' /tmp/sd.log |
-			sed 's/^/# ptwatchd: /' | tail -n 40
+		# per workload: what ptwatchd freed, the blocks it confirmed
+		# (empty at two censuses) and, of those sent the time before,
+		# how many were refilled by the next census
+		while read -r pid wl; do
+			grep "freed .* of pid $pid (" /tmp/sd.log | awk -v wl=$wl '
+			{ for (i = 1; i <= NF; i++) {
+				if ($i == "freed") t += $(i + 1)
+				if ($i == "blocks" && $(i + 1) == "mapped") c += $(i - 1)
+				if ($i == "sent" && $(i + 1) == "last") r += $(i - 4)
+			  } n++ }
+			END { printf "refill,%s,%d,%d,%d,%d\n", wl, n, t, c, r }'
+		done < /tmp/pids-$mode
 		kill $dpid
 		i=0
 		while [ -d /proc/$dpid ] && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done

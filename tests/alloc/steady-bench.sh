@@ -39,9 +39,12 @@ else
 	tap_done
 fi
 sed 's/^/# /' "$out/steady-table.md"
+[ -s "$out/steady-refill.md" ] && sed 's/^/# /' "$out/steady-refill.md"
 sed 's/^/# BENCH /' "$out/steady-figures.txt"
 if [ $long = 1 ]; then
-	cp "$out/steady-table.md" "$PTWATCH_ROOT/docs/alloc-bench-table.md"
+	cat "$out/steady-table.md" > "$PTWATCH_ROOT/docs/alloc-bench-table.md"
+	[ -s "$out/steady-refill.md" ] &&
+		{ echo; cat "$out/steady-refill.md"; } >> "$PTWATCH_ROOT/docs/alloc-bench-table.md"
 	for k in churn drift; do
 		if [ -s "$out/alloc-bench-$k.png" ]; then
 			cp "$out/alloc-bench-$k.png" "$PTWATCH_ROOT/docs/"

@@ -110,6 +110,15 @@ awk -v r="$(fig off-drift.empty_tables_per_s)" -v p="$pint" \
 	'BEGIN { printf "off-drift.accumulated_per_interval_bytes=%d\n", (r > 0 ? r : 0) * p * 4096 }' \
 	>> "$out/steady-figures.txt"
 
+# ptwatchd's frees per workload (guest-steady.sh's "refill," lines)
+if grep -q '^refill,' "$log"; then
+	{
+		echo "| workload | frees | tables freed | blocks empty at two censuses | of the blocks sent, refilled by the next census |"
+		echo "| --- | --- | --- | --- | --- |"
+		grep '^refill,' "$log" | awk -F, '{ printf "| %s | %d | %d | %d | %d |\n", $2, $3, $4, $5, $6 }'
+	} > "$out/steady-refill.md"
+fi
+
 if command -v gnuplot > /dev/null; then
 	for kind in churn drift; do
 		gnuplot <<GP
