@@ -42,15 +42,16 @@ mode = auto
 dry_run = no
 process_interval = $PINTERVAL
 confirm_after = $CONFIRM
-# Scaled to these processes (VmPTE 0.3-0.7 MiB each, 50 MB resident): the
+# Scaled to these processes (VmPTE 0.3-1 MiB each, 50 MB resident): the
 # shipped 1 MiB is for production processes with MiBs to GiBs of tables,
-# and none of these could ever reach it. Whether transient empties are
-# left alone is the evidence rule's job (confirm_after), not min_kib's.
-min_kib = 64
+# and none of these could ever reach it; at 64 KiB they rarely did (a run
+# with it is in docs/alloc-bench.md). 4 KiB, one table: what is freed is
+# what the evidence rule (confirm_after) lets through, and nothing else.
+min_kib = 4
 CONF
 echo "# kernel $(uname -r); $SECONDS_RUN s per mode, a sample every $SAMPLE s;" \
 	"ptwatchd interval $INTERVAL, process_interval $PINTERVAL, confirm_after $CONFIRM," \
-	"min_kib 64"
+	"min_kib 4"
 echo "csv,mode,t,workload,pid,vmpte_kb,rss_kb,empty,ops,busy_ms,cpu_ticks,daemon_ticks"
 
 # One sample: a csv line per live workload. A handful of processes, not
