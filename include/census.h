@@ -216,10 +216,10 @@ struct census_walk {
 	struct census_block_count pmd, pud;
 	struct census_acc acc; /* set acc.collect before the first step */
 	const struct census_visitor *visit;
-	uint64_t scanned;     /* bytes of mappings walked */
-	uint64_t begun_ns;    /* CLOCK_REALTIME when it began */
-	uint64_t busy_ns;     /* wall time inside the steps */
-	unsigned int steps;   /* steps taken */
+	uint64_t scanned;   /* bytes of mappings walked */
+	uint64_t begun_ns;  /* CLOCK_REALTIME when it began */
+	uint64_t busy_ns;   /* wall time inside the steps */
+	unsigned int steps; /* steps taken */
 	bool done;
 };
 
