@@ -165,13 +165,15 @@ int census_walk_begin(struct census_walk *w, const char *proc_root, pid_t pid,
 
 /* VmPTE must be what it was when the walk began: a table installed or
  * freed since makes the count stale, so say so rather than give a wrong
- * figure. */
-static int still_same(const struct census_walk *w)
+ * figure. A process that is gone at the end was walked whole; one gone
+ * between two steps was not (`going_on`). */
+static int still_same(const struct census_walk *w, bool going_on)
 {
 	uint64_t now;
+	int err = procfs_vm_pte(w->dirfd, &now);
 
-	if (procfs_vm_pte(w->dirfd, &now))
-		return 0; /* gone: the walk itself tells */
+	if (err)
+		return going_on ? err : 0;
 	return now == w->vm_pte ? 0 : -EAGAIN;
 }
 
@@ -179,7 +181,7 @@ static int step(struct census_walk *w, uint64_t deadline_ns)
 {
 	int err;
 
-	if (w->steps++ && (err = still_same(w)))
+	if (w->steps++ && (err = still_same(w, true)))
 		return err;
 	for (;;) {
 		if (!w->in_vma) {
@@ -205,7 +207,7 @@ static int step(struct census_walk *w, uint64_t deadline_ns)
 	if (w->acc.err)
 		return w->acc.err;
 	w->done = true;
-	return still_same(w);
+	return still_same(w, false);
 }
 
 int census_walk_step(struct census_walk *w, uint64_t deadline_ns)

@@ -16,6 +16,20 @@
  * while the balance is positive. Processes
  * estimated below min_waste_kib are left alone: their figures are layout
  * noise.
+ *
+ * No census stalls a sample (issue 24): the censuses of one sample walk
+ * for at most slice_ms of wall time together. A census that is not done
+ * by then is kept, with its place and partial counts (census_walk), and
+ * goes on first in the next sample, a slice a sample, until it is done:
+ * the census of a million tables (about 1.5 s here) spreads over some 75
+ * samples. Every slice is charged to the bucket as it runs, so the
+ * average share holds; a census once begun runs to its end whatever the
+ * balance, as it did when it ran in one piece. Consistency: a census
+ * spread over samples is good only if the process did not change from its
+ * first slice to its last by the rule that makes figures stale (VmPTE the
+ * same, checked as each slice goes on and at the end; resident memory
+ * within 1 MiB or an eighth); otherwise it begins again, up to three
+ * times, then counts as failed and is tried again after max_age.
  */
 #ifndef PTWATCH_D_CENSUS_SCHED_H
 #define PTWATCH_D_CENSUS_SCHED_H
@@ -38,6 +52,18 @@ struct d_census_entry {
 	uint64_t rss_at;	     /* resident bytes when it was taken */
 };
 
+/* The census that goes on across samples (at most one at a time). */
+struct d_census_walk {
+	bool active;
+	pid_t pid;
+	uint64_t rss_at;     /* resident bytes of its sample when it began */
+	unsigned int tries;  /* begun this many times (VmPTE moved) */
+	unsigned int slices; /* samples it has walked in */
+	double cpu_s;	     /* CPU it has cost, all tries, to the slice */
+	double slice_cpu0;   /* thread CPU when this slice began */
+	struct census_walk w;
+};
+
 struct d_census {
 	struct d_census_entry *e; /* sorted by pid */
 	size_t n, cap;
@@ -45,6 +71,11 @@ struct d_census {
 	unsigned long runs, failures;
 	double cpu_total_s;
 	unsigned int last_runs; /* censuses in the last step */
+	struct d_census_walk cur;
+	unsigned long spread;	/* censuses done over more than one sample */
+	unsigned long restarts; /* walks begun again: the process changed */
+	unsigned long slices;	/* slices of spread censuses */
+	double last_wall_s;	/* wall time of the last step's censuses */
 };
 
 /*
