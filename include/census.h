@@ -239,6 +239,25 @@ int census_walk_step(struct census_walk *w, uint64_t deadline_ns);
 void census_walk_result(const struct census_walk *w, struct pte_census *out);
 /* Closes its files and frees what it collected (unless taken, NULL). */
 void census_walk_end(struct census_walk *w);
+/* For walks of their own over the same files (census_par.c): the next
+ * mapping below the user top into w->vma, counted in the upper levels;
+ * 1, 0 at the end, or -errno. */
+int census_walk_next_vma(struct census_walk *w);
+/* 0 when VmPTE is still what it was when w began, -EAGAIN if not. */
+int census_walk_check(const struct census_walk *w);
+
+/*
+ * census_take() on up to `threads` threads (census_par.c) when the process
+ * is large (64 MiB of VmPTE) and PAGEMAP_SCAN is there; otherwise one
+ * walk. The figures are the same.
+ */
+int census_take_threads(const char *proc_root, pid_t pid, bool force_pagemap,
+			unsigned int threads, struct pte_census *out);
+/* census_take_threads, retried up to `tries` times while it returns
+ * -EAGAIN. */
+int census_take_retry_threads(const char *proc_root, pid_t pid,
+			      bool force_pagemap, unsigned int threads,
+			      int tries, struct pte_census *out);
 
 /* ---- JSON (docs/json-schema.md) ---- */
 

@@ -36,15 +36,24 @@ int census_take_visit(const char *proc_root, pid_t pid, bool force_pagemap,
 	return err;
 }
 
-int census_take_retry(const char *proc_root, pid_t pid, bool force_pagemap,
-		      int tries, struct pte_census *out)
+int census_take_retry_threads(const char *proc_root, pid_t pid,
+			      bool force_pagemap, unsigned int threads,
+			      int tries, struct pte_census *out)
 {
 	int err = -EAGAIN;
 
 	/* a busy process may install tables while we walk */
 	for (int i = 0; i < tries && err == -EAGAIN; i++)
-		err = census_take(proc_root, pid, force_pagemap, out);
+		err = census_take_threads(proc_root, pid, force_pagemap,
+					  threads, out);
 	return err;
+}
+
+int census_take_retry(const char *proc_root, pid_t pid, bool force_pagemap,
+		      int tries, struct pte_census *out)
+{
+	return census_take_retry_threads(proc_root, pid, force_pagemap, 1,
+					 tries, out);
 }
 
 int census_empty_blocks(const char *proc_root, pid_t pid, bool force_pagemap,

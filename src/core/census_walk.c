@@ -95,8 +95,7 @@ static int scan_piece_pagemap(struct census_walk *w)
 	return 0;
 }
 
-/* The next mapping below the user top into w->vma; 0 at the end. */
-static int next_vma(struct census_walk *w)
+int census_walk_next_vma(struct census_walk *w)
 {
 	char line[4096];
 	struct census_vma *v = &w->vma;
@@ -185,7 +184,7 @@ static int step(struct census_walk *w, uint64_t deadline_ns)
 		return err;
 	for (;;) {
 		if (!w->in_vma) {
-			err = next_vma(w);
+			err = census_walk_next_vma(w);
 			if (err < 0)
 				return err;
 			if (!err)
@@ -208,6 +207,13 @@ static int step(struct census_walk *w, uint64_t deadline_ns)
 		return w->acc.err;
 	w->done = true;
 	return still_same(w, false);
+}
+
+int census_walk_check(const struct census_walk *w)
+{
+	int err = still_same(w, false);
+
+	return err == -ENOENT ? -ESRCH : err;
 }
 
 int census_walk_step(struct census_walk *w, uint64_t deadline_ns)

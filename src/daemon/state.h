@@ -37,6 +37,7 @@ struct d_stats {
 	 * from one sample's start to the next one's (the interval when
 	 * every sample is on time) */
 	double max_sample_s, max_gap_s;
+	double last_gap_s;   /* from the start of the sample before */
 	double last_start_s; /* CLOCK_MONOTONIC start of the last sample */
 	double sample_cpu_total_s;
 	unsigned long requests; /* answered */

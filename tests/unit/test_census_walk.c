@@ -4,7 +4,8 @@
  * walk cut at every piece gives the same figures as one walk in one go,
  * through PAGEMAP_SCAN and through pagemap, and a walk whose process
  * installs a table between two steps says so (-EAGAIN) instead of
- * counting on.
+ * counting on. The walk on several threads (census_par.c) gives the same
+ * figures too.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -99,12 +100,32 @@ static void a_process_gone_between_steps_is_esrch(void **state)
 	census_walk_end(&w);
 }
 
+/* Above 64 MiB of VmPTE the threads walk it: the same figures. */
+static void threads_give_the_figures_of_one_walk(void **state)
+{
+	struct tables_child t = { 0 };
+	struct pte_census one, par;
+
+	(void)state;
+	assert_true(tc_start(&t, 20000, 1)); /* 78 MiB of tables */
+	assert_int_equal(census_take("/proc", t.pid, false, &one), 0);
+	assert_true(one.page_table_bytes >= 64 << 20);
+	for (unsigned int threads = 2; threads <= 3; threads++) {
+		assert_int_equal(census_take_threads("/proc", t.pid, false,
+						     threads, &par),
+				 0);
+		same_figures(&one, &par);
+	}
+	tc_stop(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(steps_give_the_figures_of_one_walk),
 		cmocka_unit_test(a_table_made_between_steps_is_caught),
 		cmocka_unit_test(a_process_gone_between_steps_is_esrch),
+		cmocka_unit_test(threads_give_the_figures_of_one_walk),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
