@@ -125,6 +125,10 @@ static bool due(const struct d_census *c, const struct proc_sample *p,
 
 	if (c->cur.active && c->cur.pid == p->pid)
 		return false;
+	/* a spread census is earned back before the next one, even when
+	 * its figures went stale */
+	if (i >= 0 && c->e[i].debt_s > 0)
+		return false;
 	if (i < 0 || (c->e[i].fig.valid && changed(&c->e[i], p)))
 		return true;
 	return !fresh_only && now - c->e[i].taken_ns >= max_age_ns;
@@ -351,6 +355,39 @@ static void apply(const struct d_census *c, struct d_scan *sc)
 	census_sum_snapshot(&sc->snap);
 }
 
+/* Each sample earns every indebted process one grant back, as if it had a
+ * bucket of its own. */
+static void repay(struct d_census *c, double grant)
+{
+	for (size_t i = 0; i < c->n; i++)
+		c->e[i].debt_s =
+			c->e[i].debt_s > grant ? c->e[i].debt_s - grant : 0;
+}
+
+/* The census begun in an earlier sample goes on. Its slices after the
+ * first are its process's debt, not the bucket's: one process of a
+ * million tables (a second of CPU, hours of grants) must not hold back
+ * the census of every other process until it is earned back; it holds
+ * back only its own next census (due() waits for the debt). */
+static void go_on(struct d_census *c, const struct d_scan *sc,
+		  const char *proc_root, uint64_t deadline_ns)
+{
+	pid_t pid = c->cur.pid;
+	double t = clock_s(CLOCK_THREAD_CPUTIME_ID);
+	long k;
+
+	resume(c, sc, proc_root, deadline_ns);
+	t = clock_s(CLOCK_THREAD_CPUTIME_ID) - t;
+	c->cpu_total_s += t;
+	if (c->cur.active)
+		c->cur.cpu_s += t;
+	k = find(c, pid);
+	if (k >= 0)
+		c->e[k].debt_s += t;
+	else
+		c->tokens_s -= t; /* gone: the bucket pays */
+}
+
 void d_census_step(struct d_census *c, struct d_scan *sc,
 		   const struct d_census_cfg *cfg, const char *proc_root,
 		   double scan_cpu_s)
@@ -367,12 +404,10 @@ void d_census_step(struct d_census *c, struct d_scan *sc,
 		c->tokens_s += grant;
 		if (c->tokens_s > cap)
 			c->tokens_s = cap;
+		repay(c, grant);
 		if (c->cur.active) {
-			double c0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
-
-			resume(c, sc, proc_root, deadline);
-			charge(c, c0);
 			c->last_runs = 1;
+			go_on(c, sc, proc_root, deadline);
 		}
 		c->last_runs += run(c, sc, cfg, proc_root, cap, deadline);
 	} else if (c->cur.active) {

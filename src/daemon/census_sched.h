@@ -22,9 +22,15 @@
  * by then is kept, with its place and partial counts (census_walk), and
  * goes on first in the next sample, a slice a sample, until it is done:
  * the census of a million tables (about 1.5 s here) spreads over some 75
- * samples. Every slice is charged to the bucket as it runs, so the
- * average share holds; a census once begun runs to its end whatever the
- * balance, as it did when it ran in one piece. Consistency: a census
+ * samples. A census once begun runs to its end whatever the balance, as
+ * it did when it ran in one piece. Its first slice is charged to the
+ * bucket like any census; the slices after it are its process's own
+ * debt, earned back at one grant a sample (as if the process had a bucket
+ * of its own) before that process is censused again, even when its
+ * figures go stale: so a million tables (a second of CPU, thousands of
+ * grants) hold back their own next census, not every other process's,
+ * and each large process adds at most cpu_percent of the sampling on
+ * average. Consistency: a census
  * spread over samples is good only if the process did not change from its
  * first slice to its last by the rule that makes figures stale (VmPTE the
  * same, checked as each slice goes on and at the end; resident memory
@@ -50,6 +56,9 @@ struct d_census_entry {
 	uint64_t taken_ns;	     /* CLOCK_MONOTONIC of the last try */
 	struct census_figures fig;   /* !valid: the last try failed */
 	uint64_t rss_at;	     /* resident bytes when it was taken */
+	/* CPU of its last census's slices after the first, still to be
+	 * earned back at one grant a sample before it is censused again */
+	double debt_s;
 };
 
 /* The census that goes on across samples (at most one at a time). */

@@ -4,6 +4,7 @@
  * A reused PID with the same comm loses them. A census longer than the
  * slice goes on in the next samples, and is begun again when the process
  * changes under it (issue 24: a real child process with 8192 tables). */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -193,6 +194,45 @@ static void a_census_begins_again_when_the_process_moves(void **state)
 	tc_stop(&t);
 }
 
+/* A spread census's slices after the first are its process's debt, not
+ * the bucket's: the bucket stays for the others, and the process waits,
+ * even with stale figures, until its grants have paid it back. */
+static void a_spread_census_is_its_own_debt(void **state)
+{
+	struct tables_child t = { 0 };
+	struct d_census c = { 0 };
+	struct one_proc o;
+	double grant = 1e-4; /* 0.1 ms a sample: cap 1 ms */
+	unsigned int n = 0;
+	double debt;
+
+	(void)state;
+	assert_true(tc_start(&t, 8192, 2));
+	one_proc(&o, t.pid, 1);
+	do
+		d_census_step(&c, &o.sc, &o.cfg, "/proc", grant);
+	while (c.cur.active && ++n < 100000);
+	assert_true(o.p.census.valid);
+	assert_int_equal(c.spread, 1);
+	assert_int_equal(c.n, 1);
+	/* the bucket paid the first slice (1 ms and a piece), no more */
+	assert_true(c.tokens_s > -5e-3);
+	assert_true(c.e[0].debt_s > 0);
+	/* stale now, but indebted: not censused again until paid back */
+	o.p.rss_anon += 64 << 20;
+	debt = c.e[0].debt_s;
+	n = 0;
+	do
+		d_census_step(&c, &o.sc, &o.cfg, "/proc", grant);
+	while (!c.cur.active && c.runs == 1 && ++n < 1000000);
+	/* begun in the sample whose grant paid the last of it (give or
+	 * take one: the debt is paid back by repeated subtraction) */
+	assert_true(fabs(n + 1 - ceil(debt / grant)) <= 1);
+	assert_true(n >= 5);
+	d_census_free(&c);
+	tc_stop(&t);
+}
+
 static void a_small_census_is_done_in_its_sample(void **state)
 {
 	struct tables_child t = { 0 };
@@ -216,6 +256,7 @@ int main(void)
 		cmocka_unit_test(kept_by_pid_and_start_time_not_comm),
 		cmocka_unit_test(a_large_census_goes_on_across_samples),
 		cmocka_unit_test(a_census_begins_again_when_the_process_moves),
+		cmocka_unit_test(a_spread_census_is_its_own_debt),
 		cmocka_unit_test(a_small_census_is_done_in_its_sample),
 	};
 
