@@ -85,9 +85,14 @@ static int scan_piece_pagemap(struct census_walk *w)
 	uint64_t buf[512], a = w->next;
 	uint64_t block_end = ((a >> PMD_SHIFT) + 1) << PMD_SHIFT;
 	uint64_t stop = block_end < v->end ? block_end : v->end;
-	ssize_t got = pread(w->pagemap_fd, buf, ((stop - a) >> PAGE_SHIFT) * 8,
-			    (a >> PAGE_SHIFT) * 8);
+	ssize_t got;
 
+	/* the bound holds inside one mapping too: a single sparse mapping of
+	 * 2 TiB is 4 GiB of entries */
+	if (w->scanned + (a - v->start) > PAGEMAP_MAX_SCAN)
+		return -E2BIG;
+	got = pread(w->pagemap_fd, buf, ((stop - a) >> PAGE_SHIFT) * 8,
+		    (a >> PAGE_SHIFT) * 8);
 	if (got < 0)
 		return -errno;
 	census_feed_pagemap(&w->acc, v, a, buf, (size_t)got / 8);
