@@ -97,13 +97,15 @@ static void one_proc(struct one_proc *o, pid_t pid, unsigned int slice_ms)
 	o->sc.order = o->order;
 }
 
-/* Samples until the census is done; how many it took. */
-static unsigned int until_done(struct d_census *c, struct one_proc *o)
+/* Samples (each scan costing scan_cpu_s) until the census is done; how
+ * many it took. */
+static unsigned int until_done(struct d_census *c, struct one_proc *o,
+			       double scan_cpu_s)
 {
 	unsigned int n = 0;
 
 	do {
-		d_census_step(c, &o->sc, &o->cfg, "/proc", 1.0);
+		d_census_step(c, &o->sc, &o->cfg, "/proc", scan_cpu_s);
 		n++;
 	} while (c->cur.active && n < 100000);
 	return n;
@@ -135,7 +137,7 @@ static void a_large_census_goes_on_across_samples(void **state)
 	/* not done in 1 ms: kept, no figures yet (null, not a partial) */
 	assert_true(c.cur.active);
 	assert_false(o.p.census.valid);
-	n = 1 + until_done(&c, &o);
+	n = 1 + until_done(&c, &o, 1.0);
 	assert_false(c.cur.active);
 	assert_true(n > 1);
 	assert_int_equal(c.spread, 1);
@@ -174,7 +176,7 @@ static void a_census_begins_again_when_the_process_moves(void **state)
 		d_census_step(&c, &o.sc, &o.cfg, "/proc", 1.0);
 		assert_int_equal(c.restarts, 2);
 	}
-	until_done(&c, &o);
+	until_done(&c, &o, 1.0);
 	assert_int_equal(c.failures, 0);
 	assert_int_equal(c.runs, 1);
 	same_as_one_walk(&o.p.census, t.pid);
@@ -209,9 +211,7 @@ static void a_spread_census_is_its_own_debt(void **state)
 	(void)state;
 	assert_true(tc_start(&t, 8192, 2));
 	one_proc(&o, t.pid, 1);
-	do
-		d_census_step(&c, &o.sc, &o.cfg, "/proc", grant);
-	while (c.cur.active && ++n < 100000);
+	until_done(&c, &o, grant);
 	assert_true(o.p.census.valid);
 	assert_int_equal(c.spread, 1);
 	assert_int_equal(c.n, 1);
