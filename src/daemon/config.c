@@ -63,6 +63,7 @@ static const struct key keys[] = {
 	{ "census",          "cpu_percent",       K_PERCENT,     F(census.cpu_percent),     0, 100 },
 	{ "census",          "max_age",           K_SECONDS,     F(census.max_age_s),       0, 7 * 86400 },
 	{ "census",          "min_waste_kib",     K_UINT,        F(census.min_waste_kib),   0, 1u << 30 },
+	{ "census",          "slice",             K_DURATION_MS, F(census.slice_ms),        1, 60000 },
 	{ "metrics",         "textfile_dir",      K_STR,         F(textfile_dir),           0, 0 },
 	{ "metrics",         "listen",            K_LISTEN,      F(listen),                 0, 0 },
 	{ "metrics",         "top_processes",     K_UINT,        F(top_processes),          0, 1000 },
@@ -113,6 +114,10 @@ void d_config_defaults(struct d_config *cfg)
 		.max_age_s = 300,
 		/* 32 tables: above a small process's layout noise */
 		.min_waste_kib = 128,
+		/* a census of a million tables walks ~75 samples at 20 ms
+		 * (docs/daemon.md, "One million tables"); a sample stays on
+		 * time, and 20 ms is [free_tables]' own per-sample budget */
+		.slice_ms = 20,
 	};
 	strcpy(cfg->textfile_dir, "/var/lib/prometheus/node-exporter");
 	cfg->top_processes = 10;

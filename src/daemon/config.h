@@ -64,6 +64,7 @@ struct d_census_cfg {
 	double cpu_percent;	    /* of the sample's scan CPU, on average */
 	unsigned int max_age_s;	    /* figures older than this are retaken */
 	unsigned int min_waste_kib; /* smaller estimates are not censused */
+	unsigned int slice_ms;	    /* wall time a sample's censuses take */
 };
 
 struct d_config {
