@@ -218,7 +218,12 @@ size_t d_free_pick(const struct d_free *f, const struct d_free_cfg *cfg,
 		struct d_free_pick c = rank(p, i);
 		size_t j;
 
-		if (c.bytes < min || d_free_excluded(cfg, p->comm, p->cgroup) ||
+		const struct d_free_seen *e = find_seen(f, p->pid);
+
+		/* a sweep under way goes on to its end, whatever a census
+		 * taken after its first slices says is left */
+		if ((c.bytes < min && !(e && e->sweeping)) ||
+		    d_free_excluded(cfg, p->comm, p->cgroup) ||
 		    !eligible(f, cfg, p, now))
 			continue;
 		/* insertion into the top `max`, kept sorted */

@@ -164,6 +164,27 @@ static void follow_up_after_confirm(void **state)
 	assert_int_equal(f.nr_seen, 0);
 }
 
+/* A sweep under way is picked until its end, even when a census after its
+ * first slice finds nothing left above min_kib. */
+static void sweep_goes_on(void **state)
+{
+	struct snapshot s = world();
+	struct d_free_cfg c = cfg();
+	struct d_free f;
+	struct d_free_pick out[8];
+	struct d_free_seen *e;
+
+	(void)state;
+	d_free_init(&f);
+	procs[2].census.reclaimable_bytes = 0; /* pid 12 after a slice */
+	assert_int_equal(d_free_pick(&f, &c, &s, 1000, out, 8), 2);
+	e = d_free_mark(&f, &procs[2], 1000, false);
+	e->sweeping = true;
+	assert_int_equal(d_free_pick(&f, &c, &s, 1001, out, 8), 3);
+	assert_int_equal(procs[out[2].proc].pid, 12);
+	d_free_forget(&f);
+}
+
 static void exclude_lists(void **state)
 {
 	struct d_free_cfg c = cfg();
@@ -188,6 +209,7 @@ int main(void)
 		cmocka_unit_test(limit_interval_and_reset),
 		cmocka_unit_test(below_min_comes_back_on_news),
 		cmocka_unit_test(follow_up_after_confirm),
+		cmocka_unit_test(sweep_goes_on),
 		cmocka_unit_test(exclude_lists),
 	};
 
