@@ -282,13 +282,14 @@ static uint64_t would_free(const struct reclaim_pid_result *r)
 						       r->empty_before;
 }
 
-static void log_action(const struct proc_sample *p,
-		       const struct reclaim_pid_result *r, bool dry,
-		       uint64_t min)
+/*
+ * One journal line per process the policy acted on (or would have), with
+ * the same fields for both ways (census and sweep): msg is the text.
+ */
+static void log_free(const struct proc_sample *p, bool dry, uint64_t t,
+		     uint64_t b, const char *reason, const char *msg)
 {
-	char pid[16], tables[24], bytes[24], reason[320];
-	uint64_t t = dry ? would_free(r) : r->tables_freed;
-	uint64_t b = dry ? would_free(r) * 4096 : r->bytes_freed;
+	char pid[16], tables[24], bytes[24];
 	const struct d_log_field fields[] = {
 		{ "PTWATCH_ACTION", dry ? "would_free_tables" : "free_tables" },
 		{ "PTWATCH_ACTOR", "policy" },
@@ -302,6 +303,17 @@ static void log_action(const struct proc_sample *p,
 	snprintf(pid, sizeof(pid), "%d", (int)p->pid);
 	snprintf(tables, sizeof(tables), "%llu", (unsigned long long)t);
 	snprintf(bytes, sizeof(bytes), "%llu", (unsigned long long)b);
+	d_log_fields(LOG_NOTICE, fields, 7, "%s", msg);
+}
+
+static void log_action(const struct proc_sample *p,
+		       const struct reclaim_pid_result *r, bool dry,
+		       uint64_t min)
+{
+	char reason[320], msg[448];
+	uint64_t t = dry ? would_free(r) : r->tables_freed;
+	uint64_t b = dry ? would_free(r) * 4096 : r->bytes_freed;
+
 	snprintf(reason, sizeof(reason),
 		 "%llu empty PTE tables by census (%s) >= min_kib %llu; "
 		 "%llu blocks mapped nothing at two censuses; %llu of the "
@@ -313,11 +325,11 @@ static void log_action(const struct proc_sample *p,
 		 thp_always() ? "; THP is always: a fault in a freed block "
 				"may map a 2 MiB THP" :
 				"");
-	d_log_fields(LOG_NOTICE, fields, 7,
-		     "%s%llu empty PTE tables (%llu KiB) of pid %d (%s): %s",
-		     dry ? "dry run: would free " : "freed ",
-		     (unsigned long long)t, (unsigned long long)b / 1024,
-		     (int)p->pid, p->comm, reason);
+	snprintf(msg, sizeof(msg),
+		 "%s%llu empty PTE tables (%llu KiB) of pid %d (%s): %s",
+		 dry ? "dry run: would free " : "freed ", (unsigned long long)t,
+		 (unsigned long long)b / 1024, (int)p->pid, p->comm, reason);
+	log_free(p, dry, t, b, reason, msg);
 }
 
 /*
@@ -403,32 +415,31 @@ static void act_on(struct d_free *f, const struct d_free_cfg *cfg,
 
 static void log_sweep(const struct proc_sample *p, uint64_t tables, bool dry)
 {
-	char pid[16], n[24];
-	const struct d_log_field fields[] = {
-		{ "PTWATCH_ACTION", dry ? "would_free_tables" : "free_tables" },
-		{ "PTWATCH_ACTOR", "policy" },
-		{ "PTWATCH_PID", pid },
-		{ "PTWATCH_COMM", p->comm },
-		{ "PTWATCH_TABLES_FREED", n },
-	};
+	char reason[160], msg[320];
+	unsigned long long kib = p->page_table_bytes / 1024;
 
-	snprintf(pid, sizeof(pid), "%d", (int)p->pid);
-	snprintf(n, sizeof(n), "%llu", (unsigned long long)tables);
-	if (dry)
-		d_log_fields(LOG_NOTICE, fields, 5,
-			     "dry run: would sweep pid %d (%s): %llu KiB of "
-			     "page tables, too many to census (sweep_above)",
-			     (int)p->pid, p->comm,
-			     (unsigned long long)p->page_table_bytes / 1024);
-	else
-		d_log_fields(LOG_NOTICE, fields, 5,
-			     "freed %llu empty PTE tables (%llu KiB) of pid %d "
-			     "(%s): swept without a census (%llu KiB of page "
-			     "tables > sweep_above)",
-			     (unsigned long long)tables,
-			     (unsigned long long)tables * 4, (int)p->pid,
-			     p->comm,
-			     (unsigned long long)p->page_table_bytes / 1024);
+	if (dry) {
+		snprintf(reason, sizeof(reason),
+			 "%llu KiB of page tables, too many to census "
+			 "(sweep_above)",
+			 kib);
+		snprintf(msg, sizeof(msg),
+			 "dry run: would sweep pid %d (%s): %s", (int)p->pid,
+			 p->comm, reason);
+	} else {
+		snprintf(reason, sizeof(reason),
+			 "swept without a census (%llu KiB of page tables > "
+			 "sweep_above)",
+			 kib);
+		snprintf(
+			msg, sizeof(msg),
+			"freed %llu empty PTE tables (%llu KiB) of pid %d (%s): "
+			"%s",
+			(unsigned long long)tables,
+			(unsigned long long)tables * 4, (int)p->pid, p->comm,
+			reason);
+	}
+	log_free(p, dry, tables, tables * 4096, reason, msg);
 }
 
 /*
