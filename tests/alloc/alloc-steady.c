@@ -6,7 +6,7 @@
  * steady-state benchmark (tests/alloc/steady-bench.sh, docs/alloc-bench.md).
  *
  *   alloc-steady-ALLOC churn|drift SECONDS [--mib M] [--seed N]
- *                      [--purge-ms MS]
+ *                      [--purge-ms MS] [--day-s S]
  *
  * churn: two threads keep a working set of M MiB (default 64) churning:
  *   objects of mixed sizes (16 B to 4 MiB, most small) are allocated and
@@ -15,15 +15,19 @@
  *   MALLOC_CONF), and every MS ms (default 0: never) it is asked to purge
  *   everything (alloc_purge(): tcmalloc's ReleaseFreeMemory, glibc's
  *   malloc_trim).
- * drift: phases of 4 s, each run by two new threads (threads and their
- *   arenas or caches come and go): they grow a working set to a peak that
- *   rises and falls like a day's load (40% to 100% of M MiB), then free
- *   90% of it at random and purge. A tenth of each phase's objects, in
- *   runs of 32 allocated together, survive for 4 phases (long-lived
- *   cache entries, freed later by another thread), and two large
- *   objects (3 to 9 MiB) are mapped anew each phase and kept for 3: what
- *   keeps an allocator from reusing its old ranges, so that its address
- *   space drifts.
+ * drift: days of S s (--day-s, default 32), each cut into phases of 4 s
+ *   run by two new threads (threads and their arenas or caches come and
+ *   go): they grow a working set to the phase's load, then free 90% of
+ *   it at random and purge. The first 3/8 of a day are its busy hours,
+ *   the load rising to that day's peak and falling back; the rest is a
+ *   night at a tenth of M MiB. Each day's peak is higher than the last
+ *   (40% of M MiB on the first day, 100% on the last), so every day the
+ *   allocator needs address space it never had, and at night the peak's
+ *   ranges lie purged and unused: tables pile up with reclaim off. A
+ *   tenth of each phase's objects, in runs of 32 allocated together,
+ *   survive for 4 phases (long-lived cache entries, freed later by
+ *   another thread), and two large objects (3 to 9 MiB) are mapped anew
+ *   each phase and kept for 3.
  *
  * Objects above 64 KiB use one page in 16 (buffers sized for the worst
  * case): the address space is larger than the resident set. Every byte
@@ -52,6 +56,7 @@ void alloc_purge(void);
 #define SURVIVE 4	/* phases a survivor lives */
 #define LARGE_KEEP 3	/* phases a large object lives */
 #define SURVIVORS 65536 /* ring of long-lived objects */
+#define NIGHT_LOAD 0.1	/* of the working set, at night */
 
 struct obj {
 	unsigned char *p;
@@ -65,7 +70,8 @@ static struct {
 	size_t bytes; /* working set */
 	unsigned int seed;
 	long purge_ms;
-} cfg = { .bytes = 64UL << 20, .seed = 1 };
+	unsigned int day_s; /* drift: a day's length */
+} cfg = { .bytes = 64UL << 20, .seed = 1, .day_s = 32 };
 
 static atomic_ulong ops;
 static atomic_ulong busy_ms; /* drift: time its phases' work took */
@@ -278,6 +284,29 @@ static void *phase_thread(void *arg)
 	return NULL;
 }
 
+/*
+ * drift's load in phase ph, of the working set: the busy hours of a day
+ * (its first 3/8) rise to the day's peak and fall back; the night stays at
+ * NIGHT_LOAD. The peaks climb from 40% on the first day to 100% on the
+ * last one the run reaches.
+ */
+static double drift_load(unsigned int ph)
+{
+	unsigned int day_ph = cfg.day_s / PHASE_S, busy, day, hour, days;
+	double peak;
+
+	if (day_ph < 2)
+		day_ph = 2;
+	busy = day_ph * 3 / 8 ? day_ph * 3 / 8 : 1;
+	day = ph / day_ph;
+	hour = ph % day_ph;
+	days = (unsigned int)ceil(cfg.seconds / PHASE_S / day_ph);
+	peak = days > 1 ? 0.4 + 0.6 * fmin(1, day / (days - 1.0)) : 1;
+	if (hour >= busy)
+		return NIGHT_LOAD;
+	return peak * sin(3.14159265 * (hour + 1) / (busy + 1));
+}
+
 static void *drift(void *arg)
 {
 	struct obj large[2 * LARGE_KEEP] = { 0 };
@@ -286,8 +315,7 @@ static void *drift(void *arg)
 	(void)arg;
 	for (unsigned int ph = 0; now_s() < t_end; ph++) {
 		double end = now_s() + PHASE_S;
-		/* a day's load in 16 phases: 40% .. 100% of the working set */
-		double load = 0.7 + 0.3 * sin(ph * 3.14159265 / 8);
+		double load = drift_load(ph);
 		struct phase_arg pa[THREADS];
 		pthread_t t[THREADS];
 		struct obj *l = &large[(ph % LARGE_KEEP) * 2];
@@ -331,10 +359,14 @@ static int parse(int argc, char **argv)
 			cfg.seed = strtoul(argv[i + 1], NULL, 10);
 		else if (!strcmp(argv[i], "--purge-ms"))
 			cfg.purge_ms = strtol(argv[i + 1], NULL, 10);
+		else if (!strcmp(argv[i], "--day-s"))
+			cfg.day_s = strtoul(argv[i + 1], NULL, 10);
 		else
 			return -1;
 	}
-	return cfg.seconds > 0 && cfg.bytes && !((argc - 3) % 2) ? 0 : -1;
+	return cfg.seconds > 0 && cfg.bytes && cfg.day_s && !((argc - 3) % 2) ?
+		       0 :
+		       -1;
 }
 
 int main(int argc, char **argv)
@@ -346,7 +378,7 @@ int main(int argc, char **argv)
 	if (parse(argc, argv)) {
 		fprintf(stderr,
 			"usage: alloc-steady-%s churn|drift SECONDS [--mib M] "
-			"[--seed N] [--purge-ms MS]\n",
+			"[--seed N] [--purge-ms MS] [--day-s S]\n",
 			alloc_name());
 		return 2;
 	}

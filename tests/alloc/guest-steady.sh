@@ -21,12 +21,16 @@ jemalloc-decay0|MALLOC_CONF=dirty_decay_ms:0,muzzy_decay_ms:0|alloc-steady-jemal
 tcmalloc|X=1|alloc-steady-tcmalloc|--purge-ms 1000
 glibc|X=1|alloc-steady-glibc|"
 if [ "$SCALE" = long ]; then
-	# ptwatchd's shipped [daemon] interval and [free_tables] cadence
-	INTERVAL=10s PINTERVAL=1m CONFIRM=20s
+	# ptwatchd's shipped [daemon] interval and [free_tables] cadence;
+	# drift's days of 200 s: 72 s of busy hours, a night of 128 s
+	INTERVAL=10s PINTERVAL=1m CONFIRM=20s DAY=200
 else
-	# the same shape, scaled to a minute's run
-	INTERVAL=2s PINTERVAL=20s CONFIRM=6s
+	# the same shape, scaled to a minute's run: days of 32 s (12 s busy,
+	# a night of 20 s), a census every 10 s and its confirmation 4 s on,
+	# so that a night holds both
+	INTERVAL=2s PINTERVAL=10s CONFIRM=4s DAY=32
 fi
+args_churn= args_drift="--day-s $DAY"
 mkdir -p /tmp/sd
 cat > /tmp/steady.conf <<CONF
 [daemon]
@@ -51,7 +55,7 @@ min_kib = 4
 CONF
 echo "# kernel $(uname -r); $SECONDS_RUN s per mode, a sample every $SAMPLE s;" \
 	"ptwatchd interval $INTERVAL, process_interval $PINTERVAL, confirm_after $CONFIRM," \
-	"min_kib 4"
+	"min_kib 4; drift's days $DAY s"
 echo "csv,mode,t,workload,pid,vmpte_kb,rss_kb,empty,ops,busy_ms,cpu_ticks,daemon_ticks"
 
 # One sample: a csv line per live workload. A handful of processes, not
@@ -120,8 +124,8 @@ run_mode() { # MODE
 	for kind in churn drift; do
 		echo "$WORKLOADS" | while IFS="|" read name envv bin arg; do
 			# shellcheck disable=SC2086
-			eval mib=\$MIB_$kind
-			env "$envv" $bin $kind "$SECONDS_RUN" --mib $mib --seed 7 $arg \
+			eval "mib=\$MIB_$kind kargs=\"\$args_$kind\""
+			env "$envv" $bin $kind "$SECONDS_RUN" --mib $mib --seed 7 $kargs $arg \
 				> /tmp/w-$mode-$kind-$name.out 2>&1 &
 			echo "$! $kind-$name" >> /tmp/pids-$mode
 		done
