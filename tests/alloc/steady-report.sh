@@ -10,11 +10,32 @@
 set -eu
 log=$1 out=$2 pint=$3
 mkdir -p "$out"
-grep '^csv,' "$log" | grep -v '^csv,mode,' > "$out/steady.csv" || true
-if [ ! -s "$out/steady.csv" ]; then
+grep '^csv,' "$log" | grep -v '^csv,mode,' > "$out/steady.raw.csv" || true
+if [ ! -s "$out/steady.raw.csv" ]; then
 	echo "steady-report: no samples in $log" >&2
 	exit 1
 fi
+# A workload missing from a round (its census failed that time) keeps its
+# last sample: summed over a kind, a missing one would read as a dip.
+awk -F, -v OFS=, '
+{
+	mode = $2; t = $3; wl = $4
+	if (!((mode, t) in round)) { round[mode, t] = 1; ts[mode, ++nr[mode]] = t }
+	line[mode, t, wl] = $0
+	if (!((mode, wl) in known)) { known[mode, wl] = 1; wls[mode, ++nw[mode]] = wl }
+}
+END {
+	for (mode in nr) for (i = 1; i <= nr[mode]; i++) {
+		t = ts[mode, i]
+		for (j = 1; j <= nw[mode]; j++) {
+			wl = wls[mode, j]
+			if ((mode, t, wl) in line) { last[wl] = line[mode, t, wl]; print last[wl] }
+			else if (wl in last) { n = split(last[wl], f, ","); f[3] = t
+				o = f[1]; for (k = 2; k <= n; k++) o = o OFS f[k]; print o }
+		}
+		if (i == nr[mode]) delete last
+	}
+}' "$out/steady.raw.csv" > "$out/steady.csv"
 sent=$(sed -n 's/^metric,sent_blocks,//p' "$log" | tail -1)
 refilled=$(sed -n 's/^metric,refilled_blocks,//p' "$log" | tail -1)
 
