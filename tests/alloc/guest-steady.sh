@@ -25,10 +25,10 @@ if [ "$SCALE" = long ]; then
 	# drift's days of 200 s: 72 s of busy hours, a night of 128 s
 	INTERVAL=10s PINTERVAL=1m CONFIRM=20s DAY=200
 else
-	# the same shape, scaled to a minute's run: days of 32 s (12 s busy,
-	# a night of 20 s), a census every 10 s and its confirmation 4 s on,
-	# so that a night holds both
-	INTERVAL=2s PINTERVAL=10s CONFIRM=4s DAY=32
+	# the same shape, scaled to a short run: days of 40 s (12 s busy,
+	# a night of 28 s), a census every 10 s and its confirmation 4 s on,
+	# so that a night holds two of each
+	INTERVAL=2s PINTERVAL=10s CONFIRM=4s DAY=40
 fi
 args_churn= args_drift="--day-s $DAY"
 mkdir -p /tmp/sd

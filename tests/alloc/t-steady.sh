@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The steady-state benchmark's short run (tests/alloc/steady-bench.sh): 64 s
+# The steady-state benchmark's short run (tests/alloc/steady-bench.sh): 80 s
 # per mode (two of drift's days) in the patched guest; fails when
 # ptwatchd's mode does not end with fewer empty PTE tables than the kernel
 # alone, or a workload loses data. The long run: make bench-alloc
