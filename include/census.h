@@ -105,7 +105,8 @@ struct census_visitor {
 	void *ctx;
 };
 
-/* census_take(), telling `visit` what the walk sees. */
+/* census_take(), telling `visit` what the walk sees. -EAGAIN (VmPTE moved
+ * while it walked) still fills *out with what the whole walk saw. */
 int census_take_visit(const char *proc_root, pid_t pid, bool force_pagemap,
 		      const struct census_visitor *visit,
 		      struct pte_census *out);

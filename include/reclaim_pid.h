@@ -54,6 +54,7 @@ struct reclaim_pid_result {
 	uint64_t longest_call_ns;
 	uint64_t elapsed_ns; /* census, calls and census again */
 	const char *method;  /* the census's: "pagemap_scan" or "pagemap" */
+	bool moving; /* VmPTE moved during every census (o->moving_ok) */
 };
 
 struct reclaim_pid_opts {
@@ -61,6 +62,14 @@ struct reclaim_pid_opts {
 	bool dry_run;	    /* the census only: say what would be freed */
 	uint64_t min_empty; /* send nothing below this many empty tables */
 	bool no_after;	    /* skip the census after (empty_after unknown) */
+	/*
+	 * A process that installs or frees tables during every census tried
+	 * (VmPTE moved) is -EAGAIN; with moving_ok the last census is used
+	 * all the same, its counts approximate (res->moving). Safe where the
+	 * blocks sent are the evidence rule's (two censuses agree) and the
+	 * kernel checks every table again under its lock before it frees.
+	 */
+	bool moving_ok;
 	/*
 	 * The [free_tables] policy's evidence (free_tables.h), each optional:
 	 * with use_only, only blocks in `only` (that map nothing now) are
@@ -79,7 +88,8 @@ struct reclaim_pid_opts {
  * CAP_SYS_NICE and ptrace read access to the target (the kernel checks).
  * 0 with *res filled, or -errno: -ESRCH gone, -EPERM/-EACCES not allowed,
  * -EINVAL the kernel lacks MADV_PT_RECLAIM, -EOPNOTSUPP vm.pt_reclaim is 0,
- * -EAGAIN the process changed its tables during every census tried.
+ * -EAGAIN the process changed its tables during every census tried
+ * (unless o->moving_ok).
  * With dry_run, or fewer than min_empty empty tables, nothing is sent:
  * ranges is 0 and the "after" figures are the "before" ones.
  */

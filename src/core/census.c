@@ -30,7 +30,10 @@ int census_take_visit(const char *proc_root, pid_t pid, bool force_pagemap,
 	memset(out, 0, sizeof(*out));
 	if (!err)
 		err = census_walk_step(&w, 0); /* one step: to the end */
-	if (!err)
+	/* a walk that ended but saw VmPTE move still says what it saw:
+	 * -EAGAIN tells the caller, who may use it (reclaim_pid's
+	 * moving_ok) */
+	if (!err || (err == -EAGAIN && w.done))
 		census_walk_result(&w, out);
 	census_walk_end(&w);
 	return err;

@@ -366,6 +366,10 @@ static void act_on(struct d_free *f, const struct d_free_cfg *cfg,
 		.dry_run = cfg->dry_run,
 		.min_empty = (min + 4095) / 4096,
 		.no_after = true,
+		/* a busy allocator's tables come and go during any census:
+		 * the evidence rule (two censuses) and the kernel's check
+		 * under the lock make its last census good enough */
+		.moving_ok = true,
 		.use_only = cfg->confirm_after > 0,
 		.only = e ? &e->empty : NULL,
 		.sent_before = e ? &e->sent : NULL,

@@ -8,7 +8,7 @@
 # --long (make bench-alloc): 600 s per mode at ptwatchd's shipped cadence
 # (interval 10 s, process_interval 1 m, confirm_after 20 s), a sample
 # every 10 s; it rewrites docs/alloc-bench-*.png and
-# docs/alloc-bench-table.md. Without: 80 s per mode (two of drift's days),
+# docs/alloc-bench-table.md. Without: 120 s per mode (two of drift's days),
 # the cadence scaled (2 s, 10 s, 4 s), what t-steady.sh runs in make test.
 # Prints the table and the figures as TAP comments; checks (TAP) that the
 # daemon's mode ends with fewer empty tables than the kernel alone, and,
@@ -20,7 +20,7 @@ long=0
 [ "${1:-}" = --long ] && { long=1; shift; }
 out=${1:-$BUILD/alloc-bench}
 if [ $long = 1 ]; then secs=600 sample=10 pint=60 scale=long timeout=7200
-else secs=80 sample=4 pint=10 scale=short timeout=2400; fi
+else secs=120 sample=4 pint=10 scale=short timeout=2400; fi
 patched_kernel
 for a in jemalloc tcmalloc glibc; do
 	[ -x "$BUILD/tests/alloc-steady-$a" ] ||
