@@ -10,8 +10,10 @@ $(BUILD)/tests/daemon/%: tests/daemon/helpers/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $<
 
-# iter-pass times the task iterator's bare pass: it links the loader.
-$(BUILD)/tests/daemon/iter-pass: tests/daemon/helpers/iter-pass.c $(LIB_BPF) $(LIB_CORE)
+# iter-pass times the task iterator's bare pass: it links the loader. It
+# goes to build/tests/ too, for the guests (tests/vm/guest-iter.sh).
+all: $(BUILD)/tests/iter-pass
+$(BUILD)/tests/daemon/iter-pass $(BUILD)/tests/iter-pass: tests/daemon/helpers/iter-pass.c $(LIB_BPF) $(LIB_CORE)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< $(LIB_BPF) $(LIB_CORE) $(LDLIBS)
 
