@@ -153,7 +153,6 @@ static int load_one(struct ptw_iter *it)
 	it->skel->rodata->nr_cpus = ncpu > 0 ? ncpu : 0;
 	it->skel->rodata->v1_memory = it->v1_memory;
 	it->skel->rodata->sum_percpu = it->sum;
-	it->skel->rodata->walk_tgid = getpid();
 	bpf_program__set_autoload(it->skel->progs.ptw_task_all,
 				  it->mode == MODE_LIST);
 	bpf_program__set_autoload(it->skel->progs.ptw_task_walk,
@@ -352,13 +351,17 @@ static int run_walk(struct ptw_iter *it)
 
 	if (fd < 0)
 		return -errno;
+	it->skel->bss->walk_runs = 0;
 	while (read(fd, &c, 1) < 0 && !err)
 		if (errno != EINTR)
 			err = -errno;
 	close(fd);
-	if (!err && it->skel->bss->walk_short)
-		err = -EIO; /* a read of the list failed */
-	return err;
+	if (err)
+		return err;
+	/* not one walk: the link's task is not ours (we forked since) */
+	if (it->skel->bss->walk_runs != 1)
+		return -ESRCH;
+	return it->skel->bss->walk_short ? -EIO : 0; /* a read failed */
 }
 
 /* Where the list's records stop ascending, once: the walk starts at our

@@ -240,12 +240,14 @@ int ptw_task_all(void *ctx)
  * 8 a process, neighbours in one read where the layout puts them close.
  * Under the iterator's rcu_read_lock() throughout, as for_each_process().
  */
-const volatile __u32 walk_tgid = 0; /* ptwatch's own tgid: the walk's start */
+/* Of the last pass: walks made (user space zeroes it; 1 is right), and
+ * whether it stopped short (a read failed, or WALK_MAX steps). */
+__u32 walk_runs = 0, walk_short = 0;
 
-/* The last pass stopped short (a read failed, or walk_max steps). */
-__u32 walk_short = 0;
-
-#define WALK_MAX (1U << 23) /* bpf_loop()'s own bound: 8M leaders */
+/* PID_MAX_LIMIT: no more leaders than PIDs. A bound for the walk should
+ * it never come back to its start (our own leader replaced by a thread's
+ * exec, which ptwatch's programs, one thread each, do not do). */
+#define WALK_MAX (1U << 22)
 
 struct walk {
 	unsigned long head, node; /* our own leader's tasks node; the next */
@@ -343,9 +345,11 @@ int ptw_task_walk(struct bpf_iter__task *ctx)
 
 	/* a kernel before 6.1 ignores the parameter and calls this for
 	 * every task: user space sees it in the link's info and does not
-	 * use this program there, and this keeps it to one walk anyway */
-	if (!t || t->pid != walk_tgid)
+	 * use this program there, and this keeps it to one walk anyway (the
+	 * reader's leader; global PIDs on both sides) */
+	if (!t || t->pid != bpf_get_current_pid_tgid() >> 32)
 		return 0;
+	walk_runs++;
 	nr_recs = 0;
 	nr_seen = 0;
 	walk_short = 0;
