@@ -7,6 +7,7 @@
 #   make deps       install every Debian package the build and tests need
 #   make test       build and run every test suite
 #   make test-long  the kernel suites at full length (docs/kernel-stress.md)
+#   make bench-alloc the steady-state allocator benchmark (docs/alloc-bench.md)
 #   make check-format  user-space C against .clang-format (make format fixes)
 #   make install    DESTDIR=... PREFIX=/usr
 SHELL    := /bin/bash
@@ -22,7 +23,7 @@ CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude -I$(BUILD) 
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lelf -lz -lm
 
-.PHONY: all deps test test-long install clean
+.PHONY: all deps test test-long bench-alloc install clean
 all:
 
 include mk/deps.mk mk/c.mk mk/format.mk mk/deb.mk
@@ -38,6 +39,12 @@ test: all
 # benchmark at the seeds' sizes with 8 blocks of rounds: about an hour.
 test-long: all
 	PTWATCH_LONG=1 PTWATCH_SUITES=kernel tests/run-tests.sh
+
+# The steady-state benchmark at full length (docs/alloc-bench.md): 600 s
+# per mode in the patched guest; rewrites docs/alloc-bench-*.png and
+# docs/alloc-bench-table.md. About 30-45 minutes.
+bench-alloc: all
+	tests/alloc/steady-bench.sh --long
 
 clean:
 	rm -rf $(BUILD)

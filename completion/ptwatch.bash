@@ -61,7 +61,7 @@ _ptwatch()
 	reclaim)
 		if [[ " ${COMP_WORDS[*]:i+1:COMP_CWORD-i-1} " == *" pid "* ]]; then
 			COMPREPLY=($(compgen -W "--dry-run --reason --pagemap
-				--proc-root -j --json -h --help
+				--no-census --proc-root -j --json -h --help
 				$(pids)" -- "$cur"))
 		else
 			COMPREPLY=($(compgen -W 'on off auto status pid

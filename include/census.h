@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "pagemap_scan.h"
@@ -183,6 +184,80 @@ void census_feed_pagemap(struct census_acc *a, const struct census_vma *v,
  */
 void census_figures_fill(const struct census_acc *a, uint64_t pte_tables,
 			 struct census_figures *f);
+
+/* ---- the walk in steps: a large census spread over time ---- */
+
+/* Distinct aligned blocks among ranges that come in address order. */
+struct census_block_count {
+	unsigned int shift;
+	uint64_t last; /* last block counted, +1 so that 0 means none */
+	uint64_t count;
+};
+
+/*
+ * One census walked in steps (census_walk.c), so that the daemon can
+ * spread the census of a process with millions of tables over several
+ * samples (docs/daemon.md, "One million tables"). census_take() is one
+ * unbounded step. Between steps the walk keeps its place (the mapping and
+ * the address in it), its partial counts and its open files. Consistency:
+ * the walk is good when VmPTE is the same when it begins, when each step
+ * goes on and when it ends; otherwise a step says -EAGAIN and the walk
+ * must begin again.
+ */
+struct census_walk {
+	int dirfd, pagemap_fd;
+	FILE *maps;
+	bool use_ioctl;
+	const char *method;
+	uint64_t vm_pte;       /* VmPTE when the walk began */
+	struct census_vma vma; /* the mapping being walked */
+	bool in_vma;
+	uint64_t next; /* where the walk goes on in it */
+	struct census_block_count pmd, pud;
+	struct census_acc acc; /* set acc.collect before the first step */
+	const struct census_visitor *visit;
+	uint64_t scanned;   /* bytes of mappings walked */
+	uint64_t begun_ns;  /* CLOCK_REALTIME when it began */
+	uint64_t busy_ns;   /* wall time inside the steps */
+	unsigned int steps; /* steps taken */
+	bool done;
+};
+
+/* Opens pid's files and reads VmPTE; 0 or -errno as census_take. The walk
+ * must be ended with census_walk_end() either way. */
+int census_walk_begin(struct census_walk *w, const char *proc_root, pid_t pid,
+		      bool force_pagemap, const struct census_visitor *visit);
+/*
+ * Walks on until the end or until CLOCK_MONOTONIC passes deadline_ns (0:
+ * no deadline), at least one piece (at most 1 GiB of a mapping, about a
+ * millisecond of a densely tabled one) a step. 1: more to walk; 0: done,
+ * census_walk_result() holds; -errno as census_take (-EAGAIN: VmPTE moved
+ * since the walk began).
+ */
+int census_walk_step(struct census_walk *w, uint64_t deadline_ns);
+/* The figures of a finished walk (fig.realtime_ns: when it began). */
+void census_walk_result(const struct census_walk *w, struct pte_census *out);
+/* Closes its files and frees what it collected (unless taken, NULL). */
+void census_walk_end(struct census_walk *w);
+/* For walks of their own over the same files (census_par.c): the next
+ * mapping below the user top into w->vma, counted in the upper levels;
+ * 1, 0 at the end, or -errno. */
+int census_walk_next_vma(struct census_walk *w);
+/* 0 when VmPTE is still what it was when w began, -EAGAIN if not. */
+int census_walk_check(const struct census_walk *w);
+
+/*
+ * census_take() on up to `threads` threads (census_par.c) when the process
+ * is large (64 MiB of VmPTE) and PAGEMAP_SCAN is there; otherwise one
+ * walk. The figures are the same.
+ */
+int census_take_threads(const char *proc_root, pid_t pid, bool force_pagemap,
+			unsigned int threads, struct pte_census *out);
+/* census_take_threads, retried up to `tries` times while it returns
+ * -EAGAIN. */
+int census_take_retry_threads(const char *proc_root, pid_t pid,
+			      bool force_pagemap, unsigned int threads,
+			      int tries, struct pte_census *out);
 
 /* ---- JSON (docs/json-schema.md) ---- */
 

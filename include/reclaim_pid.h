@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "block_set.h"
+
 /* Ours, not mainline's (docs/contracts.md): defined here until libc has it */
 #ifndef MADV_PT_RECLAIM
 #define MADV_PT_RECLAIM 20564
@@ -38,14 +40,17 @@ struct reclaim_pid_result {
 	 * kernel keeps their tables (free_pgtables() frees them with their
 	 * neighbours); an upper bound on the empty tables that stay */
 	uint64_t hole_blocks;
-	uint64_t empty_after;	/* census after; valid if after_known */
-	bool after_known;	/* false: the process was busy or gone */
-	uint64_t vm_pte_before; /* VmPTE bytes right before the calls */
-	uint64_t vm_pte_after;	/* ... and right after them */
-	uint64_t tables_freed;	/* VmPTE's drop, in tables */
-	uint64_t bytes_freed;	/* ... in bytes */
-	uint64_t ranges;	/* ranges sent (calls made) */
-	uint64_t bytes_advised; /* virtual memory they covered */
+	uint64_t empty_after;	   /* census after; valid if after_known */
+	bool after_known;	   /* false: the process was busy or gone */
+	uint64_t vm_pte_before;	   /* VmPTE bytes right before the calls */
+	uint64_t vm_pte_after;	   /* ... and right after them */
+	uint64_t tables_freed;	   /* VmPTE's drop, in tables */
+	uint64_t bytes_freed;	   /* ... in bytes */
+	uint64_t ranges;	   /* ranges sent (calls made) */
+	uint64_t bytes_advised;	   /* virtual memory they covered */
+	uint64_t blocks_sent;	   /* 2 MiB blocks those ranges held */
+	uint64_t blocks_confirmed; /* map nothing now and are in o->only */
+	uint64_t refilled_blocks;  /* of o->sent_before, map something now */
 	uint64_t longest_call_ns;
 	uint64_t elapsed_ns; /* census, calls and census again */
 	const char *method;  /* the census's: "pagemap_scan" or "pagemap" */
@@ -56,6 +61,17 @@ struct reclaim_pid_opts {
 	bool dry_run;	    /* the census only: say what would be freed */
 	uint64_t min_empty; /* send nothing below this many empty tables */
 	bool no_after;	    /* skip the census after (empty_after unknown) */
+	/*
+	 * The [free_tables] policy's evidence (free_tables.h), each optional:
+	 * with use_only, only blocks in `only` (that map nothing now) are
+	 * sent; sent_before is what was sent last time, whose blocks that
+	 * map something now are counted as refilled; empty_now and sent_now
+	 * receive this census's blocks that map nothing (whole blocks inside
+	 * the mappings) and the blocks sent.
+	 */
+	bool use_only;
+	const struct block_set *only, *sent_before;
+	struct block_set *empty_now, *sent_now;
 };
 
 /*
@@ -70,5 +86,18 @@ struct reclaim_pid_opts {
 int reclaim_pid(const char *proc_root, pid_t pid,
 		const struct reclaim_pid_opts *o,
 		struct reclaim_pid_result *res);
+
+/*
+ * The same advice without a census, for a process too large to census
+ * within a budget (the [free_tables] policy's sweep, `ptwatch reclaim pid
+ * --no-census`): every whole 2 MiB block of its mappings from *cursor on
+ * is sent, at most max_blocks of them (0: no limit), and the kernel's
+ * lockless look skips each table in use. *cursor is then where the next
+ * sweep goes on, 0 once the walk reached the end. Fills ranges,
+ * bytes_advised, blocks_sent, the VmPTE figures and elapsed_ns of *res.
+ * Errors as reclaim_pid().
+ */
+int reclaim_pid_sweep(const char *proc_root, pid_t pid, uint64_t *cursor,
+		      uint64_t max_blocks, struct reclaim_pid_result *res);
 
 #endif

@@ -110,8 +110,18 @@ variant() {
 }
 obj_dir() { # one object tree per variant: switching does not rebuild all
 	case $(variant) in
-	plain) echo "$work/obj" ;;
+	# Except plain and off, whose configs differ only in PT_RECLAIM: in
+	# one tree switching rebuilds what uses it (mm/) and links. A copy of
+	# the tree rebuilt every object (issue 24: objtool is rebuilt at the
+	# copy's path, and every object depends on it): 450-1492 s.
+	plain | off) echo "$work/obj" ;;
 	*) echo "$work/obj-$(variant)" ;;
+	esac
+}
+build_log() { # per variant, also where two share a tree
+	case $(variant) in
+	plain) echo "$work/obj.log" ;;
+	*) echo "$work/obj-$(variant).log" ;;
 	esac
 }
 
@@ -219,18 +229,6 @@ prepare_tree() {
 	rm -rf "$stage"
 }
 
-# The off variant's config differs from the plain one's only in
-# PT_RECLAIM: a first off build starts from a copy of the plain object
-# tree, and kbuild (fixdep tracks each file's CONFIG_ symbols) recompiles
-# only what uses the option, then links: minutes, not a whole kernel.
-seed_off_tree() {
-	[ "$off" = 1 ] && [ ! -e "$work/obj-off/vmlinux" ] &&
-		[ -e "$work/obj/vmlinux" ] || return 0
-	log "seeding obj-off from the plain object tree"
-	rm -rf "$work/obj-off"
-	cp -a --reflink=auto "$work/obj" "$work/obj-off"
-}
-
 # make's architecture arguments (none for x86, the host)
 karch=()
 [ -z "$cross" ] || karch=(ARCH="$cross" CROSS_COMPILE="$cross_prefix")
@@ -238,7 +236,6 @@ karch=()
 configure() {
 	local src=$work/src obj opt
 	obj=$(obj_dir)
-	seed_off_tree
 	mkdir -p "$obj"
 	make -s -C "$src" O="$obj" "${karch[@]}" tinyconfig >&2
 	# shellcheck disable=SC2046
@@ -274,7 +271,8 @@ compile() {
 	export KBUILD_BUILD_HOST=ptwatch
 	mkdir -p "$CCACHE_DIR"
 	ccache -M 5G >/dev/null
-	local blog=$obj.log target=bzImage
+	local blog target=bzImage
+	blog=$(build_log)
 	[ -z "$cross" ] || target=mm/
 	log "building $target (-j$jobs, log in $blog)"
 	nice make -C "$src" O="$obj" "${karch[@]}" -j"$jobs" \
@@ -301,7 +299,7 @@ compile
 mkdir -p "$out.tmp"
 obj=$(obj_dir)
 if [ -n "$cross" ]; then
-	cp "$obj.log" "$out.tmp/build.log"
+	cp "$(build_log)" "$out.tmp/build.log"
 	cp "$obj/.config" "$out.tmp/"
 else
 	cp "$obj/arch/x86/boot/bzImage" "$obj/.config" "$obj/System.map" "$out.tmp/"

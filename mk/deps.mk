@@ -4,7 +4,7 @@ DEB_BUILD := make gcc clang llvm pkg-config libbpf-dev bpftool libelf-dev \
              libmicrohttpd-dev
 DEB_TEST  := libcmocka-dev clang-format tmux libclang-rt-14-dev prometheus systemd qemu-system-x86 busybox-static \
              cpio kmod xz-utils stress-ng util-linux procps jq \
-             libjemalloc-dev libgoogle-perftools-dev
+             libjemalloc-dev libgoogle-perftools-dev gnuplot-nox
 # the systemd guest suite (tests/systemd): a Debian 12 image, its ext4 disk,
 # and node_exporter's textfile collector for the Prometheus check
 DEB_SYSD  := mmdebstrap e2fsprogs prometheus-node-exporter

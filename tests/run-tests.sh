@@ -3,8 +3,8 @@
 # A suite is a cmocka binary in build/tests/unit (run in TAP mode) or an
 # executable tests/*/t-*.sh that prints TAP lines:
 #   ok - what          not ok - what          ok - what # SKIP why
-# Suites run in name order within: unit, host, daemon, kernel, vm, systemd (kernel
-# before vm: it builds the patched kernel that a vm suite boots too).
+# Suites run in name order within: unit, host, daemon, kernel, alloc, vm, systemd
+# (kernel first: it builds the patched kernel that alloc and vm boot too).
 # PTWATCH_SUITES="unit host" limits the run to those directories.
 #
 # A suite passes only when it ran to its end: it prints a plan (1..N, first
@@ -21,12 +21,12 @@ set -u
 cd "$(dirname "$0")/.."
 export BUILD=${BUILD:-build}
 export PTWATCH_ROOT=$PWD
-suites=${PTWATCH_SUITES:-unit host daemon kernel vm systemd}
+suites=${PTWATCH_SUITES:-unit host daemon kernel alloc vm systemd}
 pass=0 fail=0 skip=0 failed=()
 log_dir=$BUILD/test-logs
 mkdir -p "$log_dir"
 # seconds a suite may run, by directory (the kernel suites build kernels)
-declare -A limit=([unit]=120 [host]=900 [daemon]=900 [kernel]=3600 [vm]=1800 [systemd]=1800)
+declare -A limit=([unit]=120 [host]=900 [daemon]=900 [kernel]=3600 [alloc]=2700 [vm]=1800 [systemd]=1800)
 KILL_AFTER=30
 
 fail_suite() { # NAME WHY

@@ -25,6 +25,7 @@
 
 struct rp_opts {
 	bool json;
+	bool no_census; /* reclaim_pid_sweep(): no census, every block */
 	struct reclaim_pid_opts rp;
 	const char *proc_root, *reason;
 };
@@ -135,7 +136,13 @@ static int one_pid(const struct rp_opts *o, pid_t pid, json_object *list)
 	int err;
 
 	read_comm(o->proc_root, pid, comm, sizeof(comm));
-	err = reclaim_pid(o->proc_root, pid, &o->rp, &r);
+	if (o->no_census) {
+		uint64_t cursor = 0;
+
+		err = reclaim_pid_sweep(o->proc_root, pid, &cursor, 0, &r);
+	} else {
+		err = reclaim_pid(o->proc_root, pid, &o->rp, &r);
+	}
 	if (!err && r.tables_freed && !o->rp.dry_run)
 		log_freed(&r, comm, o->reason);
 	if (o->json)
@@ -177,6 +184,9 @@ static int parse_opts(int argc, char **argv, struct rp_opts *o)
 		case 'P':
 			o->proc_root = optarg;
 			break;
+		case 'N':
+			o->no_census = true;
+			break;
 		case 'h':
 			cli_cmd_usage(stdout, cmd);
 			return -1;
@@ -188,6 +198,10 @@ static int parse_opts(int argc, char **argv, struct rp_opts *o)
 		return cli_error(PTW_USAGE,
 				 "reclaim pid: no PID given (see ptwatch "
 				 "reclaim pid --help)");
+	if (o->no_census && (o->rp.dry_run || o->rp.force_pagemap))
+		return cli_error(PTW_USAGE,
+				 "reclaim pid: --no-census takes no census: "
+				 "not with --dry-run or --pagemap");
 	return PTW_OK;
 }
 

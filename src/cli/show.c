@@ -17,6 +17,11 @@
 #include "term.h"
 
 #define CENSUS_TRIES 5
+/* With --exact, smaps_rollup (which walks every PTE, as the census does:
+ * 1.2 s for a million tables) only up to this much VmPTE: above it the
+ * census gives the exact figures and the estimate comes from status, as
+ * in the daemon (src/daemon/rollup_budget.h). */
+#define EXACT_ROLLUP_MAX (64ULL << 20)
 
 struct show_opts {
 	pid_t pid;
@@ -63,7 +68,7 @@ static int show_parse(int argc, char **argv, struct show_opts *o)
 	return PTW_OK;
 }
 
-static int read_sample(pid_t pid, struct proc_sample *p)
+static int read_sample(pid_t pid, bool exact, struct proc_sample *p)
 {
 	int fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct cgroup_layout layout;
@@ -73,7 +78,9 @@ static int read_sample(pid_t pid, struct proc_sample *p)
 		return cli_error(PTW_ERR, "cannot open /proc: %s",
 				 strerror(errno));
 	cgroup_detect("/sys/fs/cgroup", &layout);
-	err = snapshot_read_proc(fd, pid, layout.version == 2, 0, p);
+	err = snapshot_read_proc_bounded(fd, pid, layout.version == 2, 0,
+					 exact ? EXACT_ROLLUP_MAX : UINT64_MAX,
+					 p);
 	close(fd);
 	if (err == -ENODATA)
 		return cli_error(PTW_NOPROC,
@@ -87,8 +94,11 @@ static int read_sample(pid_t pid, struct proc_sample *p)
 
 static int take_census(const struct show_opts *o, struct pte_census *c)
 {
-	int err = census_take_retry("/proc", o->pid, o->force_pagemap,
-				    CENSUS_TRIES, c);
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	/* a large process is walked on every CPU (census_par.c) */
+	int err = census_take_retry_threads("/proc", o->pid, o->force_pagemap,
+					    cpus > 0 ? (unsigned int)cpus : 1,
+					    CENSUS_TRIES, c);
 
 	switch (err) {
 	case 0:
@@ -196,7 +206,7 @@ int cmd_show(struct cli_ctx *ctx, int argc, char **argv)
 	if (rc)
 		return rc < 0 ? PTW_OK : rc;
 	o.json |= ctx->json;
-	rc = read_sample(o.pid, &p);
+	rc = read_sample(o.pid, o.exact, &p);
 	if (!rc && o.exact)
 		rc = take_census(&o, &c);
 	if (rc)

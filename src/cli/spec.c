@@ -95,6 +95,8 @@ static const struct cli_opt reclaim_pid_opts[] = {
 	  "the census only: what would be freed (any kernel)" },
 	{ "reason", 0, 'r', "TEXT", "why, for the journal line of each" },
 	{ "pagemap", 0, 'p', NULL, "census through /proc/PID/pagemap" },
+	{ "no-census", 0, 'N', NULL,
+	  "send every whole block; the kernel skips tables in use" },
 	{ "proc-root", 0, 'P', "DIR", "procfs to read (default /proc)" },
 	JSON,
 	HELP,

@@ -192,6 +192,9 @@ static void plan_blocks(const struct plan *p,
 struct batch {
 	struct sender *s;
 	uint64_t start, end;
+	bool use_only;		  /* send only the blocks in `only` */
+	struct block_cursor only; /* the policy's evidence */
+	struct block_set *sent;	  /* records what is sent, or NULL */
 };
 
 /* Inner blocks go out batched; edge blocks are the kernel's to keep. */
@@ -200,7 +203,7 @@ static bool send_block(void *ctx, uint64_t b, bool inner)
 	struct batch *bt = ctx;
 	uint64_t bs = b << PT_BLOCK_SHIFT;
 
-	if (!inner)
+	if (!inner || (bt->use_only && !block_cursor_has(&bt->only, bs)))
 		return true;
 	if (bt->end != bs || bt->end - bt->start >= RECLAIM_MAX_RANGE) {
 		if (bt->end)
@@ -208,19 +211,66 @@ static bool send_block(void *ctx, uint64_t b, bool inner)
 		bt->start = bs;
 	}
 	bt->end = bs + PT_BLOCK_SIZE;
+	bt->s->res->blocks_sent++;
+	if (bt->sent)
+		block_set_add(bt->sent, bs, bs + PT_BLOCK_SIZE);
 	return !bt->s->err;
 }
 
 static int send_plan(int pidfd, const struct plan *p,
+		     const struct reclaim_pid_opts *o,
 		     struct reclaim_pid_result *res)
 {
 	struct sender s = { .pidfd = pidfd, .res = res };
-	struct batch bt = { .s = &s };
+	struct batch bt = { .s = &s,
+			    .use_only = o->use_only,
+			    .only = { o->only, 0 },
+			    .sent = o->sent_now };
 
 	plan_blocks(p, send_block, &bt);
 	if (bt.end)
 		send_range(&s, bt.start, bt.end);
 	return s.err;
+}
+
+struct evidence {
+	struct block_set *empty_now; /* or NULL */
+	struct block_cursor only;
+	uint64_t confirmed;
+};
+
+/* Collects the inner blocks that map nothing, counting those confirmed */
+static bool keep_empty_block(void *ctx, uint64_t b, bool inner)
+{
+	struct evidence *ev = ctx;
+	uint64_t bs = b << PT_BLOCK_SHIFT;
+
+	if (!inner)
+		return true;
+	if (ev->empty_now)
+		block_set_add(ev->empty_now, bs, bs + PT_BLOCK_SIZE);
+	ev->confirmed += block_cursor_has(&ev->only, bs);
+	return true;
+}
+
+/* The policy's evidence from this census: what maps nothing now, what of
+ * it mapped nothing before, and how many of the blocks sent last time map
+ * something again. */
+static void plan_evidence(const struct plan *p,
+			  const struct reclaim_pid_opts *o,
+			  struct reclaim_pid_result *res)
+{
+	struct block_cursor c = { o->sent_before, 0 };
+	struct evidence ev = { o->empty_now, { o->only, 0 }, 0 };
+
+	if (o->empty_now || o->use_only) {
+		plan_blocks(p, keep_empty_block, &ev);
+		res->blocks_confirmed = ev.confirmed;
+	}
+	for (size_t u = 0; o->sent_before && u < p->used.n; u++)
+		res->refilled_blocks += block_cursor_overlap(
+			&c, p->used.v[u].start << PT_BLOCK_SHIFT,
+			p->used.v[u].end << PT_BLOCK_SHIFT);
 }
 
 /* Counts the edge blocks that map nothing, each once */
@@ -319,6 +369,7 @@ int reclaim_pid(const char *proc_root, pid_t pid,
 		res->method = c.method;
 		res->empty_before = c.empty_pte_tables;
 		res->hole_blocks = plan_hole_blocks(&p);
+		plan_evidence(&p, o, res);
 		err = read_vm_pte(proc_root, pid, &res->vm_pte_before);
 	}
 	if (!err && (o->dry_run || res->empty_before < o->min_empty)) {
@@ -326,11 +377,90 @@ int reclaim_pid(const char *proc_root, pid_t pid,
 		res->empty_after = res->empty_before;
 		res->after_known = true;
 	} else if (!err) {
-		err = send_plan(pidfd, &p, res);
+		err = send_plan(pidfd, &p, o, res);
 		if (!err)
 			count_freed(proc_root, res, o);
 	}
 	close(pidfd);
+	plan_free(&p);
+	res->elapsed_ns = now_ns() - t0;
+	return err;
+}
+
+/* The sweep's walk: whole blocks from `from`, at most `left` of them */
+struct sweep {
+	struct batch bt;
+	uint64_t from, left, next; /* next: where to go on, 0 at the end */
+};
+
+static bool sweep_block(void *ctx, uint64_t b, bool inner)
+{
+	struct sweep *sw = ctx;
+	uint64_t bs = b << PT_BLOCK_SHIFT;
+
+	if (bs < sw->from || !inner)
+		return true;
+	if (!sw->left) {
+		sw->next = bs;
+		return false;
+	}
+	sw->left--;
+	return send_block(&sw->bt, b, true);
+}
+
+/* The plan of a census-free sweep: the mappings from /proc/PID/maps */
+static int plan_from_maps(const char *proc_root, pid_t pid, struct plan *p)
+{
+	char path[64], line[4096];
+	struct census_vma v;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%d/maps", proc_root, pid);
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while (fgets(line, sizeof(line), f))
+		if (census_parse_maps_line(line, &v) && v.start < (1ULL << 47))
+			saw_vma(p, v.start, v.end, v.access);
+	fclose(f);
+	return p->runs.err;
+}
+
+int reclaim_pid_sweep(const char *proc_root, pid_t pid, uint64_t *cursor,
+		      uint64_t max_blocks, struct reclaim_pid_result *res)
+{
+	uint64_t t0 = now_ns();
+	struct plan p = { 0 };
+	struct sender s = { .res = res };
+	struct sweep sw = { .bt = { .s = &s },
+			    .from = *cursor,
+			    .left = max_blocks ? max_blocks : UINT64_MAX };
+	int err = reclaim_pid_supported();
+
+	memset(res, 0, sizeof(*res));
+	res->pid = pid;
+	res->method = "none";
+	if (err)
+		return err;
+	s.pidfd = syscall(SYS_pidfd_open, pid, 0);
+	if (s.pidfd < 0)
+		return -errno;
+	err = plan_from_maps(proc_root, pid, &p);
+	if (!err)
+		err = read_vm_pte(proc_root, pid, &res->vm_pte_before);
+	if (!err) {
+		plan_blocks(&p, sweep_block, &sw);
+		if (sw.bt.end)
+			send_range(&s, sw.bt.start, sw.bt.end);
+		err = s.err;
+	}
+	if (!err) {
+		struct reclaim_pid_opts o = { .no_after = true };
+
+		count_freed(proc_root, res, &o);
+		*cursor = sw.next;
+	}
+	close(s.pidfd);
 	plan_free(&p);
 	res->elapsed_ns = now_ns() - t0;
 	return err;

@@ -45,6 +45,24 @@ static void host_series(FILE *o, const struct d_state *st)
 		o, "ptwatch_census_cpu_seconds_total", "counter",
 		"CPU time spent in censuses (part of the sampling CPU).",
 		d->cpu_total_s);
+	d_metrics_value(o, "ptwatch_census_step_seconds", "gauge",
+			"Wall time of the last sample's censuses (at most "
+			"[census] slice and one piece of a walk).",
+			d->last_wall_s);
+	d_metrics_value(o, "ptwatch_census_in_progress", "gauge",
+			"1 while a census goes on across samples.",
+			d->cur.active ? 1 : 0);
+	d_metrics_value(o, "ptwatch_census_spread_total", "counter",
+			"Censuses that took more than one sample.",
+			(double)d->spread);
+	d_metrics_value(o, "ptwatch_census_slices_total", "counter",
+			"Samples in which a census went on from an earlier "
+			"one.",
+			(double)d->slices);
+	d_metrics_value(o, "ptwatch_census_restarts_total", "counter",
+			"Census walks begun again because the process changed "
+			"during them.",
+			(double)d->restarts);
 }
 
 static int by_reclaimable(const void *a, const void *b)

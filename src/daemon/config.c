@@ -63,6 +63,7 @@ static const struct key keys[] = {
 	{ "census",          "cpu_percent",       K_PERCENT,     F(census.cpu_percent),     0, 100 },
 	{ "census",          "max_age",           K_SECONDS,     F(census.max_age_s),       0, 7 * 86400 },
 	{ "census",          "min_waste_kib",     K_UINT,        F(census.min_waste_kib),   0, 1u << 30 },
+	{ "census",          "slice",             K_DURATION_MS, F(census.slice_ms),        1, 60000 },
 	{ "metrics",         "textfile_dir",      K_STR,         F(textfile_dir),           0, 0 },
 	{ "metrics",         "listen",            K_LISTEN,      F(listen),                 0, 0 },
 	{ "metrics",         "top_processes",     K_UINT,        F(top_processes),          0, 1000 },
@@ -80,6 +81,8 @@ static const struct key keys[] = {
 	{ "free_tables",     "max_processes",     K_UINT,        F(free.max_processes),     1, 10000 },
 	{ "free_tables",     "cpu_budget_ms",     K_UINT,        F(free.cpu_budget_ms),     1, 60000 },
 	{ "free_tables",     "process_interval",  K_SECONDS,     F(free.process_interval),  0, 7 * 86400 },
+	{ "free_tables",     "confirm_after",     K_SECONDS,     F(free.confirm_after),     0, 86400 },
+	{ "free_tables",     "sweep_above",       K_UINT,        F(free.sweep_above),       1024, 1u << 30 },
 	{ "free_tables",     "exclude_comm",      K_STR,         F(free.exclude_comm),      0, 0 },
 	{ "free_tables",     "exclude_cgroup",    K_STR,         F(free.exclude_cgroup),    0, 0 },
 };
@@ -111,6 +114,10 @@ void d_config_defaults(struct d_config *cfg)
 		.max_age_s = 300,
 		/* 32 tables: above a small process's layout noise */
 		.min_waste_kib = 128,
+		/* a census of a million tables walks ~75 samples at 20 ms
+		 * (docs/daemon.md, "One million tables"); a sample stays on
+		 * time, and 20 ms is [free_tables]' own per-sample budget */
+		.slice_ms = 20,
 	};
 	strcpy(cfg->textfile_dir, "/var/lib/prometheus/node-exporter");
 	cfg->top_processes = 10;
@@ -134,7 +141,9 @@ void d_config_defaults(struct d_config *cfg)
 		.min_kib = 1024,
 		.max_processes = 4,
 		.cpu_budget_ms = 20,
-		.process_interval = 600,
+		.process_interval = 60,
+		.confirm_after = 20,
+		.sweep_above = 65536,
 	};
 	cfg->vmemmap = (struct d_policy_cfg){
 		.mode = D_MODE_REPORT,

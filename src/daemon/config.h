@@ -44,7 +44,10 @@ struct d_free_cfg {
 	unsigned int min_kib;	       /* empty tables a process must have */
 	unsigned int max_processes;    /* freed per sample, at most */
 	unsigned int cpu_budget_ms;    /* CPU per sample, at most */
-	unsigned int process_interval; /* s between two frees of a process */
+	unsigned int process_interval; /* s between two censuses of one */
+	unsigned int confirm_after;    /* s: empty at two censuses this far
+					* apart (0: at one) */
+	unsigned int sweep_above;      /* PTE tables: sweep, no census */
 	char exclude_comm[512];	       /* names, space separated */
 	char exclude_cgroup[1024];     /* cgroup path prefixes, space sep. */
 };
@@ -61,6 +64,7 @@ struct d_census_cfg {
 	double cpu_percent;	    /* of the sample's scan CPU, on average */
 	unsigned int max_age_s;	    /* figures older than this are retaken */
 	unsigned int min_waste_kib; /* smaller estimates are not censused */
+	unsigned int slice_ms;	    /* wall time a sample's censuses take */
 };
 
 struct d_config {

@@ -89,6 +89,13 @@ static int by_when_desc(const void *a, const void *b)
 	return (x->when < y->when) - (x->when > y->when);
 }
 
+static void seen_free(struct d_free_seen *e)
+{
+	block_set_free(&e->empty);
+	block_set_free(&e->sent);
+	memset(e, 0, sizeof(*e));
+}
+
 /* Full: keep the newer half (rehashed), forget the rest. */
 static void forget_older_half(struct d_free *f)
 {
@@ -101,10 +108,22 @@ static void forget_older_half(struct d_free *f)
 	qsort(keep, n, sizeof(keep[0]), by_when_desc);
 	memset(f->seen, 0, sizeof(f->seen));
 	f->nr_seen = 0;
-	for (size_t i = 0; i < n / 2; i++) {
+	for (size_t i = 0; i < n; i++) {
+		if (i >= n / 2) {
+			seen_free(&keep[i]);
+			continue;
+		}
 		*probe(f, keep[i].pid) = keep[i];
 		f->nr_seen++;
 	}
+}
+
+void d_free_forget(struct d_free *f)
+{
+	for (size_t i = 0; i < D_FREE_SEEN; i++)
+		if (f->seen[i].pid)
+			seen_free(&f->seen[i]);
+	f->nr_seen = 0;
 }
 
 /* Whether p may be censused again now (free_tables.h, "Who"). */
@@ -113,8 +132,13 @@ static bool eligible(const struct d_free *f, const struct d_free_cfg *cfg,
 {
 	const struct d_free_seen *s = find_seen(f, p->pid);
 	uint64_t min = (uint64_t)cfg->min_kib * 1024;
+	int64_t age = s ? now - s->when : 0;
 
-	if (!s || now - s->when >= (int64_t)cfg->process_interval)
+	if (!s || s->sweeping || age >= (int64_t)cfg->process_interval)
+		return true;
+	if (age < (int64_t)cfg->confirm_after)
+		return false;
+	if (s->follow_up)
 		return true;
 	if (s->acted)
 		return false;
@@ -123,22 +147,28 @@ static bool eligible(const struct d_free *f, const struct d_free_cfg *cfg,
 		p->census.reclaimable_bytes >= min);
 }
 
-void d_free_mark(struct d_free *f, const struct proc_sample *p, int64_t now,
-		 bool acted)
+struct d_free_seen *d_free_mark(struct d_free *f, const struct proc_sample *p,
+				int64_t now, bool acted)
 {
-	struct d_free_seen n = { p->pid, now, acted, rss_of(p), 0 };
 	struct d_free_seen *s = find_seen(f, p->pid);
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	n.census_ns = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 	if (!s && f->nr_seen >= D_FREE_SEEN_MAX)
 		forget_older_half(f);
 	if (!s) {
 		s = probe(f, p->pid);
+		memset(s, 0, sizeof(*s));
+		s->pid = p->pid;
 		f->nr_seen++;
 	}
-	*s = n;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	s->when = now;
+	s->acted = acted;
+	s->follow_up = false;
+	s->sweeping = false;
+	s->rss = rss_of(p);
+	s->census_ns = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	return s;
 }
 
 /*
@@ -188,7 +218,12 @@ size_t d_free_pick(const struct d_free *f, const struct d_free_cfg *cfg,
 		struct d_free_pick c = rank(p, i);
 		size_t j;
 
-		if (c.bytes < min || d_free_excluded(cfg, p->comm, p->cgroup) ||
+		const struct d_free_seen *e = find_seen(f, p->pid);
+
+		/* a sweep under way goes on to its end, whatever a census
+		 * taken after its first slices says is left */
+		if ((c.bytes < min && !(e && e->sweeping)) ||
+		    d_free_excluded(cfg, p->comm, p->cgroup) ||
 		    !eligible(f, cfg, p, now))
 			continue;
 		/* insertion into the top `max`, kept sorted */
@@ -239,13 +274,22 @@ static bool thp_always(void)
 	return strstr(buf, "[always]") != NULL;
 }
 
-static void log_action(const struct proc_sample *p,
-		       const struct reclaim_pid_result *r, bool dry,
-		       uint64_t min)
+/* What a dry run would have freed: the confirmed blocks, at most one
+ * table each, and never more than the census's empty tables */
+static uint64_t would_free(const struct reclaim_pid_result *r)
 {
-	char pid[16], tables[24], bytes[24], reason[224];
-	uint64_t t = dry ? r->empty_before : r->tables_freed;
-	uint64_t b = dry ? r->empty_before * 4096 : r->bytes_freed;
+	return r->blocks_confirmed < r->empty_before ? r->blocks_confirmed :
+						       r->empty_before;
+}
+
+/*
+ * One journal line per process the policy acted on (or would have), with
+ * the same fields for both ways (census and sweep): msg is the text.
+ */
+static void log_free(const struct proc_sample *p, bool dry, uint64_t t,
+		     uint64_t b, const char *reason, const char *msg)
+{
+	char pid[16], tables[24], bytes[24];
 	const struct d_log_field fields[] = {
 		{ "PTWATCH_ACTION", dry ? "would_free_tables" : "free_tables" },
 		{ "PTWATCH_ACTOR", "policy" },
@@ -259,18 +303,55 @@ static void log_action(const struct proc_sample *p,
 	snprintf(pid, sizeof(pid), "%d", (int)p->pid);
 	snprintf(tables, sizeof(tables), "%llu", (unsigned long long)t);
 	snprintf(bytes, sizeof(bytes), "%llu", (unsigned long long)b);
+	d_log_fields(LOG_NOTICE, fields, 7, "%s", msg);
+}
+
+static void log_action(const struct proc_sample *p,
+		       const struct reclaim_pid_result *r, bool dry,
+		       uint64_t min)
+{
+	char reason[320], msg[448];
+	uint64_t t = dry ? would_free(r) : r->tables_freed;
+	uint64_t b = dry ? would_free(r) * 4096 : r->bytes_freed;
+
 	snprintf(reason, sizeof(reason),
-		 "%llu empty PTE tables by census (%s) >= min_kib %llu%s",
+		 "%llu empty PTE tables by census (%s) >= min_kib %llu; "
+		 "%llu blocks mapped nothing at two censuses; %llu of the "
+		 "blocks sent last time were refilled%s",
 		 (unsigned long long)r->empty_before, r->method,
 		 (unsigned long long)min / 1024,
+		 (unsigned long long)r->blocks_confirmed,
+		 (unsigned long long)r->refilled_blocks,
 		 thp_always() ? "; THP is always: a fault in a freed block "
 				"may map a 2 MiB THP" :
 				"");
-	d_log_fields(LOG_NOTICE, fields, 7,
-		     "%s%llu empty PTE tables (%llu KiB) of pid %d (%s): %s",
-		     dry ? "dry run: would free " : "freed ",
-		     (unsigned long long)t, (unsigned long long)b / 1024,
-		     (int)p->pid, p->comm, reason);
+	snprintf(msg, sizeof(msg),
+		 "%s%llu empty PTE tables (%llu KiB) of pid %d (%s): %s",
+		 dry ? "dry run: would free " : "freed ", (unsigned long long)t,
+		 (unsigned long long)b / 1024, (int)p->pid, p->comm, reason);
+	log_free(p, dry, t, b, reason, msg);
+}
+
+/*
+ * The evidence kept from the census just taken (free_tables.h,
+ * "Evidence"): what mapped nothing and what was sent, and whether to look
+ * again after confirm_after rather than process_interval.
+ */
+static void keep_evidence(struct d_free_seen *e, const struct d_free_cfg *cfg,
+			  const struct reclaim_pid_result *r,
+			  struct block_set *empty, struct block_set *sent)
+{
+	uint64_t min = (uint64_t)cfg->min_kib * 1024;
+	uint64_t done = cfg->dry_run ? would_free(r) : r->tables_freed;
+	/* tables at a hole's edge are never sent: not left to confirm */
+	uint64_t gone = done + r->hole_blocks;
+	uint64_t left = r->empty_before > gone ? r->empty_before - gone : 0;
+	uint64_t sent_before = block_set_blocks(&e->sent);
+	bool churning = sent_before && r->refilled_blocks * 2 >= sent_before;
+
+	e->follow_up = cfg->confirm_after && left * 4096 >= min && !churning;
+	block_set_move(&e->empty, empty);
+	block_set_move(&e->sent, sent);
 }
 
 /* Census, then free (or only the census in a dry run) one process. */
@@ -278,14 +359,31 @@ static void act_on(struct d_free *f, const struct d_free_cfg *cfg,
 		   const char *proc_root, const struct proc_sample *p)
 {
 	uint64_t min = (uint64_t)cfg->min_kib * 1024;
+	struct d_free_seen *e = find_seen(f, p->pid);
+	struct block_set empty = { 0 }, sent = { 0 };
 	/* no census after: the log needs only VmPTE's drop */
-	struct reclaim_pid_opts o = { .dry_run = cfg->dry_run,
-				      .min_empty = (min + 4095) / 4096,
-				      .no_after = true };
+	struct reclaim_pid_opts o = {
+		.dry_run = cfg->dry_run,
+		.min_empty = (min + 4095) / 4096,
+		.no_after = true,
+		.use_only = cfg->confirm_after > 0,
+		.only = e ? &e->empty : NULL,
+		.sent_before = e ? &e->sent : NULL,
+		.empty_now = &empty,
+		.sent_now = &sent,
+	};
 	struct reclaim_pid_result r;
 	int err = reclaim_pid(proc_root, p->pid, &o, &r);
+	bool acted = !err && r.empty_before >= o.min_empty &&
+		     (r.blocks_sent || (cfg->dry_run && r.blocks_confirmed));
 
-	d_free_mark(f, p, mono_s(), !err && r.empty_before >= o.min_empty);
+	if (!o.use_only)
+		r.blocks_confirmed = r.blocks_sent;
+	e = d_free_mark(f, p, mono_s(), acted);
+	if (!err)
+		keep_evidence(e, cfg, &r, &empty, &sent);
+	block_set_free(&empty);
+	block_set_free(&sent);
 	if (err) {
 		if (err != -ESRCH && err != -EAGAIN) {
 			f->stats.errors++;
@@ -294,19 +392,106 @@ static void act_on(struct d_free *f, const struct d_free_cfg *cfg,
 		}
 		return;
 	}
-	if (r.empty_before < o.min_empty) {
-		f->stats.skipped++;
+	f->stats.blocks_refilled += r.refilled_blocks;
+	if (!acted) {
+		if (r.empty_before >= o.min_empty)
+			f->stats.confirming++;
+		else
+			f->stats.skipped++;
 		return;
 	}
 	log_action(p, &r, cfg->dry_run, min);
 	if (cfg->dry_run) {
 		f->stats.would++;
-		f->stats.would_bytes += r.empty_before * 4096;
+		f->stats.would_bytes += would_free(&r) * 4096;
+		f->stats.blocks_sent += r.blocks_confirmed;
 		return;
 	}
 	f->stats.freed++;
 	f->stats.tables += r.tables_freed;
 	f->stats.bytes += r.bytes_freed;
+	f->stats.blocks_sent += r.blocks_sent;
+}
+
+static void log_sweep(const struct proc_sample *p, uint64_t tables, bool dry)
+{
+	char reason[160], msg[320];
+	unsigned long long kib = p->page_table_bytes / 1024;
+
+	if (dry) {
+		snprintf(reason, sizeof(reason),
+			 "%llu KiB of page tables, too many to census "
+			 "(sweep_above)",
+			 kib);
+		snprintf(msg, sizeof(msg),
+			 "dry run: would sweep pid %d (%s): %s", (int)p->pid,
+			 p->comm, reason);
+	} else {
+		snprintf(reason, sizeof(reason),
+			 "swept without a census (%llu KiB of page tables > "
+			 "sweep_above)",
+			 kib);
+		snprintf(
+			msg, sizeof(msg),
+			"freed %llu empty PTE tables (%llu KiB) of pid %d (%s): "
+			"%s",
+			(unsigned long long)tables,
+			(unsigned long long)tables * 4, (int)p->pid, p->comm,
+			reason);
+	}
+	log_free(p, dry, tables, tables * 4096, reason, msg);
+}
+
+/*
+ * A slice of a sweep per call while the sample's budget lasts (start: the
+ * sample's CPU clock then). The sweep goes on at the next sample until it
+ * reaches the end of the address space.
+ */
+static void sweep_on(struct d_free *f, const struct d_free_cfg *cfg,
+		     const char *proc_root, const struct proc_sample *p,
+		     double start)
+{
+	const struct d_free_seen *old = find_seen(f, p->pid);
+	uint64_t cursor = old && old->sweeping ? old->cursor : 0;
+	uint64_t swept = old && old->sweeping ? old->swept_tables : 0;
+	struct reclaim_pid_result r;
+	struct d_free_seen *e;
+	int err = 0;
+
+	if (cfg->dry_run) {
+		d_free_mark(f, p, mono_s(), true);
+		log_sweep(p, 0, true);
+		f->stats.would++;
+		return;
+	}
+	do {
+		err = reclaim_pid_sweep(proc_root, p->pid, &cursor, SWEEP_SLICE,
+					&r);
+		swept += r.tables_freed;
+		f->stats.tables += r.tables_freed;
+		f->stats.bytes += r.bytes_freed;
+		f->stats.blocks_sent += r.blocks_sent;
+	} while (!err && cursor &&
+		 cpu_now() - start < cfg->cpu_budget_ms / 1000.0);
+	e = d_free_mark(f, p, mono_s(), !err && !cursor);
+	if (!err && cursor) {
+		e->sweeping = true;
+		e->cursor = cursor;
+		e->swept_tables = swept;
+		f->stats.over_budget++;
+		return;
+	}
+	if (err) {
+		if (err != -ESRCH) {
+			f->stats.errors++;
+			d_log(LOG_WARNING,
+			      "free_tables: sweep of pid %d (%s): %s",
+			      (int)p->pid, p->comm, strerror(-err));
+		}
+		return;
+	}
+	f->stats.freed++;
+	log_sweep(p, swept, false);
 }
 
 /* Whether the policy may act this sample, and its state. */
@@ -327,13 +512,13 @@ void d_free_run(struct d_free *f, const struct d_free_cfg *cfg,
 		const char *proc_root, const struct snapshot *s, int knob)
 {
 	struct d_free_pick pick[64];
+	const struct proc_sample *p;
 	double start = cpu_now(), budget = cfg->cpu_budget_ms / 1000.0;
 	size_t n;
 
 	/* switched on: what was left while off is everyone's again */
 	if (f->last_knob == 0 && knob == 1) {
-		memset(f->seen, 0, sizeof(f->seen));
-		f->nr_seen = 0;
+		d_free_forget(f);
 		d_log(LOG_INFO, "free_tables: vm.pt_reclaim went 0 -> 1: "
 				"every process is eligible again");
 	}
@@ -348,7 +533,11 @@ void d_free_run(struct d_free *f, const struct d_free_cfg *cfg,
 			f->stats.over_budget++;
 			break;
 		}
-		act_on(f, cfg, proc_root, &s->procs[pick[i].proc]);
+		p = &s->procs[pick[i].proc];
+		if (p->page_table_bytes / 4096 > cfg->sweep_above)
+			sweep_on(f, cfg, proc_root, p, start);
+		else
+			act_on(f, cfg, proc_root, p);
 	}
 	f->stats.cpu_s += cpu_now() - start;
 }
@@ -372,8 +561,10 @@ void d_free_metrics(const struct d_free *f, FILE *o)
 		"%lu\n"
 		"ptwatch_free_tables_processes_total{result=\"below_min\"} "
 		"%lu\n"
+		"ptwatch_free_tables_processes_total{result=\"confirming\"} "
+		"%lu\n"
 		"ptwatch_free_tables_processes_total{result=\"error\"} %lu\n",
-		st->freed, st->would, st->skipped, st->errors);
+		st->freed, st->would, st->skipped, st->confirming, st->errors);
 	d_metrics_value(o, "ptwatch_free_tables_freed_total", "counter",
 			"Empty PTE tables the [free_tables] policy freed.",
 			(double)st->tables);
@@ -385,6 +576,15 @@ void d_free_metrics(const struct d_free *f, FILE *o)
 			"Dry run: bytes of empty PTE tables the policy would "
 			"have freed.",
 			(double)st->would_bytes);
+	d_metrics_value(o, "ptwatch_free_tables_sent_blocks_total", "counter",
+			"2 MiB blocks the policy sent (or would in a dry run): "
+			"empty at two censuses.",
+			(double)st->blocks_sent);
+	d_metrics_value(o, "ptwatch_free_tables_refilled_blocks_total",
+			"counter",
+			"Blocks sent that mapped something again at the "
+			"policy's next census of the process.",
+			(double)st->blocks_refilled);
 	d_metrics_value(o, "ptwatch_free_tables_cpu_seconds_total", "counter",
 			"CPU time of the [free_tables] policy (census and the "
 			"kernel's frees).",

@@ -7,10 +7,27 @@
  *   daemon keeps per process) or, not censused yet, by the estimate's
  *   waste (an upper bound: the census run before any free confirms it).
  *   At least min_kib of empty tables, not excluded by comm or cgroup
- *   prefix, and not acted on in the last process_interval seconds. A
+ *   prefix, and not censused by the policy in the last process_interval
+ *   seconds, with two exceptions after confirm_after seconds: a census
+ *   that left min_kib of empty tables unconfirmed is followed up, and a
  *   process whose census found too little is looked at again as soon as
- *   there is news: its RSS dropped by min_kib (it gave memory back), or
- *   a newer census (the daemon's) confirms enough; else after the interval.
+ *   there is news: its RSS dropped by min_kib (it gave memory back), or a
+ *   newer census (the daemon's) confirms enough.
+ * - Evidence: a block is sent only when it mapped nothing at this census
+ *   and at the policy's previous census of the process, at least
+ *   confirm_after seconds before (0: this census alone). An allocator's
+ *   churning working set empties and refills its blocks within seconds:
+ *   those transient empties are left alone, and the tables left behind in
+ *   ranges nothing returns to are freed. Blocks sent that map something
+ *   at the next census are counted as refilled (an upper bound: some had
+ *   no table to free). A process that refilled half of what was sent is
+ *   churning: it gets no follow-up, only the process_interval cadence.
+ * - Too large to census (more than sweep_above PTE tables): swept, a
+ *   slice of SWEEP_SLICE blocks at a time while the sample's budget lasts,
+ *   on from where the last sample stopped, without a census: every whole
+ *   block of its mappings is sent, and the kernel's lockless look skips
+ *   the tables in use. A finished sweep waits process_interval; a dry run
+ *   only logs that it would sweep.
  * - How much: at most max_processes a sample and cpu_budget_ms of CPU
  *   (the census and the kernel's work both count: process_madvise runs
  *   in our context).
@@ -30,6 +47,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "block_set.h"
 #include "config.h"
 #include "snapshot.h"
 
@@ -38,20 +56,32 @@
 #define D_FREE_SEEN 2048
 #define D_FREE_SEEN_MAX (D_FREE_SEEN / 2)
 
+/* Blocks a sweep sends per call (16 GiB of mappings) */
+#define SWEEP_SLICE 8192
+
 /* A process the policy censused: when, and what it found. */
 struct d_free_seen {
 	pid_t pid;
 	int64_t when;	    /* monotonic seconds */
 	bool acted;	    /* freed (or would have): wait process_interval */
+	bool follow_up;	    /* min_kib left unconfirmed: look again soon */
 	uint64_t rss;	    /* its RSS then, or its peak since (not acted) */
 	uint64_t census_ns; /* realtime of the census then */
+	struct block_set empty; /* blocks that mapped nothing then */
+	struct block_set sent;	/* blocks sent then */
+	bool sweeping;		/* a sweep goes on at the next sample */
+	uint64_t cursor;	/* where it goes on */
+	uint64_t swept_tables;	/* freed by the sweep so far */
 };
 
 struct d_free_stats {
 	unsigned long freed;	   /* processes whose tables were freed */
 	unsigned long would;	   /* dry-run decisions */
 	unsigned long skipped;	   /* census found less than min_kib */
+	unsigned long confirming;  /* enough, but not empty at two censuses */
 	unsigned long errors;	   /* reclaim_pid failed (not ESRCH) */
+	uint64_t blocks_sent;	   /* confirmed blocks sent (or would be) */
+	uint64_t blocks_refilled;  /* of those, mapping again a census later */
 	uint64_t tables, bytes;	   /* freed in all */
 	uint64_t would_bytes;	   /* dry run: what would have been */
 	double cpu_s;		   /* CPU spent in all */
@@ -98,9 +128,13 @@ size_t d_free_pick(const struct d_free *f, const struct d_free_cfg *cfg,
 bool d_free_excluded(const struct d_free_cfg *cfg, const char *comm,
 		     const char *cgroup);
 
-/* Remembers that p was censused at now; acted: freed or would have. */
-void d_free_mark(struct d_free *f, const struct proc_sample *p, int64_t now,
-		 bool acted);
+/* Remembers that p was censused at now; acted: freed or would have.
+ * Returns its entry, whose evidence sets the caller fills. */
+struct d_free_seen *d_free_mark(struct d_free *f, const struct proc_sample *p,
+				int64_t now, bool acted);
+
+/* Forgets every process (and frees their evidence). */
+void d_free_forget(struct d_free *f);
 
 /*
  * One sample: knob is vm.pt_reclaim's value now (-1 unreadable or absent).

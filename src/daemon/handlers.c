@@ -116,6 +116,11 @@ static json_object *status(const struct d_state *st)
 			       json_object_new_uint64(s->samples));
 	add_double(o, "last_sample_s", s->last_sample_s);
 	add_double(o, "last_sample_cpu_s", s->last_sample_cpu_s);
+	add_double(o, "last_sample_gap_s", s->last_gap_s);
+	add_double(o, "max_sample_s", s->max_sample_s);
+	add_double(o, "max_sample_gap_s", s->max_gap_s);
+	json_object_object_add(o, "census_in_progress",
+			       json_object_new_boolean(st->census.cur.active));
 	json_object_object_add(o, "kernel",
 			       json_object_new_string(st->kf.release));
 	json_object_object_add(o, "pt_reclaim",

@@ -130,6 +130,14 @@ static void sample(struct d_state *st)
 	st->stats.samples++;
 	st->stats.last_sample_s = clock_s(CLOCK_MONOTONIC) - t0;
 	st->stats.last_sample_cpu_s = clock_s(CLOCK_THREAD_CPUTIME_ID) - c0;
+	if (st->stats.last_start_s) { /* the first reads everything once */
+		if (st->stats.last_sample_s > st->stats.max_sample_s)
+			st->stats.max_sample_s = st->stats.last_sample_s;
+		st->stats.last_gap_s = t0 - st->stats.last_start_s;
+		if (st->stats.last_gap_s > st->stats.max_gap_s)
+			st->stats.max_gap_s = st->stats.last_gap_s;
+	}
+	st->stats.last_start_s = t0;
 	st->stats.sample_cpu_total_s += st->stats.last_sample_cpu_s;
 }
 

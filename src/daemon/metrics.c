@@ -361,6 +361,13 @@ static void self_metrics(FILE *o, const struct d_state *st)
 			"Samples that failed.", s->sample_errors);
 	d_metrics_value(o, "ptwatch_sample_duration_seconds", "gauge",
 			"Wall time of the last sample.", s->last_sample_s);
+	d_metrics_value(o, "ptwatch_sample_duration_max_seconds", "gauge",
+			"Longest wall time of a sample after the first.",
+			s->max_sample_s);
+	d_metrics_value(o, "ptwatch_sample_gap_max_seconds", "gauge",
+			"Longest time from the start of a sample to the start "
+			"of the next (the interval when samples are on time).",
+			s->max_gap_s);
 	d_metrics_value(o, "ptwatch_sample_cpu_seconds_total", "counter",
 			"CPU time spent sampling.", s->sample_cpu_total_s);
 	d_metrics_value(o, "ptwatch_requests_total", "counter",

@@ -33,6 +33,12 @@ struct d_stats {
 	unsigned long samples, sample_errors;
 	double last_sample_s;	  /* wall time of the last sample */
 	double last_sample_cpu_s; /* CPU time of the last sample */
+	/* after the first sample: the longest sample, and the longest time
+	 * from one sample's start to the next one's (the interval when
+	 * every sample is on time) */
+	double max_sample_s, max_gap_s;
+	double last_gap_s;   /* from the start of the sample before */
+	double last_start_s; /* CLOCK_MONOTONIC start of the last sample */
 	double sample_cpu_total_s;
 	unsigned long requests; /* answered */
 	unsigned long refused;	/* garbage, oversized, slow, busy */

@@ -2,7 +2,8 @@
 # allocator from Debian (dynamically, as users run them; the VM harness
 # copies the libraries into the guest): build/tests/alloc-purge-ALLOC.
 ALLOCATORS := glibc jemalloc tcmalloc
-ALLOC_BINS := $(ALLOCATORS:%=$(BUILD)/tests/alloc-purge-%)
+ALLOC_BINS := $(ALLOCATORS:%=$(BUILD)/tests/alloc-purge-%) \
+	      $(ALLOCATORS:%=$(BUILD)/tests/alloc-steady-%)
 ALLOC_LIBS_glibc :=
 ALLOC_LIBS_jemalloc := -ljemalloc
 ALLOC_LIBS_tcmalloc := -ltcmalloc_minimal
@@ -14,3 +15,9 @@ $(BUILD)/tests/alloc-purge-%: tests/alloc/alloc-purge.c tests/alloc/purge-%.c \
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -pthread -o $@ tests/alloc/alloc-purge.c \
 		tests/alloc/purge-$*.c $(ALLOC_LIBS_$*)
+
+# The steady-state benchmark's workload (tests/alloc/steady-bench.sh)
+$(BUILD)/tests/alloc-steady-%: tests/alloc/alloc-steady.c tests/alloc/purge-%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -pthread -o $@ tests/alloc/alloc-steady.c \
+		tests/alloc/purge-$*.c $(ALLOC_LIBS_$*) -lm

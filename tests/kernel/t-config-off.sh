@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # The series with CONFIG_PT_RECLAIM=n (kernel-patches/off.config): every
 # option it adds must build switched off, and the kernel must then behave
-# as one without the feature. Builds `build-kernel.sh --off` (its own object
-# tree and cache key; cold ~6-8 min, cached: seconds), checks its config and
-# symbols, and boots it once: tests/kernel/guest-config-off.sh.
+# as one without the feature. Builds `build-kernel.sh --off` (its own cache
+# key, the plain kernel's object tree: minutes after the plain build,
+# cached: seconds), checks its config and symbols, and boots it once:
+# tests/kernel/guest-config-off.sh.
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/guest-tap.sh"
 start=$SECONDS
 # The plain kernel first (the later suites need it anyway): the off build
-# then starts from its object tree and recompiles only what PT_RECLAIM
-# touches (build-kernel.sh, seed_off_tree).
+# then shares its object tree and recompiles only what PT_RECLAIM touches
+# (build-kernel.sh, obj_dir).
 "$PTWATCH_ROOT/kernel-patches/build-kernel.sh" > /dev/null || true
 if ! kernel=$("$PTWATCH_ROOT/kernel-patches/build-kernel.sh" --off); then
 	not_ok "patched 6.12 kernel builds with CONFIG_PT_RECLAIM=n" \

@@ -61,6 +61,13 @@ debian_kernel() {
 # suite with not ok and the log to read.
 patched_kernel() {
 	local start=$SECONDS
+	# PTWATCH_KERNEL: a bzImage to boot instead (a developer's run while
+	# another build holds the kernel cache's lock)
+	if [ -n "${PTWATCH_KERNEL:-}" ]; then
+		kernel=$PTWATCH_KERNEL
+		ok "patched 6.12 kernel given: $kernel"
+		return
+	fi
 	if ! kernel=$("$PTWATCH_ROOT/kernel-patches/build-kernel.sh"); then
 		not_ok "patched 6.12 kernel builds (make kernel)" \
 			"see $BUILD/kernel/obj.log"

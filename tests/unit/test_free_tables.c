@@ -126,6 +126,65 @@ static void below_min_comes_back_on_news(void **state)
 	assert_int_equal(procs[out[1].proc].pid, 11);
 }
 
+/* With confirm_after: nothing comes back before it; a census that left
+ * enough unconfirmed is followed up after it, one that acted is not. */
+static void follow_up_after_confirm(void **state)
+{
+	struct snapshot s = world();
+	struct d_free_cfg c = cfg();
+	struct d_free f;
+	struct d_free_pick out[8];
+	struct d_free_seen *e;
+
+	(void)state;
+	d_free_init(&f);
+	c.max_processes = 1;
+	c.confirm_after = 20;
+	e = d_free_mark(&f, &procs[1], 1000, false);
+	e->follow_up = true;
+	assert_int_equal(d_free_pick(&f, &c, &s, 1019, out, 8), 1);
+	assert_int_equal(procs[out[0].proc].pid, 12); /* 11 waits */
+	assert_int_equal(d_free_pick(&f, &c, &s, 1020, out, 8), 1);
+	assert_int_equal(procs[out[0].proc].pid, 11);
+	/* acted, nothing left to confirm: the interval */
+	d_free_mark(&f, &procs[1], 1020, true);
+	assert_int_equal(d_free_pick(&f, &c, &s, 1040, out, 8), 1);
+	assert_int_equal(procs[out[0].proc].pid, 12);
+	assert_int_equal(d_free_pick(&f, &c, &s, 1620, out, 8), 1);
+	assert_int_equal(procs[out[0].proc].pid, 11);
+	/* news waits for confirm_after too */
+	procs[1].rss_anon = 100 << 20;
+	d_free_mark(&f, &procs[1], 2000, false);
+	procs[1].rss_anon = 90 << 20;
+	assert_int_equal(d_free_pick(&f, &c, &s, 2010, out, 8), 1);
+	assert_int_equal(procs[out[0].proc].pid, 12);
+	assert_int_equal(d_free_pick(&f, &c, &s, 2020, out, 8), 1);
+	assert_int_equal(procs[out[0].proc].pid, 11);
+	d_free_forget(&f);
+	assert_int_equal(f.nr_seen, 0);
+}
+
+/* A sweep under way is picked until its end, even when a census after its
+ * first slice finds nothing left above min_kib. */
+static void sweep_goes_on(void **state)
+{
+	struct snapshot s = world();
+	struct d_free_cfg c = cfg();
+	struct d_free f;
+	struct d_free_pick out[8];
+	struct d_free_seen *e;
+
+	(void)state;
+	d_free_init(&f);
+	procs[2].census.reclaimable_bytes = 0; /* pid 12 after a slice */
+	assert_int_equal(d_free_pick(&f, &c, &s, 1000, out, 8), 2);
+	e = d_free_mark(&f, &procs[2], 1000, false);
+	e->sweeping = true;
+	assert_int_equal(d_free_pick(&f, &c, &s, 1001, out, 8), 3);
+	assert_int_equal(procs[out[2].proc].pid, 12);
+	d_free_forget(&f);
+}
+
 static void exclude_lists(void **state)
 {
 	struct d_free_cfg c = cfg();
@@ -149,6 +208,8 @@ int main(void)
 		cmocka_unit_test(ranks_confirmed_figures_and_skips_excluded),
 		cmocka_unit_test(limit_interval_and_reset),
 		cmocka_unit_test(below_min_comes_back_on_news),
+		cmocka_unit_test(follow_up_after_confirm),
+		cmocka_unit_test(sweep_goes_on),
 		cmocka_unit_test(exclude_lists),
 	};
 

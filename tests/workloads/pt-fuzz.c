@@ -42,6 +42,9 @@
  * ENOMEM, EINTR; for process_madvise also EPERM, ESRCH, and EFAULT and
  * EBADF of its arguments); the first 10 get a line on stderr. The kernel
  * log is the main verdict (tests/kernel/guest-debug-stress.sh).
+ * A SIGSEGV or SIGBUS prints (stderr) the address, the thread or fork child,
+ * the slot it hit with that slot's last 24 steps, and the maps within 8 MiB,
+ * then kills the process as the signal would have.
  * Exit status: 0, 1 an impossible result, 2 bad usage, 77 the kernel lacks
  * MADV_PT_RECLAIM or vm.pt_reclaim is 0.
  */
@@ -49,6 +52,8 @@
 #include <fcntl.h>
 #include <linux/userfaultfd.h>
 #include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -108,9 +113,27 @@ static atomic_ulong impossible;
 static atomic_int stop_flag;
 static atomic_int child_pidfd = -1; /* the child a fork waits for */
 static int self_pidfd = -1;
+static pid_t main_pid;
 static int user_only;
 static unsigned long brk0;
 static pthread_mutex_t brk_lock = PTHREAD_MUTEX_INITIALIZER;
+/*
+ * Taken for writing while a range is briefly unmapped that the thread
+ * will unmap again (mremap_move's failure), for reading by every call that
+ * may be given new address space (mmap, mremap with MREMAP_MAYMOVE).
+ */
+static pthread_rwlock_t space_lock = PTHREAD_RWLOCK_INITIALIZER;
+/* set once every thread is created: pthread_create() maps stacks */
+static atomic_int go;
+
+/* One step in a slot's history: a call's result, or the state after an op */
+struct event {
+	unsigned char op;  /* enum op, or NOPS: the state after the op */
+	unsigned char err; /* 0: success, else its errno (NERR - 1: higher) */
+	unsigned char touch;
+	unsigned long addr, len;
+};
+#define NEVENTS 24
 
 /* A mapping of the mutators; busy: a thread is changing it. */
 struct slot {
@@ -118,8 +141,21 @@ struct slot {
 	atomic_ulong addr, len; /* len 0: empty */
 	int touch;		/* every page RW and mapped: may be written */
 	int priv;		/* private anonymous */
+	/* the last NEVENTS steps, for the report of a fault (crash_report) */
+	struct event ev[NEVENTS];
+	unsigned int nev;
 };
 static struct slot slots[NSLOTS];
+/* the slot this thread holds (busy) or touches in a fork child */
+static __thread struct slot *held;
+
+static void record(struct slot *s, int op, int err)
+{
+	struct event *e = &s->ev[s->nev++ % NEVENTS];
+
+	*e = (struct event){ op, err, s->touch, atomic_load(&s->addr),
+			     atomic_load(&s->len) };
+}
 
 struct rng {
 	uint64_t s;
@@ -152,6 +188,8 @@ static void count(enum op op, long ret, int err)
 	if (e < 0 || e >= NERR)
 		e = NERR - 1; /* no errno that high: counted as the last */
 	atomic_fetch_add(&counts[op][e], 1);
+	if (held)
+		record(held, op, e);
 }
 
 static void impossible_result(const char *call, const struct iovec *iov, int n,
@@ -375,10 +413,17 @@ static void do_pmadvise(struct rng *g)
 		impossible_result("process_madvise", iov, n, ret, e);
 }
 
+static void wait_for_go(void)
+{
+	while (!atomic_load(&go))
+		sched_yield();
+}
+
 static void *adviser(void *arg)
 {
 	struct rng g = { (uint64_t)(uintptr_t)arg };
 
+	wait_for_go();
 	while (!stopped()) {
 		if (below(&g, 10) < 7)
 			do_madvise(&g);
@@ -403,7 +448,8 @@ static void slot_set(struct slot *s, unsigned long a, unsigned long len)
 	atomic_store(&s->len, len);
 }
 
-static void op_mmap(struct slot *s, struct rng *g)
+/* Maps the slot anew; the address space lock held for reading */
+static void op_mmap_locked(struct slot *s, struct rng *g)
 {
 	unsigned long len = below(g, 2) ? (1 + below(g, 64)) * PAGE :
 					  (1 + below(g, 8)) * BLOCK;
@@ -442,6 +488,13 @@ static void op_mmap(struct slot *s, struct rng *g)
 	s->priv = priv;
 	slot_set(s, a, len);
 	touch(a, len, g);
+}
+
+static void op_mmap(struct slot *s, struct rng *g)
+{
+	pthread_rwlock_rdlock(&space_lock);
+	op_mmap_locked(s, g);
+	pthread_rwlock_unlock(&space_lock);
 }
 
 static void op_munmap(struct slot *s, struct rng *g)
@@ -497,8 +550,10 @@ static void op_mremap(struct slot *s, struct rng *g)
 	case 1: /* grow, moving if it must */
 		nl = l + (below(g, 2) ? (1 + below(g, 64)) * PAGE :
 					(1 + below(g, 4)) * BLOCK);
+		pthread_rwlock_rdlock(&space_lock);
 		p = mremap((void *)a, l, nl, MREMAP_MAYMOVE);
 		count(OP_MREMAP_GROW, p == MAP_FAILED ? -1 : 0, errno);
+		pthread_rwlock_unlock(&space_lock);
 		if (p == MAP_FAILED)
 			return;
 		if (!s->priv)
@@ -506,16 +561,26 @@ static void op_mremap(struct slot *s, struct rng *g)
 		slot_set(s, (unsigned long)p, nl);
 		return;
 	default: /* move onto a place reserved for it */
+		/*
+		 * mremap(MREMAP_FIXED) unmaps the target before it looks at
+		 * the source: when the slot spans two VMAs (a part was
+		 * mprotected) it fails with EFAULT and the reservation is
+		 * gone. Until the munmap() below, no other thread may map.
+		 */
+		pthread_rwlock_wrlock(&space_lock);
 		to = mmap(NULL, l, PROT_NONE,
 			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-		if (to == MAP_FAILED)
+		if (to == MAP_FAILED) {
+			pthread_rwlock_unlock(&space_lock);
 			return;
+		}
 		p = mremap((void *)a, l, l, MREMAP_MAYMOVE | MREMAP_FIXED, to);
 		count(OP_MREMAP_MOVE, p == MAP_FAILED ? -1 : 0, errno);
 		if (p == MAP_FAILED)
 			munmap(to, l);
 		else
 			slot_set(s, (unsigned long)p, l);
+		pthread_rwlock_unlock(&space_lock);
 	}
 }
 
@@ -664,6 +729,7 @@ static void op_fork(struct rng *g)
 
 			if (atomic_load(&s->busy) || !s->len)
 				continue;
+			held = s;
 			if (s->touch)
 				touch(s->addr, s->len, g);
 			madvise((void *)s->addr, s->len, MADV_DONTNEED);
@@ -681,7 +747,8 @@ static void op_fork(struct rng *g)
 	}
 }
 
-static void slot_op(struct slot *s, struct rng *g)
+/* One random change (or use) of slot s, which the caller holds */
+static void slot_change(struct slot *s, struct rng *g)
 {
 	unsigned int r = below(g, 100);
 
@@ -705,10 +772,19 @@ static void slot_op(struct slot *s, struct rng *g)
 		touch(s->addr, s->len, g);
 }
 
+static void slot_op(struct slot *s, struct rng *g)
+{
+	held = s;
+	slot_change(s, g);
+	record(s, NOPS, 0);
+	held = NULL;
+}
+
 static void *mutator(void *arg)
 {
 	struct rng g = { (uint64_t)(uintptr_t)arg };
 
+	wait_for_go();
 	while (!stopped()) {
 		unsigned int r = below(&g, 100);
 		struct slot *s;
@@ -726,6 +802,88 @@ static void *mutator(void *arg)
 		}
 	}
 	return NULL;
+}
+
+/* --- what a fault report says --- */
+
+static void print_history(int i)
+{
+	struct slot *s = &slots[i];
+	unsigned int k = s->nev > NEVENTS ? s->nev - NEVENTS : 0;
+
+	say("pt-fuzz:   slot %d: 0x%lx+0x%lx touch=%d priv=%d busy=%d; its "
+	    "last %u steps, oldest first:\n",
+	    i, atomic_load(&s->addr), atomic_load(&s->len), s->touch, s->priv,
+	    atomic_load(&s->busy), s->nev - k);
+	for (; k < s->nev; k++) {
+		struct event *e = &s->ev[k % NEVENTS];
+
+		say("pt-fuzz:     %-13s %-9s -> 0x%lx+0x%lx touch=%d\n",
+		    e->op < NOPS ? op_names[e->op] : "(state)",
+		    e->err ? strerrorname_np(e->err) ?: "E?" : "", e->addr,
+		    e->len, e->touch);
+	}
+}
+
+/* The lines of /proc/self/maps within 8 MiB of addr */
+static void print_maps_near(unsigned long addr)
+{
+	static char buf[1 << 16];
+	int fd = open("/proc/self/maps", O_RDONLY), n = 0, r;
+	char *line, *next;
+
+	if (fd < 0)
+		return;
+	while (n < (int)sizeof(buf) - 1 &&
+	       (r = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
+		n += r;
+	close(fd);
+	buf[n] = 0;
+	for (line = buf; *line; line = next) {
+		unsigned long lo = strtoul(line, &next, 16);
+		unsigned long hi = strtoul(next + 1, NULL, 16);
+
+		next = strchrnul(line, '\n');
+		if (*next)
+			*next++ = 0;
+		if (hi + (8UL << 20) > addr && lo < addr + (8UL << 20))
+			say("pt-fuzz:   maps: %s\n", line);
+	}
+}
+
+/*
+ * A fault in a workload's own page is the fuzzer's bug or the kernel's: say
+ * where, which slot and what happened to it, then die of the signal.
+ */
+static void crash_report(int sig, siginfo_t *si, void *uc)
+{
+	unsigned long a = (unsigned long)si->si_addr;
+	int i;
+
+	(void)uc;
+	say("pt-fuzz: %s at 0x%lx (si_code %d) in %s %ld, holding slot %ld\n",
+	    sig == SIGSEGV ? "SIGSEGV" : "SIGBUS", a, si->si_code,
+	    getpid() == main_pid ? "thread" : "fork child",
+	    (long)syscall(SYS_gettid), held ? (long)(held - slots) : -1L);
+	for (i = 0; i < NSLOTS; i++) {
+		unsigned long sa = atomic_load(&slots[i].addr);
+
+		if (&slots[i] == held ||
+		    (a >= sa && a - sa < atomic_load(&slots[i].len)))
+			print_history(i);
+	}
+	print_maps_near(a);
+}
+
+static void catch_faults(void)
+{
+	struct sigaction sa = {
+		.sa_sigaction = crash_report,
+		.sa_flags = SA_SIGINFO | SA_RESETHAND,
+	};
+
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
 }
 
 static int usage(void)
@@ -770,6 +928,8 @@ int main(int argc, char **argv)
 	printf("seed=%lu\nseconds=%ld\nthreads=%ld\nuser_only=%d\n", seed, secs,
 	       threads, user_only);
 	fflush(stdout);
+	main_pid = getpid();
+	catch_faults();
 	self_pidfd = syscall(SYS_pidfd_open, getpid(), 0);
 	brk0 = syscall(SYS_brk, 0);
 	for (n = 0; n < threads; n++) {
@@ -779,6 +939,7 @@ int main(int argc, char **argv)
 		if (pthread_create(&t[n], NULL, fn, (void *)s))
 			break;
 	}
+	atomic_store(&go, 1);
 	ts = (struct timespec){ .tv_sec = secs };
 	while (nanosleep(&ts, &ts) && errno == EINTR)
 		;

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Builds a known page-table shape and holds it for inspection:
- *   pt-shape EMPTY FULL
+ *   pt-shape EMPTY FULL [ONE]
  * EMPTY 2 MiB blocks each get one page touched and then dropped with a
  * 4 KiB MADV_DONTNEED (smaller than a PMD, so even kernels with PTE-table
  * reclaim keep the table): EMPTY tables that map nothing. FULL blocks are
- * touched in every page: FULL tables that map 512 pages. THP is off for
- * the range so that every block has a PTE table.
+ * touched in every page: FULL tables that map 512 pages. ONE blocks keep
+ * their last page only: ONE tables that map one page where a lockless
+ * look from the block's start meets it last (MADV_PT_RECLAIM's worst
+ * case). In that order: the empty blocks, the one-page ones, the full.
+ * THP is off for the range so that every block has a PTE table.
  * Prints "ready PID" on stdout once built, then waits for stdin to close
  * (or SIGTERM) and exits 0. Exits 1 with a message on any failure.
  */
@@ -47,26 +50,31 @@ static char *map_aligned(unsigned long blocks)
 
 int main(int argc, char **argv)
 {
-	unsigned long empty, full;
+	unsigned long n[3], i = 0; /* empty, one, full */
 	char *base = NULL, c;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: pt-shape EMPTY FULL\n");
+	if (argc != 3 && argc != 4) {
+		fprintf(stderr, "usage: pt-shape EMPTY FULL [ONE]\n");
 		return 2;
 	}
-	empty = strtoul(argv[1], NULL, 10);
-	full = strtoul(argv[2], NULL, 10);
-	if (empty + full)
-		base = map_aligned(empty + full);
-	for (unsigned long i = 0; i < empty; i++) {
-		char *b = base + i * BLOCK;
+	n[0] = strtoul(argv[1], NULL, 10);
+	n[2] = strtoul(argv[2], NULL, 10);
+	n[1] = argc == 4 ? strtoul(argv[3], NULL, 10) : 0;
+	if (n[0] + n[1] + n[2])
+		base = map_aligned(n[0] + n[1] + n[2]);
+	for (int k = 0; k < 3; k++) {
+		for (; n[k]; n[k]--, i++) {
+			char *b = base + i * BLOCK;
 
-		b[0] = 1;
-		if (madvise(b, PAGE, MADV_DONTNEED))
-			die("madvise(MADV_DONTNEED)");
+			if (k == 2) {
+				memset(b, 0x5a, BLOCK);
+				continue;
+			}
+			b[k ? BLOCK - PAGE : 0] = 1;
+			if (!k && madvise(b, PAGE, MADV_DONTNEED))
+				die("madvise(MADV_DONTNEED)");
+		}
 	}
-	for (unsigned long i = empty; i < empty + full; i++)
-		memset(base + i * BLOCK, 0x5a, BLOCK);
 	printf("ready %d\n", getpid());
 	fflush(stdout);
 	while (read(0, &c, 1) > 0)

@@ -69,12 +69,13 @@ static inline long number(const char *s, long lo, long hi)
 /*
  * len bytes of private anonymous memory at a 2 MiB boundary (one PTE
  * table per block), the rest of the over-sized mapping unmapped; NULL
- * with errno set when mmap() fails.
+ * with errno set when mmap() fails. `flags` adds mmap flags
+ * (MAP_NORESERVE: terabytes of sparse memory under heuristic overcommit).
  */
-static inline char *map_aligned(size_t len)
+static inline char *map_aligned_flags(size_t len, int flags)
 {
 	char *raw = mmap(NULL, len + WL_BLOCK, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			 MAP_PRIVATE | MAP_ANONYMOUS | flags, -1, 0);
 	char *base;
 
 	if (raw == MAP_FAILED)
@@ -84,6 +85,11 @@ static inline char *map_aligned(size_t len)
 		munmap(raw, base - raw);
 	munmap(base + len, raw + len + WL_BLOCK - (base + len));
 	return base;
+}
+
+static inline char *map_aligned(size_t len)
+{
+	return map_aligned_flags(len, 0);
 }
 
 #endif
