@@ -34,9 +34,9 @@ struct ptw_iter;
 /*
  * Loads and attaches the iterator. v1_memory: the memory controller is on
  * cgroup v1 (records then carry the v1 memory cgroup's id). one_pass: the
- * caller reads once or a few times (the CLI): the seq_file iterator, which
- * loads in some 30 ms, rather than the task list (6.7+), whose passes cost
- * half as much but whose load some 250 ms. Returns 0, or
+ * caller reads once or a few times (the CLI): the leader walk or the
+ * seq_file iterator, which load in some 30 ms, rather than the task list
+ * (6.7+), whose load costs some 250 ms. Returns 0, or
  * -errno with `why` set to one line (no trailing newline): -EPERM without
  * privileges, -EACCES when denied by PTWATCH_BPF_DENY, -ENOENT without
  * kernel BTF, another -errno when the kernel refused the program.
@@ -46,8 +46,10 @@ int ptw_iter_open(struct ptw_iter **out, bool v1_memory, bool one_pass,
 void ptw_iter_close(struct ptw_iter *it);
 
 /* How the records are made: "task list" (6.7+: one program run walks the
- * thread-group leaders, no PID lookups) or "seq_file" (the task
- * iterator, every task looked up by PID). */
+ * thread-group leaders, no PID lookups), "leader walk" (6.1+: one read of
+ * a task iterator parameterized to our own task walks the same list,
+ * reading fields with helper calls) or "seq_file" (the task iterator,
+ * every task looked up by PID). */
 const char *ptw_iter_kind(const struct ptw_iter *it);
 
 /* Whether the RSS figures are the per-CPU counters' exact sums (as procfs

@@ -185,4 +185,27 @@ static __always_inline __u64 ptw_task_memcg_id(struct task_struct *t,
 	return t->cgroups->subsys[memory]->cgroup->kn->id;
 }
 
+/* ptw_task_memcg_id() of the tasks whose css_set is cs, an address as a
+ * number (the leader walk's, which has no BTF pointers): helper reads. */
+static __always_inline __u64 ptw_cset_memcg_id(const struct css_set *cs,
+					       bool v1_memory)
+{
+	struct cgroup_subsys_state *css = NULL;
+	int memory;
+
+	if (!v1_memory)
+		return BPF_CORE_READ(cs, dfl_cgrp, kn, id);
+	if (!bpf_core_enum_value_exists(enum cgroup_subsys_id, memory_cgrp_id))
+		return 0;
+	memory = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
+	if (memory < 0 || memory >= 16 ||
+	    bpf_probe_read_kernel(&css, sizeof(css),
+				  (void *)cs +
+					  bpf_core_field_offset(struct css_set,
+								subsys) +
+					  memory * sizeof(css)))
+		return 0;
+	return BPF_CORE_READ(css, cgroup, kn, id);
+}
+
 #endif

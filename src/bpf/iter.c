@@ -19,20 +19,30 @@
 #define ITER_BATCH 512
 
 /*
- * Two ways of making the same records. Where the kernel has the open-coded
- * task iterator (6.7+), one run of ptw_task_all (BPF_PROG_TEST_RUN) walks
- * the list of thread-group leaders and fills `recs`, an array this side
- * maps: about half the kernel's cost of the seq_file iterator, which looks
- * every task up by PID, threads included. Elsewhere (6.1) the seq_file
- * iterator, read in chunks.
+ * Three ways of making the same records. Where the kernel has the
+ * open-coded task iterator (6.7+), one run of ptw_task_all
+ * (BPF_PROG_TEST_RUN) walks the list of thread-group leaders and fills
+ * `recs`, an array this side maps: about half the kernel's cost of the
+ * seq_file iterator, which looks every task up by PID, threads included.
+ * From 6.1 (a task iterator parameterized to one task, bpf_loop()), one
+ * read(2) of ptw_task_walk's iterator walks the same list into the same
+ * array, with a helper call per field. Elsewhere the seq_file iterator
+ * over every task, read in chunks.
  */
+enum iter_mode {
+	MODE_LIST, /* ptw_task_all */
+	MODE_WALK, /* ptw_task_walk */
+	MODE_SEQ,  /* ptw_task_iter */
+};
+
 struct ptw_iter {
 	struct ptw_task_iter *skel;
-	struct bpf_link *link;	   /* the seq_file iterator; NULL: all_procs */
-	struct ptw_iter_rec *recs; /* all_procs: the mapped array */
+	struct bpf_link *link;	   /* the iterator of WALK and SEQ */
+	struct ptw_iter_rec *recs; /* LIST, WALK: the mapped array */
 	size_t cap, map_len;	   /* its entries and bytes */
-	bool all_procs, v1_memory, sum, one_pass;
-	uint64_t *order; /* all_procs: (tgid, index) sorted, when the list's
+	enum iter_mode mode;
+	bool v1_memory, sum, one_pass;
+	uint64_t *order; /* LIST, WALK: (tgid, index) sorted, when the list's
 			  * order is not the tgid order (PIDs wrapped) */
 	size_t order_cap;
 };
@@ -69,8 +79,9 @@ static int fail(char *why, size_t len, int err, const char *fmt, ...)
 }
 
 /* PTWATCH_BPF_DENY (a test switch): "iter" denies the iterator,
- * "all-procs" the all-processes pass alone (the seq_file iterator then, as
- * on kernels before 6.7). */
+ * "all-procs" the 6.7+ task list alone (the leader walk then, as on 6.1 to
+ * 6.6), "walk" the leader walk (the seq_file iterator over every task, as
+ * before 6.1 or where the walk is refused). */
 static bool denied(const char *what)
 {
 	const char *deny = getenv("PTWATCH_BPF_DENY");
@@ -109,11 +120,32 @@ static void unload(struct ptw_iter *it)
 	it->skel = NULL;
 }
 
-/* One load: all_procs and sum as they are in it. */
+/* The walk's iterator, parameterized to visit our own leader alone.
+ * Kernels before 6.1 ignore the parameter (the program would then run for
+ * every task): their link's info does not give it back. */
+static int attach_walk(struct ptw_iter *it)
+{
+	union bpf_iter_link_info linfo = { .task.tid = getpid() };
+	LIBBPF_OPTS(bpf_iter_attach_opts, opts, .link_info = &linfo,
+		    .link_info_len = sizeof(linfo));
+	struct bpf_link_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	it->link =
+		bpf_program__attach_iter(it->skel->progs.ptw_task_walk, &opts);
+	if (!it->link)
+		return -errno;
+	if (bpf_obj_get_info_by_fd(bpf_link__fd(it->link), &info, &len))
+		return -errno;
+	return info.iter.task.tid == (__u32)getpid() ? 0 : -EOPNOTSUPP;
+}
+
+/* One load: mode and sum as they are in it. */
 static int load_one(struct ptw_iter *it)
 {
 	int ncpu = libbpf_num_possible_cpus(), err;
 	size_t page = sysconf(_SC_PAGESIZE);
+	bool mapped = it->mode != MODE_SEQ;
 
 	it->skel = ptw_task_iter__open();
 	if (!it->skel)
@@ -121,19 +153,27 @@ static int load_one(struct ptw_iter *it)
 	it->skel->rodata->nr_cpus = ncpu > 0 ? ncpu : 0;
 	it->skel->rodata->v1_memory = it->v1_memory;
 	it->skel->rodata->sum_percpu = it->sum;
-	bpf_program__set_autoload(it->skel->progs.ptw_task_all, it->all_procs);
+	bpf_program__set_autoload(it->skel->progs.ptw_task_all,
+				  it->mode == MODE_LIST);
+	bpf_program__set_autoload(it->skel->progs.ptw_task_walk,
+				  it->mode == MODE_WALK);
 	bpf_program__set_autoload(it->skel->progs.ptw_task_iter,
-				  !it->all_procs);
+				  it->mode == MODE_SEQ);
 	err = bpf_map__set_max_entries(it->skel->maps.recs,
-				       it->all_procs ? it->cap : 1);
+				       mapped ? it->cap : 1);
 	if (!err)
 		err = ptw_task_iter__load(it->skel);
 	if (err)
 		return err;
-	if (!it->all_procs) {
+	if (it->mode == MODE_SEQ) {
 		it->link = bpf_program__attach_iter(
 			it->skel->progs.ptw_task_iter, NULL);
 		return it->link ? 0 : -errno;
+	}
+	if (it->mode == MODE_WALK) {
+		err = attach_walk(it);
+		if (err)
+			return err;
 	}
 	it->map_len = (it->cap * sizeof(*it->recs) + page - 1) / page * page;
 	it->recs = mmap(NULL, it->map_len, PROT_READ, MAP_SHARED,
@@ -145,26 +185,36 @@ static int load_one(struct ptw_iter *it)
 	return 0;
 }
 
-/* The all-processes pass where the kernel has it, else the seq_file
- * iterator; the per-CPU sum where the verifier allows it, else the
- * central counts (measuring the per-CPU offsets needs pointer arithmetic
- * that some kernels refuse). */
+/* The task list where the kernel has it, else the leader walk, else the
+ * seq_file iterator; the per-CPU sum where the verifier allows it, else
+ * the central counts (measuring the per-CPU offsets needs pointer
+ * arithmetic that some kernels refuse). */
 static int load(struct ptw_iter *it, char *why, size_t len)
 {
-	static const bool ladder[][2] = { { true, true },
-					  { false, true },
-					  { false, false } };
+	static const struct {
+		enum iter_mode mode;
+		bool sum;
+	} ladder[] = { { MODE_LIST, true },
+		       { MODE_WALK, true },
+		       { MODE_SEQ, true },
+		       { MODE_WALK, false },
+		       { MODE_SEQ, false } };
 	int err = 0;
 
 	it->cap = first_cap();
-	/* the task list's loop takes the verifier some 200-300 ms (its body
-	 * is walked until the loop converges), the seq_file program 30 ms:
-	 * worth it only for a caller that reads many times */
-	for (size_t i = denied("all-procs") ||
-			(it->one_pass && !forced("all-procs"));
-	     i < sizeof(ladder) / sizeof(ladder[0]); i++) {
-		it->all_procs = ladder[i][0];
-		it->sum = ladder[i][1];
+	for (size_t i = 0; i < sizeof(ladder) / sizeof(ladder[0]); i++) {
+		/* the task list's loop takes the verifier some 200-300 ms
+		 * (its body is walked until the loop converges), the others
+		 * some 30 ms: worth it only for a caller that reads many
+		 * times */
+		if (ladder[i].mode == MODE_LIST &&
+		    (denied("all-procs") ||
+		     (it->one_pass && !forced("all-procs"))))
+			continue;
+		if (ladder[i].mode == MODE_WALK && denied("walk"))
+			continue;
+		it->mode = ladder[i].mode;
+		it->sum = ladder[i].sum;
 		err = load_one(it);
 		if (!err)
 			return 0;
@@ -224,7 +274,11 @@ void ptw_iter_close(struct ptw_iter *it)
 
 const char *ptw_iter_kind(const struct ptw_iter *it)
 {
-	return it->all_procs ? "task list" : "seq_file";
+	static const char *const kind[] = { [MODE_LIST] = "task list",
+					    [MODE_WALK] = "leader walk",
+					    [MODE_SEQ] = "seq_file" };
+
+	return kind[it->mode];
 }
 
 bool ptw_iter_rss_exact(const struct ptw_iter *it)
@@ -277,23 +331,73 @@ static int grow_all(struct ptw_iter *it, size_t seen)
 	return err;
 }
 
-/* One run of ptw_task_all; the records in tgid order, as the seq_file
- * iterator gives them. The list is in creation order, which is the tgid
- * order until PIDs wrap: sorted then, by an index. */
-static int read_all(struct ptw_iter *it, ptw_iter_fn fn, void *arg)
+/* One run of ptw_task_all (BPF_PROG_TEST_RUN). */
+static int run_list(struct ptw_iter *it)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
-	size_t n;
-	bool sorted = true;
+
+	return bpf_prog_test_run_opts(
+		       bpf_program__fd(it->skel->progs.ptw_task_all), &opts) ?
+		       -errno :
+		       0;
+}
+
+/* One run of ptw_task_walk: a read(2) of its iterator, which writes
+ * nothing to the seq_file, only to recs. */
+static int run_walk(struct ptw_iter *it)
+{
+	char c;
+	int fd = bpf_iter_create(bpf_link__fd(it->link)), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	it->skel->bss->walk_runs = 0;
+	while (read(fd, &c, 1) < 0 && !err)
+		if (errno != EINTR)
+			err = -errno;
+	close(fd);
+	if (err)
+		return err;
+	/* not one walk: the link's task is not ours (we forked since) */
+	if (it->skel->bss->walk_runs != 1)
+		return -ESRCH;
+	return it->skel->bss->walk_short ? -EIO : 0; /* a read failed */
+}
+
+/* Where the list's records stop ascending, once: the walk starts at our
+ * own leader, so the list comes rotated (creation order from us on, then
+ * from init_task). 0 when they ascend throughout; n when they are out of
+ * order otherwise (PIDs wrapped): sorted then. */
+static size_t rotation(const struct ptw_iter_rec *r, size_t n)
+{
+	size_t at = 0;
+
+	for (size_t i = 1; i < n; i++) {
+		if (r[i - 1].tgid < r[i].tgid)
+			continue;
+		if (at)
+			return n;
+		at = i;
+	}
+	return at && r[n - 1].tgid >= r[0].tgid ? n : at;
+}
+
+/* One run of ptw_task_all or ptw_task_walk; the records in tgid order, as
+ * the seq_file iterator gives them. The list is in creation order, which
+ * is the tgid order (or its rotation) until PIDs wrap: sorted then, by an
+ * index. */
+static int read_all(struct ptw_iter *it, ptw_iter_fn fn, void *arg)
+{
+	size_t n, at;
+	bool sorted;
 	int err;
 
 	for (;;) {
 		if (!it->skel)
 			return -ENODEV; /* a reload failed */
-		err = bpf_prog_test_run_opts(
-			bpf_program__fd(it->skel->progs.ptw_task_all), &opts);
+		err = it->mode == MODE_WALK ? run_walk(it) : run_list(it);
 		if (err)
-			return -errno;
+			return err;
 		n = it->skel->bss->nr_recs;
 		if (it->skel->bss->nr_seen <= n)
 			break;
@@ -301,8 +405,8 @@ static int read_all(struct ptw_iter *it, ptw_iter_fn fn, void *arg)
 		if (err)
 			return err;
 	}
-	for (size_t i = 1; i < n && sorted; i++)
-		sorted = it->recs[i - 1].tgid < it->recs[i].tgid;
+	at = rotation(it->recs, n);
+	sorted = !n || at < n;
 	if (!sorted && it->order_cap < n) {
 		uint64_t *o = realloc(it->order, n * sizeof(*o));
 
@@ -318,7 +422,8 @@ static int read_all(struct ptw_iter *it, ptw_iter_fn fn, void *arg)
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct ptw_iter_rec *r =
-			&it->recs[sorted ? i : (uint32_t)it->order[i]];
+			&it->recs[sorted ? (i + at) % n :
+					   (uint32_t)it->order[i]];
 
 		if (r->version != PTW_ITER_VERSION)
 			return -EPROTO;
@@ -336,7 +441,7 @@ int ptw_iter_read(struct ptw_iter *it, ptw_iter_fn fn, void *arg)
 	size_t have = 0;
 	int fd, count = 0, err = 0;
 
-	if (it->all_procs) {
+	if (it->mode != MODE_SEQ) {
 		free(buf);
 		return read_all(it, fn, arg);
 	}

@@ -99,20 +99,13 @@ static __always_inline bool is_proc(struct task_struct *t)
 	       t->mm;
 }
 
-/* The record of t, a process (is_proc()). */
-static __always_inline void fill_rec(struct task_struct *t,
-				     struct ptw_iter_rec *rec)
+/* The RSS figures of rec from mm (every way of reading: it reads with
+ * helper calls anyway). */
+static __always_inline void put_rss(struct mm_struct *mm,
+				    struct ptw_iter_rec *rec)
 {
-	struct mm_struct *mm = t->mm;
 	long rss[PTW_RSS_NR];
 
-	__builtin_memset(rec, 0, sizeof(*rec));
-	rec->tgid = t->tgid;
-	rec->version = PTW_ITER_VERSION;
-	rec->start_ns = t->start_time;
-	rec->cgroup_id = ptw_task_memcg_id(t, v1_memory);
-	if (bpf_core_field_exists(mm->pgtables_bytes))
-		rec->pgtables = mm->pgtables_bytes.counter;
 	if (!ptw_mm_rss(mm, sum_percpu && offs_state == 1 ? cpu_off : NULL,
 			nr_cpus, rss))
 		rss_inexact = 1;
@@ -121,6 +114,22 @@ static __always_inline void fill_rec(struct task_struct *t,
 	rec->rss_anon = (__u64)rss[MM_ANONPAGES] << 12;
 	rec->swap = (__u64)rss[MM_SWAPENTS] << 12;
 	rec->rss_shmem = (__u64)rss[MM_SHMEMPAGES] << 12;
+}
+
+/* The record of t, a process (is_proc()). */
+static __always_inline void fill_rec(struct task_struct *t,
+				     struct ptw_iter_rec *rec)
+{
+	struct mm_struct *mm = t->mm;
+
+	__builtin_memset(rec, 0, sizeof(*rec));
+	rec->tgid = t->tgid;
+	rec->version = PTW_ITER_VERSION;
+	rec->start_ns = t->start_time;
+	rec->cgroup_id = ptw_task_memcg_id(t, v1_memory);
+	if (bpf_core_field_exists(mm->pgtables_bytes))
+		rec->pgtables = mm->pgtables_bytes.counter;
+	put_rss(mm, rec);
 	/* comm whole: the bytes after its NUL are cut by the reader */
 	__builtin_memcpy(rec->comm, t->comm, sizeof(rec->comm));
 }
@@ -214,5 +223,143 @@ int ptw_task_all(void *ctx)
 	}
 	bpf_iter_task_destroy(&it);
 	bpf_rcu_read_unlock();
+	return 0;
+}
+
+/*
+ * 6.1 to 6.6: the same records as ptw_task_all from one run of a seq_file
+ * task iterator parameterized (6.1+) to visit one task, ptwatch's own
+ * leader; from it the program walks the kernel's list of thread-group
+ * leaders (task->tasks) itself, in bpf_loop() (5.17+). The unparameterized
+ * iterator (ptw_task_iter) costs some 0.5 us a task before our program
+ * runs: find_ge_pid(), get_pid_task() and put_task_struct(), pid_nr_ns(),
+ * for threads too, and the seq_file's start and stop every 32 KiB. The
+ * walk pays none of it, but without the open-coded iterator the verifier
+ * gives no BTF pointer to the tasks it finds (6.1 has no bpf_rdonly_cast()
+ * either), so their fields are read with bpf_probe_read_kernel(), some
+ * 8 a process, neighbours in one read where the layout puts them close.
+ * Under the iterator's rcu_read_lock() throughout, as for_each_process().
+ */
+/* Of the last pass: walks made (user space zeroes it; 1 is right), and
+ * whether it stopped short (a read failed, or WALK_MAX steps). */
+__u32 walk_runs = 0, walk_short = 0;
+
+/* PID_MAX_LIMIT: no more leaders than PIDs. A bound for the walk should
+ * it never come back to its start (our own leader replaced by a thread's
+ * exec, which ptwatch's programs, one thread each, do not do). */
+#define WALK_MAX (1U << 22)
+
+struct walk {
+	unsigned long head, node; /* our own leader's tasks node; the next */
+	unsigned long cset;	  /* css_set of the last process ... */
+	__u64 cgid;		  /* ... and its memory cgroup's id */
+};
+
+/* node's tasks.next and its task's mm: one read where mm lies within 128
+ * bytes after tasks (6.1 to 6.18: 88), else two. */
+static __always_inline int walk_next_mm(unsigned long node,
+					unsigned long *next, unsigned long *mm)
+{
+	__u32 o_tasks = bpf_core_field_offset(struct task_struct, tasks);
+	__u32 o_mm = bpf_core_field_offset(struct task_struct, mm);
+	unsigned long span[16];
+
+	if (o_mm > o_tasks && o_mm - o_tasks < sizeof(span) &&
+	    (o_mm - o_tasks) % 8 == 0) {
+		if (bpf_probe_read_kernel(span, o_mm - o_tasks + 8,
+					  (void *)node))
+			return -1;
+		*next = span[0];
+		*mm = span[(o_mm - o_tasks) / 8];
+		return 0;
+	}
+	if (bpf_probe_read_kernel(next, sizeof(*next), (void *)node) ||
+	    bpf_probe_read_kernel(mm, sizeof(*mm),
+				  (void *)(node - o_tasks + o_mm)))
+		return -1;
+	return 0;
+}
+
+/* fill_rec() for a task and mm known by address only. */
+static __always_inline void walk_fill(struct walk *w, struct task_struct *t,
+				      struct mm_struct *mm,
+				      struct ptw_iter_rec *rec)
+{
+	struct css_set *cs = NULL;
+
+	rec->version = PTW_ITER_VERSION;
+	bpf_core_read(&rec->tgid, sizeof(rec->tgid), &t->tgid);
+	bpf_core_read(&rec->start_ns, sizeof(rec->start_ns), &t->start_time);
+	bpf_core_read(rec->comm, sizeof(rec->comm), &t->comm);
+	/* the processes of a cgroup mostly share a css_set, and one css_set
+	 * always names the same cgroups: one read instead of four */
+	bpf_core_read(&cs, sizeof(cs), &t->cgroups);
+	if ((unsigned long)cs != w->cset) {
+		w->cset = (unsigned long)cs;
+		w->cgid = cs ? ptw_cset_memcg_id(cs, v1_memory) : 0;
+	}
+	rec->cgroup_id = w->cgid;
+	rec->pgtables = 0;
+	if (bpf_core_field_exists(mm->pgtables_bytes))
+		bpf_core_read(&rec->pgtables, sizeof(rec->pgtables),
+			      &mm->pgtables_bytes);
+	put_rss(mm, rec);
+}
+
+/* One leader: its record if it is a process (is_proc(); the list holds
+ * leaders only). Returns 1 to end the walk: back at the start, or a read
+ * failed. */
+static long walk_step(__u32 i, void *arg)
+{
+	__u32 o_tasks = bpf_core_field_offset(struct task_struct, tasks);
+	struct walk *w = arg;
+	unsigned long node = w->node, next = 0, mm = 0;
+	struct task_struct *t = (void *)(node - o_tasks);
+	unsigned int flags = 0;
+
+	if (walk_next_mm(node, &next, &mm) || !next) {
+		walk_short = 1;
+		return 1;
+	}
+	w->node = next;
+	if (mm && !bpf_core_read(&flags, sizeof(flags), &t->flags) &&
+	    !(flags & (PF_KTHREAD_ | PF_EXITING_))) {
+		__u32 k = nr_recs;
+		struct ptw_iter_rec *rec;
+
+		nr_seen++;
+		rec = bpf_map_lookup_elem(&recs, &k);
+		if (rec) {
+			walk_fill(w, t, (void *)mm, rec);
+			nr_recs = k + 1;
+		}
+	}
+	return next == w->head;
+}
+
+SEC("iter/task")
+int ptw_task_walk(struct bpf_iter__task *ctx)
+{
+	struct task_struct *t = ctx->task;
+	struct walk w = {};
+
+	/* a kernel before 6.1 ignores the parameter and calls this for
+	 * every task: user space sees it in the link's info and does not
+	 * use this program there, and this keeps it to one walk anyway (the
+	 * reader's leader; global PIDs on both sides) */
+	if (!t || t->pid != bpf_get_current_pid_tgid() >> 32)
+		return 0;
+	walk_runs++;
+	nr_recs = 0;
+	nr_seen = 0;
+	walk_short = 0;
+	if (sum_percpu && offs_state == 0)
+		measure_offsets(t);
+	/* the addresses as numbers: t is a leader, so group_leader is t */
+	w.head = (unsigned long)BPF_CORE_READ(t, group_leader) +
+		 bpf_core_field_offset(struct task_struct, tasks);
+	w.node = w.head;
+	if (bpf_loop(WALK_MAX, walk_step, &w, 0) == WALK_MAX)
+		walk_short = 1;
 	return 0;
 }

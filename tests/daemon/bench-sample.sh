@@ -9,9 +9,13 @@
 #                the iterator)
 #   bpf-iter     the BPF task iterator: every process every sample (on
 #                6.7+ one program run over the list of thread-group
-#                leaders, else the seq_file iterator)
-#   bpf-iter:seq the seq_file task iterator even where the list walk loads
-#                (PTWATCH_BPF_DENY=all-procs): what 6.1 kernels run
+#                leaders, on 6.1 to 6.6 the leader walk, else the seq_file
+#                iterator over every task)
+#   bpf-iter:walk the leader walk even where the task list loads
+#                (PTWATCH_BPF_DENY=all-procs): what 6.1 to 6.6 run
+#   bpf-iter:seq the seq_file task iterator over every task
+#                (PTWATCH_BPF_DENY=all-procs,walk): what 6.1 ran before
+#                the leader walk, and kernels before 6.1 run
 # Spawns sleepers to reach N processes in total (they stay for all modes),
 # runs ptwatchd with a 1 s interval for $BENCH_SAMPLES samples (default 10),
 # and reads its own counters over the samples after the first and
@@ -29,7 +33,7 @@
 . "$(dirname "$0")/lib.sh"
 
 sizes=${BENCH_SIZES:-1000 10000 30000}
-modes=${BENCH_MODES:-procfs:1000 procfs:0 bpf-iter:seq bpf-iter}
+modes=${BENCH_MODES:-procfs:1000 procfs:0 bpf-iter:seq bpf-iter:walk bpf-iter}
 samples=${BENCH_SAMPLES:-10}
 bpf=${BENCH_BPF:-no}
 make_sysctl
@@ -49,9 +53,10 @@ bench_one() {
 	sed -i "s/^interval = 200ms$/interval = 1s/; s/^bpf = no$/bpf = $bpf/" "$T/d.conf"
 	rm -f "$T/prom/ptwatch.prom"
 	: >"$T/log"
-	if [ "$mode" = bpf-iter:seq ]; then
-		export PTWATCH_BPF_DENY=all-procs
-	fi
+	case $mode in
+	bpf-iter:walk) export PTWATCH_BPF_DENY=all-procs ;;
+	bpf-iter:seq) export PTWATCH_BPF_DENY=all-procs,walk ;;
+	esac
 	start_daemon
 	unset PTWATCH_BPF_DENY
 	# the file counts the samples finished before it was written
@@ -81,7 +86,7 @@ bench_one() {
 		-v c1="$c1" -v c2="$c2" -v p1="$p1" -v p2="$p2" \
 		-v k1="${k1:-0}" -v k2="${k2:-0}" -v rb="${rb:-0}" \
 		-v w="$wall" -v r="$rss" -v r2="$rss2" -v h="$hwm" -v h2="$hwm2" 'BEGIN {
-		printf "  %-9s %-12s %-7s %-10.1f %-12.2f %-10.2f %-10.1f %-12.1f %-12.2f %-8.1f %-13.1f %-8.1f %-12.1f\n",
+		printf "  %-9s %-13s %-7s %-10.1f %-12.2f %-10.2f %-10.1f %-12.1f %-12.2f %-8.1f %-13.1f %-8.1f %-12.1f\n",
 			p, m, n, c1 * 1000 / s1, (c2 - c1) * 1000 / n,
 			(k2 - k1) * 1000 / n, rb / 1048576,
 			(p2 - p1) * 1000 / n, w * 1000,
@@ -92,7 +97,7 @@ bench_one() {
 }
 
 echo "# bpf probes = $bpf, $(nproc) CPUs, kernel $(uname -r), $samples samples each"
-printf '# %-9s %-12s %-7s %-10s %-12s %-10s %-10s %-12s %-12s %-8s %-13s %-8s %-12s\n' processes mode samples \
+printf '# %-9s %-13s %-7s %-10s %-12s %-10s %-10s %-12s %-12s %-8s %-13s %-8s %-12s\n' processes mode samples \
 	"first ms" "cpu/smpl ms" "census ms" "rollup MiB" "proc cpu ms" "wall/smpl ms" "RSS MiB" "RSS+snap MiB" "HWM MiB" "HWM+snap MiB"
 for n in $sizes; do
 	have=$(ps -e -o vsz= | awk '$1 > 0' | wc -l) # user processes

@@ -154,3 +154,56 @@ iter_equiv() {
 		iter_no "no kernel thread in the iterator's processes (kthreadd, PID 2)"
 	fi
 }
+
+# iter_ways DIR: the bare pass (iter-pass) the two ways a 6.1+ kernel
+# without the task list reads: PTWATCH_BPF_DENY=all-procs must load the
+# leader walk (a walk that silently fell back to the seq_file iterator
+# would cost 6.1 hosts its gain), all-procs,walk the seq_file iterator over
+# every task; and for every process whose seq_file records were the same
+# before and after, the walk's record is the same, byte for byte.
+iter_ways() {
+	_d=$1
+	PTWATCH_BPF_DENY=all-procs,walk iter-pass -n 1 -1 -d >"$_d/s1" 2>"$_d/s1.err"
+	PTWATCH_BPF_DENY=all-procs iter-pass -n 1 -1 -d >"$_d/w" 2>"$_d/w.err"
+	PTWATCH_BPF_DENY=all-procs,walk iter-pass -n 1 -1 -d >"$_d/s2" 2>/dev/null
+	for _k in "w:leader walk:PTWATCH_BPF_DENY=all-procs" \
+		"s1:seq_file:PTWATCH_BPF_DENY=all-procs,walk"; do
+		_f=${_k%%:*}
+		_want=$(echo "$_k" | cut -d: -f2)
+		_how=${_k##*:}
+		if grep -qx "kind: $_want" "$_d/$_f.err"; then
+			iter_ok "$_how loads: $_want"
+		else
+			iter_no "$_how loads: $_want" "got: $(tr '\n' ' ' <"$_d/$_f.err")"
+		fi
+	done
+	awk 'FILENAME == ARGV[1] { a[$1] = $0; next }
+	     FILENAME == ARGV[2] { if (a[$1] == $0) still[$1] = $0; next }
+	     { w[$1] = $0 }
+	     END { n = 0; bad = 0
+		   for (p in still) {
+			n++
+			if (w[p] != still[p] && ++bad <= 3)
+				print "# seq_file: " still[p] "; walk: " w[p]
+		   }
+		   print n, bad, (2 in w) }' "$_d/s1" "$_d/s2" "$_d/w" >"$_d/ways"
+	set -- $(tail -n 1 "$_d/ways")
+	if [ "$1" -gt 0 ] && [ "$2" = 0 ]; then
+		iter_ok "leader walk = seq_file iterator for all $1 still processes (tgid, start, cgroup id, VmPTE, RSS by type, swap, comm)"
+	else
+		iter_no "leader walk = seq_file iterator for all $1 still processes" \
+			"$2 differ" "$(grep '^#' "$_d/ways")"
+	fi
+	# the walk starts at its own leader: the reader turns the list round
+	if awk 'NR > 1 && $1 + 0 <= prev { exit 1 } { prev = $1 + 0 }' "$_d/w"; then
+		iter_ok "the leader walk's records come in ascending tgid order"
+	else
+		iter_no "the leader walk's records come in ascending tgid order" \
+			"$(cut -d' ' -f1 "$_d/w" | tr '\n' ' ')"
+	fi
+	if [ "$3" = 0 ]; then
+		iter_ok "no kernel thread in the leader walk's records (kthreadd, PID 2)"
+	else
+		iter_no "no kernel thread in the leader walk's records (kthreadd, PID 2)"
+	fi
+}
