@@ -208,7 +208,11 @@ fetch_source() { # prints the path of the unpacked pristine tree
 
 # Unpack + patch into a staging tree, then copy only files whose content
 # changed into the tree make sees, so that an edited patch rebuilds only
-# what it touches (and ccache covers the rest).
+# what it touches (and ccache covers the rest). --no-times: with -a alone
+# rsync skips an unchanged file's content but still gives it the staging
+# copy's time, and every file the series patches (mm.h, vm_event_item.h)
+# was then newer than every object: 917 of them recompiled at each build,
+# the off variant's included (issue 22).
 prepare_tree() {
 	local tarball=$1 stage=$work/stage p
 	rm -rf "$stage"
@@ -225,7 +229,7 @@ prepare_tree() {
 		}
 	done
 	mkdir -p "$work/src"
-	rsync -a --checksum --delete "$stage/" "$work/src/"
+	rsync -a --no-times --checksum --delete "$stage/" "$work/src/"
 	rm -rf "$stage"
 }
 
