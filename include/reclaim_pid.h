@@ -54,7 +54,6 @@ struct reclaim_pid_result {
 	uint64_t longest_call_ns;
 	uint64_t elapsed_ns; /* census, calls and census again */
 	const char *method;  /* the census's: "pagemap_scan" or "pagemap" */
-	bool moving; /* VmPTE moved during every census (o->moving_ok) */
 };
 
 struct reclaim_pid_opts {
@@ -65,7 +64,7 @@ struct reclaim_pid_opts {
 	/*
 	 * A process that installs or frees tables during every census tried
 	 * (VmPTE moved) is -EAGAIN; with moving_ok the last census is used
-	 * all the same, its counts approximate (res->moving). Safe where the
+	 * all the same, its counts approximate. Safe where the
 	 * blocks sent are the evidence rule's (two censuses agree) and the
 	 * kernel checks every table again under its lock before it frees.
 	 */

@@ -310,7 +310,7 @@ static int read_vm_pte(const char *proc_root, pid_t pid, uint64_t *out)
 /* The census with a plan; a process that changed its tables meanwhile is
  * counted again, a few times at most. */
 static int census_with_plan(const char *proc_root, pid_t pid,
-			    bool force_pagemap, bool *moving, struct plan *p,
+			    bool force_pagemap, bool moving_ok, struct plan *p,
 			    struct pte_census *c)
 {
 	const struct census_visitor v = { saw_vma, saw_used, p };
@@ -322,10 +322,8 @@ static int census_with_plan(const char *proc_root, pid_t pid,
 		err = census_take_visit(proc_root, pid, force_pagemap,
 					p ? &v : NULL, c);
 		/* the last walk, whole though VmPTE moved: used if allowed */
-		if (err == -EAGAIN && moving && i == CENSUS_TRIES - 1) {
-			*moving = true;
+		if (err == -EAGAIN && moving_ok && i == CENSUS_TRIES - 1)
 			err = 0;
-		}
 		if (!err && p)
 			err = p->runs.err ? p->runs.err : p->used.err;
 	}
@@ -345,7 +343,7 @@ static void count_freed(const char *proc_root, struct reclaim_pid_result *r,
 	}
 	r->after_known = !o->no_after &&
 			 census_with_plan(proc_root, r->pid, o->force_pagemap,
-					  NULL, NULL, &c) == 0;
+					  false, NULL, &c) == 0;
 	if (r->after_known)
 		r->empty_after = c.empty_pte_tables;
 }
@@ -369,8 +367,8 @@ int reclaim_pid(const char *proc_root, pid_t pid,
 	pidfd = syscall(SYS_pidfd_open, pid, 0);
 	if (pidfd < 0)
 		return -errno;
-	err = census_with_plan(proc_root, pid, o->force_pagemap,
-			       o->moving_ok ? &res->moving : NULL, &p, &c);
+	err = census_with_plan(proc_root, pid, o->force_pagemap, o->moving_ok,
+			       &p, &c);
 	if (!err) {
 		res->method = c.method;
 		res->empty_before = c.empty_pte_tables;
