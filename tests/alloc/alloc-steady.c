@@ -6,7 +6,7 @@
  * steady-state benchmark (tests/alloc/steady-bench.sh, docs/alloc-bench.md).
  *
  *   alloc-steady-ALLOC churn|drift SECONDS [--mib M] [--seed N]
- *                      [--purge-ms MS] [--day-s S]
+ *                      [--purge-ms MS] [--duty F] [--day-s S] [--run R]
  *
  * churn: two threads keep a working set of M MiB (default 64) churning:
  *   objects of mixed sizes (16 B to 4 MiB, most small) are allocated and
@@ -14,7 +14,9 @@
  *   once; the allocator purges as it does by itself (jemalloc's decay,
  *   MALLOC_CONF), and every MS ms (default 0: never) it is asked to purge
  *   everything (alloc_purge(): tcmalloc's ReleaseFreeMemory, glibc's
- *   malloc_trim).
+ *   malloc_trim). With --duty F (0 < F <= 1, default 1) each thread rests
+ *   after each batch so that it uses about F of a CPU: a service with
+ *   idle time, not a loop that saturates the host.
  * drift: days of S s (--day-s, default 32), each cut into phases of 4 s
  *   run by two new threads (threads and their arenas or caches come and
  *   go): they grow a working set to the phase's load, then free 90% of
@@ -24,7 +26,8 @@
  *   (40% of M MiB on the first day, 100% on the last), so every day the
  *   allocator needs address space it never had, and at night the peak's
  *   ranges lie purged and unused: tables pile up with reclaim off. A
- *   tenth of each phase's objects, in runs of 32 allocated together,
+ *   tenth of each phase's objects, in runs of R (--run, default 32)
+ *   allocated together,
  *   survive for 4 phases (long-lived cache entries, freed later by
  *   another thread), and two large objects (3 to 9 MiB) are mapped anew
  *   each phase and kept for 3.
@@ -34,7 +37,8 @@
  * written is a pattern of the object, checked when the object is freed.
  * Prints "ready PID", then "t=S ops=N busy_ms=B" each second
  * (N: mallocs and frees so far; B: the time they took: drift's phases
- * then wait for their 4 s to end, so its rate is N / B) and at the end
+ * then wait for their 4 s to end, churn's threads rest, so the rate is
+ * N / B) and at the end
  * ops=N seconds=S data_ok=1|0.
  * Exit status: 0 ok, 1 allocation failed or data mismatch, 2 bad usage.
  */
@@ -71,10 +75,13 @@ static struct {
 	unsigned int seed;
 	long purge_ms;
 	unsigned int day_s; /* drift: a day's length */
-} cfg = { .bytes = 64UL << 20, .seed = 1, .day_s = 32 };
+	unsigned int run;   /* drift: survivors come in runs of this many */
+	double duty;	    /* churn: share of a CPU each thread may use */
+} cfg = { .bytes = 64UL << 20, .seed = 1, .day_s = 32, .run = 32, .duty = 1 };
 
 static atomic_ulong ops;
-static atomic_ulong busy_ms; /* drift: time its phases' work took */
+static atomic_ulong busy_ms;   /* drift: time its phases' work took */
+static atomic_ulong rested_us; /* churn: its threads' rests, summed */
 static atomic_int bad;
 static double t_end;
 
@@ -185,6 +192,33 @@ static void set_drop(struct set *s, size_t i)
 	obj_free(&o);
 }
 
+static double thread_cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * A service is not busy all the time: after each batch a churn thread
+ * rests in proportion to the CPU the batch took, so that it uses about
+ * cfg.duty of a CPU whatever its allocator's speed. What it rested is
+ * not busy time: the throughput is ops per busy ms, as drift's.
+ */
+static void rest(double cpu_start)
+{
+	double c = thread_cpu_s() - cpu_start;
+
+	if (cfg.duty < 1 && c > 0) {
+		double t = now_s();
+
+		usleep((useconds_t)(c * (1 - cfg.duty) / cfg.duty * 1e6));
+		atomic_fetch_add(&rested_us,
+				 (unsigned long)((now_s() - t) * 1e6));
+	}
+}
+
 static void *churn(void *arg)
 {
 	unsigned int r = cfg.seed * 7919 + (unsigned int)(uintptr_t)arg;
@@ -194,6 +228,8 @@ static void *churn(void *arg)
 	double next_purge = now_s() + cfg.purge_ms / 1000.0;
 
 	while (now_s() < t_end) {
+		double c0 = thread_cpu_s();
+
 		for (int k = 0; k < 256; k++) {
 			int grow =
 				s.bytes < target * 9 / 10 ||
@@ -213,6 +249,7 @@ static void *churn(void *arg)
 			alloc_purge();
 			next_purge = now_s() + cfg.purge_ms / 1000.0;
 		}
+		rest(c0);
 	}
 	while (s.n)
 		set_drop(&s, s.n - 1);
@@ -274,7 +311,7 @@ static void *phase_thread(void *arg)
 
 		/* survivors are runs of 32 objects allocated one after the
 		 * other (a request's cache entries), not scattered ones */
-		if ((o.tag / 32) % 10)
+		if ((o.tag / cfg.run) % 10)
 			obj_free(&o);
 		else
 			survivors_keep(o, a->phase);
@@ -346,6 +383,15 @@ static void *drift(void *arg)
 	return NULL;
 }
 
+/* churn's threads' time, less their rests: per thread, on average */
+static unsigned long churn_busy_ms(double start)
+{
+	double ms = (now_s() - start) * 1000 -
+		    (double)atomic_load(&rested_us) / 1000 / THREADS;
+
+	return ms > 0 ? (unsigned long)ms : 0;
+}
+
 static int parse(int argc, char **argv)
 {
 	if (argc < 3 || (strcmp(argv[1], "churn") && strcmp(argv[1], "drift")))
@@ -361,10 +407,16 @@ static int parse(int argc, char **argv)
 			cfg.purge_ms = strtol(argv[i + 1], NULL, 10);
 		else if (!strcmp(argv[i], "--day-s"))
 			cfg.day_s = strtoul(argv[i + 1], NULL, 10);
+		else if (!strcmp(argv[i], "--run"))
+			cfg.run = strtoul(argv[i + 1], NULL, 10);
+		else if (!strcmp(argv[i], "--duty"))
+			cfg.duty = atof(argv[i + 1]);
 		else
 			return -1;
 	}
-	return cfg.seconds > 0 && cfg.bytes && cfg.day_s && !((argc - 3) % 2) ?
+	return cfg.seconds > 0 && cfg.bytes && cfg.day_s && cfg.run &&
+			       cfg.duty > 0 && cfg.duty <= 1 &&
+			       !((argc - 3) % 2) ?
 		       0 :
 		       -1;
 }
@@ -378,7 +430,8 @@ int main(int argc, char **argv)
 	if (parse(argc, argv)) {
 		fprintf(stderr,
 			"usage: alloc-steady-%s churn|drift SECONDS [--mib M] "
-			"[--seed N] [--purge-ms MS] [--day-s S]\n",
+			"[--seed N] [--purge-ms MS] [--duty F] [--day-s S] "
+			"[--run R]\n",
 			alloc_name());
 		return 2;
 	}
@@ -397,7 +450,7 @@ int main(int argc, char **argv)
 			usleep(10000);
 		printf("t=%d ops=%lu busy_ms=%lu\n", s, atomic_load(&ops),
 		       cfg.drift ? atomic_load(&busy_ms) :
-				   (unsigned long)((now_s() - start) * 1000));
+				   churn_busy_ms(start));
 		fflush(stdout);
 	}
 	for (int i = 0; i < n; i++)

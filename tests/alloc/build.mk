@@ -3,7 +3,8 @@
 # copies the libraries into the guest): build/tests/alloc-purge-ALLOC.
 ALLOCATORS := glibc jemalloc tcmalloc
 ALLOC_BINS := $(ALLOCATORS:%=$(BUILD)/tests/alloc-purge-%) \
-	      $(ALLOCATORS:%=$(BUILD)/tests/alloc-steady-%)
+	      $(ALLOCATORS:%=$(BUILD)/tests/alloc-steady-%) \
+	      $(BUILD)/tests/steady-sample
 ALLOC_LIBS_glibc :=
 ALLOC_LIBS_jemalloc := -ljemalloc
 ALLOC_LIBS_tcmalloc := -ltcmalloc_minimal
@@ -21,3 +22,8 @@ $(BUILD)/tests/alloc-steady-%: tests/alloc/alloc-steady.c tests/alloc/purge-%.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -pthread -o $@ tests/alloc/alloc-steady.c \
 		tests/alloc/purge-$*.c $(ALLOC_LIBS_$*) -lm
+
+# The benchmark's observer: one process a mode (tests/alloc/steady-sample.c)
+$(BUILD)/tests/steady-sample: tests/alloc/steady-sample.c $(LIB_CORE)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $< $(LIB_CORE) $(LDLIBS)

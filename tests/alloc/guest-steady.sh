@@ -13,7 +13,11 @@
 . "$(dirname "$0")/../kernel/guest-lib.sh"
 SECONDS_RUN=$1 SAMPLE=$2 SCALE=$3
 # churn keeps 48 MiB live; drift peaks at 192 MiB (its buffers use one
-# page in 16, so about 60 MiB of it is resident)
+# page in 16, so about 60 MiB of it is resident). Each churn thread uses
+# at most 5% of the one vCPU (--duty): the four churn processes 40%,
+# drift's phases about as much over a day, more in its busy hours. A
+# host that the workloads saturate would starve ptwatchd at its unit's
+# Nice=10, and measure that rather than its policy.
 MIB_churn=48 MIB_drift=192
 SYSCTL=/proc/sys/vm/pt_reclaim
 WORKLOADS="jemalloc|X=1|alloc-steady-jemalloc|
@@ -31,7 +35,7 @@ else
 	# so that a night holds two of each
 	INTERVAL=2s PINTERVAL=10s CONFIRM=4s DAY=60
 fi
-args_churn= args_drift="--day-s $DAY"
+args_churn="--duty 0.05" args_drift="--day-s $DAY"
 mkdir -p /tmp/sd
 cat > /tmp/steady.conf <<CONF
 [daemon]
@@ -68,55 +72,6 @@ echo "# kernel $(uname -r); $SECONDS_RUN s per mode, a sample every $SAMPLE s;" 
 	"min_kib 4; drift's days $DAY s"
 echo "csv,mode,t,workload,pid,vmpte_kb,rss_kb,empty,ops,busy_ms,cpu_ticks,daemon_ticks"
 
-# One sample: a csv line per live workload. A handful of processes, not
-# several per workload: under -icount shift=3 a dynamically linked exec
-# costs the guest about a second. The census of all of them is one dry run
-# of `ptwatch reclaim pid` (it takes the census and frees nothing).
-sample_round() {
-	live=
-	while read -r pid wl; do
-		[ -d /proc/$pid ] && live="$live $pid"
-	done < /tmp/pids-$mode
-	[ -n "$live" ] || return 0
-	# shellcheck disable=SC2086
-	ptwatch reclaim pid $live --dry-run --json 2> /dev/null |
-		jq -r '.processes[] | select(.error == null) | "\(.pid) \(.empty_pte_tables_before)"' > /tmp/em
-	awk -v mode=$mode -v t=$t -v dpid="$dpid" -v out=/tmp/w-$mode- '
-	function key(f, k,   l, v) {
-		v = ""
-		while ((getline l < f) > 0)
-			if (index(l, k) == 1) { split(l, a, /[ \t]+/); v = a[2] }
-		close(f)
-		return v
-	}
-	function ticks(p,   l, a) {
-		if ((getline l < ("/proc/" p "/stat")) <= 0) return ""
-		close("/proc/" p "/stat")
-		split(l, a, " ")
-		return a[14] + a[15]
-	}
-	function ops(f,   l, v) {
-		v = ""
-		while ((getline l < f) > 0)
-			if (l ~ /^t=[0-9]+ ops=[0-9]+ busy_ms=[0-9]+$/) {
-				sub(/^t=[0-9]+ ops=/, "", l); sub(/ busy_ms=/, ",", l); v = l
-			}
-		close(f)
-		return v
-	}
-	FILENAME == "/tmp/em" { em[$1] = $2; next }
-	{
-		pid = $1; wl = $2
-		if (!(pid in em)) next
-		vp = key("/proc/" pid "/status", "VmPTE:")
-		rs = key("/proc/" pid "/status", "VmRSS:")
-		ob = ops(out wl ".out")
-		ct = ticks(pid)
-		if (vp == "" || ob == "" || ct == "") next
-		printf "csv,%s,%d,%s,%s,%s,%s,%s,%s,%s,%s\n", mode, t, wl, pid, vp, rs, em[pid], ob, ct, (dpid != "" ? ticks(dpid) : "")
-	}' /tmp/em /tmp/pids-$mode
-}
-
 run_mode() { # MODE
 	mode=$1 dpid=
 	if [ $mode = off ]; then echo 0 > $SYSCTL; else echo 1 > $SYSCTL; fi
@@ -130,37 +85,35 @@ run_mode() { # MODE
 		while ! grep -q started /tmp/sd.log && [ $i -lt 300 ]; do sleep 0.2; i=$((i + 1)); done
 		grep -q started /tmp/sd.log || not_ok "$mode: ptwatchd starts" "$(tail -3 /tmp/sd.log)"
 	fi
-	pids=
+	mkdir -p /tmp/w-$mode
 	for kind in churn drift; do
 		echo "$WORKLOADS" | while IFS="|" read name envv bin arg; do
 			# shellcheck disable=SC2086
 			eval "mib=\$MIB_$kind kargs=\"\$args_$kind\""
 			env "$envv" $bin $kind "$SECONDS_RUN" --mib $mib --seed 7 $kargs $arg \
-				> /tmp/w-$mode-$kind-$name.out 2>&1 &
-			echo "$! $kind-$name" >> /tmp/pids-$mode
+				> /tmp/w-$mode/$kind-$name.out 2>&1 &
+			echo "$!:$kind-$name" >> /tmp/pids-$mode
 		done
 	done
-	# The workloads keep the one vCPU busy: the sampler runs above them
-	# (nice -10), so that its samples are on time and a census is not
-	# preempted by the churn it counts (the workloads, started before,
-	# keep nice 0).
-	renice -n -10 -p $$ > /dev/null
-	t0=$(date +%s)
-	t=0
-	while [ $t -lt "$SECONDS_RUN" ]; do
-		sample_round
-		next=$((t + SAMPLE))
-		while [ $(($(date +%s) - t0)) -lt $next ]; do sleep 0.5; done
-		t=$(($(date +%s) - t0))
-	done
-	renice -n 10 -p $$ > /dev/null
+	# The observer (tests/alloc/steady-sample.c): one process for the
+	# mode, above the workloads (nice -10) so that its samples are on
+	# time and a census is not preempted by the churn it counts; it
+	# costs the vCPU little (one exec, a census of eight processes).
+	# (busybox has renice, not nice)
+	# shellcheck disable=SC2046
+	steady-sample $mode $SAMPLE $SECONDS_RUN "${dpid:-0}" /tmp/w-$mode \
+		$(cat /tmp/pids-$mode) &
+	spid=$!
+	renice -n -10 -p $spid > /dev/null
+	wait $spid || not_ok "$mode: steady-sample ran" "exit $?"
 	# the workloads are the pipeline's children, not this shell's: wait
 	# for them by pid (a deadline: 5 minutes past their end)
 	i=0
-	while read -r pid wl; do
+	for pw in $(cat /tmp/pids-$mode); do
+		pid=${pw%%:*}
 		while [ -d /proc/$pid ] && [ $i -lt 600 ]; do sleep 0.5; i=$((i + 1)); done
-	done < /tmp/pids-$mode
-	bad=$(grep -L 'data_ok=1' /tmp/w-$mode-*.out)
+	done
+	bad=$(grep -L 'data_ok=1' /tmp/w-$mode/*.out)
 	eq "$mode: all 8 workloads ran $SECONDS_RUN s and read their data back" \
 		"$(echo "$bad" | grep -c .)" 0
 	for f in $bad; do echo "#   $f: $(tail -2 $f | tr '\n' ' ')"; done
@@ -176,7 +129,8 @@ run_mode() { # MODE
 		# per workload: what ptwatchd freed, the blocks it confirmed
 		# (empty at two censuses) and, of those sent the time before,
 		# how many were refilled by the next census
-		while read -r pid wl; do
+		for pw in $(cat /tmp/pids-$mode); do
+			pid=${pw%%:*} wl=${pw#*:}
 			grep "freed .* of pid $pid (" /tmp/sd.log | awk -v wl=$wl '
 			{ for (i = 1; i <= NF; i++) {
 				if ($i == "freed") t += $(i + 1)
@@ -184,7 +138,7 @@ run_mode() { # MODE
 				if ($i == "sent" && $(i + 1) == "last") r += $(i - 4)
 			  } n++ }
 			END { printf "refill,%s,%d,%d,%d,%d\n", wl, n, t, c, r }'
-		done < /tmp/pids-$mode
+		done
 		kill $dpid
 		i=0
 		while [ -d /proc/$dpid ] && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done

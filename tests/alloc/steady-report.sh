@@ -79,6 +79,8 @@ END {
 		sum_em[k] += em[key]
 		if (em[key] > peak[k]) peak[k] = em[key]
 		if (t == last[k]) { end_em[k] = em[key]; end_vp[k] = vp[key] }
+		# the last sixth of the run: "at the end", not one sample alone
+		if (t >= last[k] - (last[k] - first[k]) / 6) { tail_em[k] += em[key]; tail_n[k]++ }
 		# least squares of empty tables over time (the off run: the rate
 		# at which the workload leaves tables behind)
 		n[k]++; sx[k] += t; sy[k] += em[key]; sxy[k] += t * em[key]; sxx[k] += t * t
@@ -94,6 +96,7 @@ END {
 		printf "%s.avg_empty_bytes=%d\n", k, sum_em[k] / rounds[k] * 4096
 		printf "%s.peak_empty_bytes=%d\n", k, peak[k] * 4096
 		printf "%s.end_empty_tables=%d\n", k, end_em[k]
+		printf "%s.tail_empty_tables=%.1f\n", k, tail_n[k] ? tail_em[k] / tail_n[k] : 0
 		printf "%s.end_vmpte_kb=%d\n", k, end_vp[k]
 		printf "%s.need_kb=%d\n", k, end_vp[k] - end_em[k] * 4
 		printf "%s.ops_per_s=%.1f\n", k, rate[k]
