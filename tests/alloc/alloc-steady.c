@@ -35,10 +35,10 @@
  * Objects above 64 KiB use one page in 16 (buffers sized for the worst
  * case): the address space is larger than the resident set. Every byte
  * written is a pattern of the object, checked when the object is freed.
- * Prints "ready PID", then "t=S ops=N busy_ms=B" each second
+ * Prints "ready PID", then "t=S ops=N busy_ms=B cpu_ms=C" each second
  * (N: mallocs and frees so far; B: the time they took: drift's phases
- * then wait for their 4 s to end, churn's threads rest, so the rate is
- * N / B) and at the end
+ * then wait for their 4 s to end, churn's threads rest; C: the process's
+ * CPU time, so its throughput is N / C) and at the end
  * ops=N seconds=S data_ok=1|0.
  * Exit status: 0 ok, 1 allocation failed or data mismatch, 2 bad usage.
  */
@@ -383,6 +383,15 @@ static void *drift(void *arg)
 	return NULL;
 }
 
+/* The process's CPU time, to the nanosecond (the scheduler's, not ticks) */
+static unsigned long process_cpu_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (unsigned long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* churn's threads' time, less their rests: per thread, on average */
 static unsigned long churn_busy_ms(double start)
 {
@@ -448,9 +457,10 @@ int main(int argc, char **argv)
 
 		while (now_s() < wake && now_s() < t_end)
 			usleep(10000);
-		printf("t=%d ops=%lu busy_ms=%lu\n", s, atomic_load(&ops),
-		       cfg.drift ? atomic_load(&busy_ms) :
-				   churn_busy_ms(start));
+		printf("t=%d ops=%lu busy_ms=%lu cpu_ms=%lu\n", s,
+		       atomic_load(&ops),
+		       cfg.drift ? atomic_load(&busy_ms) : churn_busy_ms(start),
+		       process_cpu_ms());
 		fflush(stdout);
 	}
 	for (int i = 0; i < n; i++)

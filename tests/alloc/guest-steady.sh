@@ -70,7 +70,7 @@ CONF
 echo "# kernel $(uname -r); $SECONDS_RUN s per mode, a sample every $SAMPLE s;" \
 	"ptwatchd interval $INTERVAL, process_interval $PINTERVAL, confirm_after $CONFIRM," \
 	"min_kib 4; drift's days $DAY s"
-echo "csv,mode,t,workload,pid,vmpte_kb,rss_kb,empty,ops,busy_ms,cpu_ticks,daemon_ticks"
+echo "csv,mode,t,workload,pid,vmpte_kb,rss_kb,empty,ops,busy_ms,cpu_ticks,daemon_ticks,cpu_ms"
 
 run_mode() { # MODE
 	mode=$1 dpid=
@@ -146,6 +146,13 @@ run_mode() { # MODE
 	fi
 }
 
+# THP madvise, not this kernel's always: with always, a sparse buffer's
+# refault where a table was freed maps a 2 MiB THP, and whether one is
+# there to take depends on the guest's history: glibc churn ran at half
+# the mallocs per CPU-second, and modes differed by up to 30% for that
+# alone (docs/alloc-bench.md). What freeing a table does under THP
+# always is measured on its own (t-reclaim-pid, pt-thp-refault).
+echo madvise > /sys/kernel/mm/transparent_hugepage/enabled
 klog_mark
 for mode in off kernel daemon; do
 	run_mode $mode

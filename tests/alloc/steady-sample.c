@@ -11,13 +11,14 @@
  *
  * Every SAMPLE_S seconds until SECONDS have passed (or every process is
  * gone) it prints, per live process,
- *   csv,MODE,T,NAME,PID,VMPTE_KB,RSS_KB,EMPTY,OPS,BUSY_MS,TICKS,DTICKS
+ *   csv,MODE,T,NAME,PID,VMPTE_KB,RSS_KB,EMPTY,OPS,BUSY_MS,TICKS,DTICKS,CPU_MS
  * EMPTY: the process's empty PTE tables, by the census ptwatch's
  * `reclaim pid --dry-run` takes (the core's reclaim_pid(), nothing
  * freed; a busy process's census is used even when its tables moved
- * during it: a benchmark's count, not a decision). OPS and BUSY_MS: the
- * last "t=S ops=N busy_ms=B" line of OUTDIR/NAME.out (alloc-steady's
- * output). TICKS: its utime + stime; DTICKS: the daemon's (empty with 0).
+ * during it: a benchmark's count, not a decision). OPS, BUSY_MS and
+ * CPU_MS: the last "t=S ops=N busy_ms=B cpu_ms=C" line of
+ * OUTDIR/NAME.out (alloc-steady's output). TICKS: its utime + stime;
+ * DTICKS: the daemon's (empty with 0).
  * A process whose census or files fail this round is left out of it
  * (steady-report.sh carries its last sample forward).
  * Exit status: 0, or 2 for bad usage.
@@ -89,12 +90,12 @@ static long long ticks(pid_t pid)
 	return (long long)(ut + st);
 }
 
-/* The last "t=S ops=N busy_ms=B" line of DIR/NAME.out */
+/* The last "t=S ops=N busy_ms=B cpu_ms=C" line of DIR/NAME.out */
 static int last_ops(const char *dir, const char *name, unsigned long *ops,
-		    unsigned long *busy)
+		    unsigned long *busy, unsigned long *cpu)
 {
 	char path[512], line[256];
-	unsigned long o, b;
+	unsigned long o, b, c;
 	int t, found = 0;
 	FILE *f;
 
@@ -103,9 +104,11 @@ static int last_ops(const char *dir, const char *name, unsigned long *ops,
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "t=%d ops=%lu busy_ms=%lu", &t, &o, &b) == 3) {
+		if (sscanf(line, "t=%d ops=%lu busy_ms=%lu cpu_ms=%lu", &t, &o,
+			   &b, &c) == 4) {
 			*ops = o;
 			*busy = b;
+			*cpu = c;
 			found = 1;
 		}
 	fclose(f);
@@ -120,7 +123,7 @@ static int sample_one(const char *mode, int t, const struct wl *w, pid_t daemon,
 				      .no_after = true,
 				      .moving_ok = true };
 	struct reclaim_pid_result r;
-	unsigned long ops, busy;
+	unsigned long ops, busy, cpu;
 	long pte, rss;
 	long long tk, dt = -1;
 
@@ -129,7 +132,8 @@ static int sample_one(const char *mode, int t, const struct wl *w, pid_t daemon,
 	pte = status_kb(w->pid, "VmPTE");
 	rss = status_kb(w->pid, "VmRSS");
 	tk = ticks(w->pid);
-	if (pte < 0 || rss < 0 || tk < 0 || last_ops(dir, w->name, &ops, &busy))
+	if (pte < 0 || rss < 0 || tk < 0 ||
+	    last_ops(dir, w->name, &ops, &busy, &cpu))
 		return -1;
 	if (daemon)
 		dt = ticks(daemon);
@@ -138,7 +142,7 @@ static int sample_one(const char *mode, int t, const struct wl *w, pid_t daemon,
 	       busy, tk);
 	if (dt >= 0)
 		printf("%lld", dt);
-	printf("\n");
+	printf(",%lu\n", cpu);
 	return 1;
 }
 
