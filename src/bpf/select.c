@@ -85,7 +85,10 @@ static const struct ptw_cand reclaim[] = {
 	FUNC_IF(KPROBE, "free_pte", "kprobe_pte_reclaim", "try_to_free_pte", BIT(PTW_C_PTE_RECLAIMED)),
 };
 
+/* do_madvise first: the syscall tracepoints tax every syscall (above) */
 static const struct ptw_cand madvise[] = {
+	FUNC(FENTRY, "do_madvise", "fentry_madvise", NULL, false, MADV_BITS),
+	FUNC(KPROBE, "do_madvise", "kprobe_madvise", NULL, false, MADV_BITS),
 	{ PTW_ATTACH_TRACEPOINT, PTW_VIA_TP, "syscalls/sys_enter_madvise",
 	  "syscalls:sys_enter_madvise", "tp_sys_enter_madvise", NULL, false,
 	  MADV_BITS, NULL },

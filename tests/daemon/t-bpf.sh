@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # ptwatchd with the BPF probes: what attached is reported, and a process's
 # MADV_DONTNEED volume is attributed to it in the daemon's answers. On this
-# host only tracepoints attach (madvise through raw_syscalls); the other
+# host only tracepoints attach (madvise through a syscall tracepoint); the other
 # probes must say why not. ~5 s.
 . "$(dirname "$0")/lib.sh"
 
 # What the machine truly lacks is a skip (and a failure under CI:
 # tests/run-tests.sh); a daemon that does not answer, or whose BPF does not
 # load on a kernel that can load it, is a failure.
-PLAN=12
+PLAN=13
 if [ "$(id -u)" != 0 ]; then
 	skip_n $PLAN "BPF attribution in ptwatchd" "needs root to load BPF"
 	tap_done
@@ -67,9 +67,16 @@ else
 		'.process.waste_bytes > 102400' "$a"
 fi
 wait_for "grep -q 'ptwatch_bpf_bytes_total{counter=\"madvise_dontneed\"} [1-9]' $T/prom/ptwatch.prom" 30
-# the attach mode this host gives (what the checks above mean)
-check "metrics: the madvise probe attached as a tracepoint" \
-	grep -q '^ptwatch_probe_attached{probe="madvise",attach="tracepoint"} 1$' "$T/prom/ptwatch.prom"
+# the attach mode this host gives (what the checks above mean): the
+# metric says what status says, and it is do_madvise's or a tracepoint
+madv=$(printf '%s' "$a" | jq -r '.bpf.probes[] | select(.name == "madvise") | .attach')
+echo "# madvise probe: $(printf '%s' "$a" | jq -c '.bpf.probes[] | select(.name == "madvise") | {attach, target}')"
+check "metrics: the madvise probe attached as status says ($madv)" \
+	grep -q "^ptwatch_probe_attached{probe=\"madvise\",attach=\"$madv\"} 1\$" "$T/prom/ptwatch.prom"
+jcheck "madvise: do_madvise by fentry or kprobe, else a syscall tracepoint" \
+	'.bpf.probes[] | select(.name == "madvise") |
+	 ((.attach == "fentry" or .attach == "kprobe") and .target == "do_madvise") or
+	 (.attach == "tracepoint" and (.target == "syscalls:sys_enter_madvise" or .target == "raw_syscalls:sys_enter"))' "$a"
 check "bytes have a metric of their own: ptwatch_bpf_bytes_total{counter=\"madvise_dontneed\"}" \
 	grep -q '^ptwatch_bpf_bytes_total{counter="madvise_dontneed"} [1-9]' "$T/prom/ptwatch.prom"
 check "ptwatch_bpf_events_total counts events and calls only (no _bytes counter)" \

@@ -54,11 +54,13 @@ bpf_check_probe_shape() { # STATUS_JSON
 	check "every attached probe names its target" \
 		jqt "$1" '[.probes[] | select(.attach != "none") |
 			   (.target | length > 0)] | all'
-	check "madvise is counted from a syscall tracepoint" \
+	check "madvise is counted at do_madvise, else from a syscall tracepoint" \
 		jqt "$1" '.probes[] | select(.name == "madvise") |
-			  .attach == "tracepoint" and
-			  (.target == "syscalls:sys_enter_madvise" or
-			   .target == "raw_syscalls:sys_enter")'
+			  ((.attach == "fentry" or .attach == "kprobe") and
+			   .target == "do_madvise") or
+			  (.attach == "tracepoint" and
+			   (.target == "syscalls:sys_enter_madvise" or
+			    .target == "raw_syscalls:sys_enter"))'
 	check "process exits are seen (sched_process_exit tracepoint)" \
 		jqt "$1" '.probes[] | select(.name == "sched_process_exit") |
 			  .attach == "tracepoint"'

@@ -108,7 +108,13 @@ check "tracepoints only: pmd_install, free_pgtables, pte_reclaim take pagetable:
 check "tracepoints only: pte_reclaim says why pt_reclaim_free_pte was passed over" \
 	jqt $out/status-tp.json '.probes[] | select(.name == "pte_reclaim") |
 		.note | test("fentry pt_reclaim_free_pte: denied by PTWATCH_BPF_DENY")'
+check "tracepoints only: madvise falls back to syscalls:sys_enter_madvise" \
+	jqt $out/status-tp.json '.probes[] | select(.name == "madvise") |
+		.attach == "tracepoint" and .target == "syscalls:sys_enter_madvise"'
 bpf_record_workload $N $out/rec-tp.json
+check "tracepoints only: madvise still counts $N DONTNEED calls of 2 MiB" \
+	jqt $out/rec-tp.json "$w | .madvise_dontneed_calls == $N and
+		.madvise_dontneed_bytes == $N * 2097152"
 check "tracepoints only: $N tables installed, $N reclaimed" \
 	jqt $out/rec-tp.json "$w | .pte_tables_installed >= $N and .pte_tables_installed <= $N + 16 and
 		.pte_tables_reclaimed >= $N and .pte_tables_reclaimed <= $N + 4"

@@ -45,9 +45,10 @@ check "zap probe says so: inlined, and the coarser view" \
 		(.note | test("coarser view"))'
 check "status text marks the zap fallback" \
 	sh -c "ptwatch status | grep -q 'zap_pte_range .*fentry .*(fallback'"
-check "madvise uses the syscalls:sys_enter_madvise tracepoint" \
+# not the syscall tracepoint, which slows every syscall on the host
+check "madvise attaches by fentry to do_madvise" \
 	jqt $out/status.json '.probes[] | select(.name == "madvise") |
-		.target == "syscalls:sys_enter_madvise"'
+		.attach == "fentry" and .target == "do_madvise"'
 check "pte_reclaim is not attached, and says why for each candidate" \
 	jqt $out/status.json '.probes[] | select(.name == "pte_reclaim") |
 		.attach == "none" and
@@ -91,6 +92,9 @@ check "fentry denied: free_pgtables attaches by kprobe" \
 check "fentry denied: the zap probe falls back to a kprobe on a caller" \
 	jqt $out/status-kp.json '.probes[] | select(.name == "zap_pte_range") |
 		.attach == "kprobe" and .fallback == true'
+check "fentry denied: madvise attaches by kprobe to do_madvise" \
+	jqt $out/status-kp.json '.probes[] | select(.name == "madvise") |
+		.attach == "kprobe" and .target == "do_madvise"'
 check "fentry denied: the reason says so" \
 	jqt $out/status-kp.json '.probes[] | select(.name == "pmd_install") |
 		.note | test("denied by PTWATCH_BPF_DENY")'
