@@ -23,6 +23,7 @@
  * (steady-report.sh carries its last sample forward).
  * Exit status: 0, or 2 for bad usage.
  */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "procfs.h"
 #include "reclaim_pid.h"
 
 struct wl {
@@ -45,25 +47,19 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* "Key:   N kB" of /proc/PID/status, or -1 */
-static long status_kb(pid_t pid, const char *key)
+/* VmPTE and VmRSS, in kB, by the core's parser of /proc/PID/status */
+static int status_kb(pid_t pid, long *pte, long *rss)
 {
-	char path[64], line[256];
-	size_t n = strlen(key);
-	long v = -1;
-	FILE *f;
+	char path[64], buf[4096];
+	struct proc_status st;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
+	if (procfs_read(AT_FDCWD, path, buf, sizeof(buf)) < 0 ||
+	    procfs_parse_status(buf, &st) || !st.has_mm)
 		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, n) && line[n] == ':') {
-			v = strtol(line + n + 1, NULL, 10);
-			break;
-		}
-	fclose(f);
-	return v;
+	*pte = (long)(st.vm_pte / 1024);
+	*rss = (long)(st.vm_rss / 1024);
+	return 0;
 }
 
 /* utime + stime of /proc/PID/stat, or -1 */
@@ -129,10 +125,8 @@ static int sample_one(const char *mode, int t, const struct wl *w, pid_t daemon,
 
 	if (reclaim_pid("/proc", w->pid, &o, &r))
 		return kill(w->pid, 0) ? 0 : -1;
-	pte = status_kb(w->pid, "VmPTE");
-	rss = status_kb(w->pid, "VmRSS");
 	tk = ticks(w->pid);
-	if (pte < 0 || rss < 0 || tk < 0 ||
+	if (status_kb(w->pid, &pte, &rss) || tk < 0 ||
 	    last_ops(dir, w->name, &ops, &busy, &cpu))
 		return -1;
 	if (daemon)
