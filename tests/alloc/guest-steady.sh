@@ -7,8 +7,9 @@
 #   kernel   vm.pt_reclaim=1, the kernel alone
 #   daemon   vm.pt_reclaim=1 and ptwatchd's [free_tables] policy acting
 # Every SAMPLE seconds each process's VmPTE, RSS, empty PTE tables (the
-# census: ptwatch show --exact), mallocs+frees so far, its CPU and
-# ptwatchd's CPU are printed as "csv," lines for the host's report.
+# census of `ptwatch reclaim pid --dry-run`), mallocs+frees so far, its
+# CPU and ptwatchd's CPU are printed as "csv," lines for the host's report
+# (by steady-sample, one observer process a mode).
 #   guest-steady.sh SECONDS SAMPLE short|long
 . "$(dirname "$0")/../kernel/guest-lib.sh"
 SECONDS_RUN=$1 SAMPLE=$2 SCALE=$3

@@ -66,12 +66,13 @@ for kind in churn drift; do
 	echo "# $kind: empty tables over the last sixth, off $(fig off-$kind.tail_empty_tables)," \
 		"kernel alone $(fig kernel-$kind.tail_empty_tables), with ptwatchd $(fig daemon-$kind.tail_empty_tables)"
 done
-# At least 15% fewer, not merely fewer: the kernel alone's figure moves by
+# At least 30% fewer, not merely fewer: the kernel alone's figure moves by
 # about 5% from run to run, and a daemon in dry run (the fault planted:
-# dry_run = yes) ended at 0.96 of it, which "fewer" let pass; acting, it
-# ended at 0.66 and 0.71 (docs/alloc-bench.md).
-check "drift: the daemon's mode ends with at least 15% fewer empty tables than the kernel alone ($(fig daemon-drift.tail_empty_tables) <= 0.85 x $(fig kernel-drift.tail_empty_tables))" \
-	"$(fig daemon-drift.tail_empty_tables) <= 0.85 * $(fig kernel-drift.tail_empty_tables)"
+# dry_run = yes) ended at 0.91 of it, which "fewer" let pass; acting, it
+# ended at 0.35-0.42 in the short runs and 0.47-0.48 in the long ones
+# (docs/alloc-bench.md): 0.70 lies in the middle.
+check "drift: the daemon's mode ends with at least 30% fewer empty tables than the kernel alone ($(fig daemon-drift.tail_empty_tables) <= 0.70 x $(fig kernel-drift.tail_empty_tables))" \
+	"$(fig daemon-drift.tail_empty_tables) <= 0.70 * $(fig kernel-drift.tail_empty_tables)"
 if [ $long = 1 ]; then
 	check "churn: throughput with ptwatchd >= 99% of the kernel alone ($(fig ratio.churn.throughput_daemon_vs_kernel))" \
 		"$(fig ratio.churn.throughput_daemon_vs_kernel) >= 0.99"
