@@ -165,12 +165,12 @@ fi
 if command -v gnuplot > /dev/null; then
 	for kind in churn drift; do
 		gnuplot <<GP
-set terminal pngcairo size 960,540 font ",10" noenhanced
+set terminal pngcairo size 960,600 font ",10" noenhanced
 set output "$out/alloc-bench-$kind.png"
 set title "ptwatch steady-state benchmark, workload $kind: 4 allocators (jemalloc, jemalloc decay 0, tcmalloc, glibc)"
 set xlabel "seconds"
 set ylabel "KiB"
-set key top left
+set key below horizontal maxrows 2
 set grid
 plot "$out/series-off-$kind.dat" using 1:2 with lines lw 2 lc rgb "#c0392b" title "VmPTE, vm.pt_reclaim=0", \
      "$out/series-kernel-$kind.dat" using 1:2 with lines lw 2 lc rgb "#2471a3" title "VmPTE, kernel alone", \
