@@ -64,6 +64,10 @@ ssize_t procfs_read(int dirfd, const char *path, char *buf, size_t len);
  * is gone or has no mm (a kernel thread), or -errno. */
 int procfs_vm_pte(int dirfd, uint64_t *out);
 
+/* /proc/PID/stat: numeric field `field` (as proc(5) numbers them, 3 or
+ * more: counted after the comm, which may hold anything). 0 or -EINVAL. */
+int procfs_parse_stat_field(const char *text, int field, uint64_t *out);
+
 /* /proc/PID/stat: the process's start time (field 22, clock ticks since
  * boot), which tells a reused PID from the process that had it. 0 or
  * -EINVAL. */

@@ -280,27 +280,32 @@ int procfs_vm_pte(int dirfd, uint64_t *out)
 	return 0;
 }
 
-int procfs_parse_start_time(const char *text, uint64_t *out)
+int procfs_parse_stat_field(const char *text, int field, uint64_t *out)
 {
 	/* the comm in parentheses may hold anything: count after the last ')' */
 	const char *p = strrchr(text, ')');
 	char *end;
 
-	if (!p)
+	if (!p || field < 3)
 		return -EINVAL;
 	p++;
-	/* fields 3 (state) .. 21, then 22 */
-	for (int field = 3; field <= 22; field++) {
+	/* fields 3 (state) .. field - 1, then field */
+	for (int f = 3; f <= field; f++) {
 		while (*p == ' ')
 			p++;
 		if (!*p)
 			return -EINVAL;
-		if (field == 22)
+		if (f == field)
 			break;
 		p += strcspn(p, " ");
 	}
 	*out = strtoull(p, &end, 10);
 	return end == p ? -EINVAL : 0;
+}
+
+int procfs_parse_start_time(const char *text, uint64_t *out)
+{
+	return procfs_parse_stat_field(text, 22, out);
 }
 
 int procfs_start_time(const char *proc_root, pid_t pid, uint64_t *out)

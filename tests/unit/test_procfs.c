@@ -191,6 +191,15 @@ static void start_time_after_any_comm(void **state)
 				 &t),
 			 0);
 	assert_int_equal(t, 987654);
+	/* utime and stime, fields 14 and 15, by the same walk */
+	assert_int_equal(procfs_parse_stat_field(
+				 "1234 (a) b (c) S 1 1234 1234 0 -1 4194560 "
+				 "100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 10",
+				 15, &t),
+			 0);
+	assert_int_equal(t, 2);
+	assert_int_equal(procfs_parse_stat_field("1234 (x) S 1 2", 2, &t),
+			 -EINVAL);
 	assert_int_equal(procfs_parse_start_time("1234 (x) S 1 2", &t),
 			 -EINVAL);
 	assert_int_equal(procfs_parse_start_time("no parenthesis", &t),
