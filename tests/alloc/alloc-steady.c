@@ -35,10 +35,10 @@
  * Objects above 64 KiB use one page in 16 (buffers sized for the worst
  * case): the address space is larger than the resident set. Every byte
  * written is a pattern of the object, checked when the object is freed.
- * Prints "ready PID", then "t=S ops=N busy_ms=B cpu_ms=C" each second
- * (N: mallocs and frees so far; B: the time they took: drift's phases
- * then wait for their 4 s to end, churn's threads rest; C: the process's
- * CPU time, so its throughput is N / C) and at the end
+ * Prints "ready PID", then "t=S ops=N cpu_ms=C" each second (N: mallocs
+ * and frees so far; C: the process's CPU time, so its throughput is
+ * N / C: drift's phases wait for their 4 s to end and churn's threads
+ * rest, so ops per wall second would count the waits) and at the end
  * ops=N seconds=S data_ok=1|0.
  * Exit status: 0 ok, 1 allocation failed or data mismatch, 2 bad usage.
  */
@@ -80,8 +80,6 @@ static struct {
 } cfg = { .bytes = 64UL << 20, .seed = 1, .day_s = 32, .run = 32, .duty = 1 };
 
 static atomic_ulong ops;
-static atomic_ulong busy_ms;   /* drift: time its phases' work took */
-static atomic_ulong rested_us; /* churn: its threads' rests, summed */
 static atomic_int bad;
 static double t_end;
 
@@ -203,20 +201,14 @@ static double thread_cpu_s(void)
 /*
  * A service is not busy all the time: after each batch a churn thread
  * rests in proportion to the CPU the batch took, so that it uses about
- * cfg.duty of a CPU whatever its allocator's speed. What it rested is
- * not busy time: the throughput is ops per busy ms, as drift's.
+ * cfg.duty of a CPU whatever its allocator's speed.
  */
 static void rest(double cpu_start)
 {
 	double c = thread_cpu_s() - cpu_start;
 
-	if (cfg.duty < 1 && c > 0) {
-		double t = now_s();
-
+	if (cfg.duty < 1 && c > 0)
 		usleep((useconds_t)(c * (1 - cfg.duty) / cfg.duty * 1e6));
-		atomic_fetch_add(&rested_us,
-				 (unsigned long)((now_s() - t) * 1e6));
-	}
 }
 
 static void *churn(void *arg)
@@ -309,8 +301,8 @@ static void *phase_thread(void *arg)
 	while (s.n > 0) { /* 90% freed, a tenth survives */
 		struct obj o = set_take(&s, rand_r(&r) % s.n);
 
-		/* survivors are runs of 32 objects allocated one after the
-		 * other (a request's cache entries), not scattered ones */
+		/* survivors are runs of cfg.run objects allocated one after
+		 * the other (a request's cache entries), not scattered ones */
 		if ((o.tag / cfg.run) % 10)
 			obj_free(&o);
 		else
@@ -371,9 +363,6 @@ static void *drift(void *arg)
 		}
 		for (unsigned int i = 0; i < THREADS; i++)
 			pthread_join(t[i], NULL);
-		atomic_fetch_add(
-			&busy_ms,
-			(unsigned long)((now_s() - end + PHASE_S) * 1000));
 		while (now_s() < end && now_s() < t_end)
 			usleep(20000);
 	}
@@ -390,15 +379,6 @@ static unsigned long process_cpu_ms(void)
 
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (unsigned long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* churn's threads' time, less their rests: per thread, on average */
-static unsigned long churn_busy_ms(double start)
-{
-	double ms = (now_s() - start) * 1000 -
-		    (double)atomic_load(&rested_us) / 1000 / THREADS;
-
-	return ms > 0 ? (unsigned long)ms : 0;
 }
 
 static int parse(int argc, char **argv)
@@ -457,9 +437,7 @@ int main(int argc, char **argv)
 
 		while (now_s() < wake && now_s() < t_end)
 			usleep(10000);
-		printf("t=%d ops=%lu busy_ms=%lu cpu_ms=%lu\n", s,
-		       atomic_load(&ops),
-		       cfg.drift ? atomic_load(&busy_ms) : churn_busy_ms(start),
+		printf("t=%d ops=%lu cpu_ms=%lu\n", s, atomic_load(&ops),
 		       process_cpu_ms());
 		fflush(stdout);
 	}

@@ -71,7 +71,7 @@ CONF
 echo "# kernel $(uname -r); $SECONDS_RUN s per mode, a sample every $SAMPLE s;" \
 	"ptwatchd interval $INTERVAL, process_interval $PINTERVAL, confirm_after $CONFIRM," \
 	"min_kib 4; drift's days $DAY s"
-echo "csv,mode,t,workload,pid,vmpte_kb,rss_kb,empty,ops,busy_ms,cpu_ticks,daemon_ticks,cpu_ms"
+echo "csv,mode,t,workload,pid,vmpte_kb,rss_kb,empty,ops,cpu_ms,cpu_ticks,daemon_ticks"
 
 run_mode() { # MODE
 	mode=$1 dpid=

@@ -65,8 +65,8 @@ awk -F, -v pint="$pint" -v sent="${sent:-0}" -v refilled="${refilled:-0}" '
 {
 	mode = $2; t = $3 + 0; split($4, w, "-"); kind = w[1]; k = mode "-" kind
 	wl = mode SUBSEP $4
-	if (!(wl in ops0)) { ops0[wl] = $9; cms0[wl] = $13; cpu0[wl] = $11 }
-	ops1[wl] = $9; cms1[wl] = $13; cpu1[wl] = $11; kindof[wl] = k
+	if (!(wl in ops0)) { ops0[wl] = $9; cms0[wl] = $10; cpu0[wl] = $11 }
+	ops1[wl] = $9; cms1[wl] = $10; cpu1[wl] = $11; kindof[wl] = k
 	if ($12 != "") { if (!(mode in d0)) d0[mode] = $12; d1[mode] = $12 }
 	key = k SUBSEP t
 	if (!(key in seen)) { seen[key] = 1; rounds[k]++; last[k] = t

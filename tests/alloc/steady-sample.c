@@ -11,14 +11,13 @@
  *
  * Every SAMPLE_S seconds until SECONDS have passed (or every process is
  * gone) it prints, per live process,
- *   csv,MODE,T,NAME,PID,VMPTE_KB,RSS_KB,EMPTY,OPS,BUSY_MS,TICKS,DTICKS,CPU_MS
+ *   csv,MODE,T,NAME,PID,VMPTE_KB,RSS_KB,EMPTY,OPS,CPU_MS,TICKS,DTICKS
  * EMPTY: the process's empty PTE tables, by the census ptwatch's
  * `reclaim pid --dry-run` takes (the core's reclaim_pid(), nothing
  * freed; a busy process's census is used even when its tables moved
- * during it: a benchmark's count, not a decision). OPS, BUSY_MS and
- * CPU_MS: the last "t=S ops=N busy_ms=B cpu_ms=C" line of
- * OUTDIR/NAME.out (alloc-steady's output). TICKS: its utime + stime;
- * DTICKS: the daemon's (empty with 0).
+ * during it: a benchmark's count, not a decision). OPS and CPU_MS: the
+ * last "t=S ops=N cpu_ms=C" line of OUTDIR/NAME.out (alloc-steady's
+ * output). TICKS: its utime + stime; DTICKS: the daemon's (empty with 0).
  * A process whose census or files fail this round is left out of it
  * (steady-report.sh carries its last sample forward).
  * Exit status: 0, or 2 for bad usage.
@@ -62,36 +61,26 @@ static int status_kb(pid_t pid, long *pte, long *rss)
 	return 0;
 }
 
-/* utime + stime of /proc/PID/stat, or -1 */
+/* utime + stime (fields 14 and 15 of /proc/PID/stat), or -1 */
 static long long ticks(pid_t pid)
 {
-	char path[64], buf[1024], *p;
-	unsigned long long ut, st;
-	FILE *f;
-	int ok;
+	char path[64], buf[1024];
+	uint64_t ut, st;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	ok = fgets(buf, sizeof(buf), f) != NULL;
-	fclose(f);
-	/* comm may hold spaces: the fields after it start at the last ')' */
-	p = ok ? strrchr(buf, ')') : NULL;
-	if (!p ||
-	    sscanf(p + 2,
-		   "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
-		   &st) != 2)
+	if (procfs_read(AT_FDCWD, path, buf, sizeof(buf)) < 0 ||
+	    procfs_parse_stat_field(buf, 14, &ut) ||
+	    procfs_parse_stat_field(buf, 15, &st))
 		return -1;
 	return (long long)(ut + st);
 }
 
-/* The last "t=S ops=N busy_ms=B cpu_ms=C" line of DIR/NAME.out */
+/* The last "t=S ops=N cpu_ms=C" line of DIR/NAME.out */
 static int last_ops(const char *dir, const char *name, unsigned long *ops,
-		    unsigned long *busy, unsigned long *cpu)
+		    unsigned long *cpu)
 {
 	char path[512], line[256];
-	unsigned long o, b, c;
+	unsigned long o, c;
 	int t, found = 0;
 	FILE *f;
 
@@ -100,10 +89,8 @@ static int last_ops(const char *dir, const char *name, unsigned long *ops,
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "t=%d ops=%lu busy_ms=%lu cpu_ms=%lu", &t, &o,
-			   &b, &c) == 4) {
+		if (sscanf(line, "t=%d ops=%lu cpu_ms=%lu", &t, &o, &c) == 3) {
 			*ops = o;
-			*busy = b;
 			*cpu = c;
 			found = 1;
 		}
@@ -119,7 +106,7 @@ static int sample_one(const char *mode, int t, const struct wl *w, pid_t daemon,
 				      .no_after = true,
 				      .moving_ok = true };
 	struct reclaim_pid_result r;
-	unsigned long ops, busy, cpu;
+	unsigned long ops, cpu;
 	long pte, rss;
 	long long tk, dt = -1;
 
@@ -127,16 +114,16 @@ static int sample_one(const char *mode, int t, const struct wl *w, pid_t daemon,
 		return kill(w->pid, 0) ? 0 : -1;
 	tk = ticks(w->pid);
 	if (status_kb(w->pid, &pte, &rss) || tk < 0 ||
-	    last_ops(dir, w->name, &ops, &busy, &cpu))
+	    last_ops(dir, w->name, &ops, &cpu))
 		return -1;
 	if (daemon)
 		dt = ticks(daemon);
 	printf("csv,%s,%d,%s,%d,%ld,%ld,%llu,%lu,%lu,%lld,", mode, t, w->name,
 	       (int)w->pid, pte, rss, (unsigned long long)r.empty_before, ops,
-	       busy, tk);
+	       cpu, tk);
 	if (dt >= 0)
 		printf("%lld", dt);
-	printf(",%lu\n", cpu);
+	printf("\n");
 	return 1;
 }
 
