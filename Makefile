@@ -38,7 +38,7 @@ test: all
 # Five minutes of stress on the debug kernel, 30 s per race mode, the
 # benchmark at the seeds' sizes with 8 blocks of rounds: about an hour.
 test-long: all
-	PTWATCH_LONG=1 PTWATCH_SUITES=kernel tests/run-tests.sh
+	PTWATCH_LONG=1 PTWATCH_SUITES="kernel stress" tests/run-tests.sh
 
 # The steady-state benchmark at full length (docs/alloc-bench.md): 600 s
 # per mode in the patched guest; rewrites docs/alloc-bench-*.png and

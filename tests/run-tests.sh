@@ -3,8 +3,10 @@
 # A suite is a cmocka binary in build/tests/unit (run in TAP mode) or an
 # executable tests/*/t-*.sh that prints TAP lines:
 #   ok - what          not ok - what          ok - what # SKIP why
-# Suites run in name order within: unit, host, daemon, kernel, alloc, vm, systemd
-# (kernel first: it builds the patched kernel that alloc and vm boot too).
+# Suites run in name order within: unit, host, daemon, kernel, alloc, vm,
+# systemd, stress (kernel first: it builds the patched kernel that alloc
+# and vm boot too; stress last: its debug kernel builds in the background
+# while the guest suites before it run, see prebuild_debug).
 # PTWATCH_SUITES="unit host" limits the run to those directories.
 #
 # A suite passes only when it ran to its end: it prints a plan (1..N, first
@@ -21,12 +23,12 @@ set -u
 cd "$(dirname "$0")/.."
 export BUILD=${BUILD:-build}
 export PTWATCH_ROOT=$PWD
-suites=${PTWATCH_SUITES:-unit host daemon kernel alloc vm systemd}
+suites=${PTWATCH_SUITES:-unit host daemon kernel alloc vm systemd stress}
 pass=0 fail=0 skip=0 failed=()
 log_dir=$BUILD/test-logs
 mkdir -p "$log_dir"
 # seconds a suite may run, by directory (the kernel suites build kernels)
-declare -A limit=([unit]=120 [host]=900 [daemon]=900 [kernel]=3600 [alloc]=2700 [vm]=1800 [systemd]=1800)
+declare -A limit=([unit]=120 [host]=900 [daemon]=900 [kernel]=3600 [alloc]=2700 [vm]=1800 [systemd]=1800 [stress]=3600)
 KILL_AFTER=30
 
 fail_suite() { # NAME WHY
@@ -90,6 +92,41 @@ run_suite() { # $1 name, $2 time limit in s, $3... command
 	echo "# suite $name took $(($(date +%s) - start)) s"
 }
 
+# The debug kernel (stress/t-debug-stress.sh) takes both cores for about
+# 13 minutes of a cold run; the guest suites before it (one vCPU each,
+# under -icount where they time anything) leave one core idle for about
+# 25. So once the kernels the suites build in the foreground are cached
+# (plain, off, the cross checks: their builds take the same lock), the
+# debug kernel builds beside the guest suites, niced, and the stress suite
+# finds it in the cache, or waits on the lock for the rest of its build.
+# Its log: build/test-logs/debug-kernel.log; a failed build fails the
+# stress suite, which then tries once more and names the build log.
+bg_pid='' bg_done=0
+prebuild_debug() { # $1: the directory of the suite about to run
+	local kp=kernel-patches/build-kernel.sh v
+	[ "$bg_done" = 0 ] || return 0
+	case " $suites " in *" stress "*) ;; *) bg_done=1; return 0 ;; esac
+	case $1 in kernel | alloc | vm | systemd) ;; *) return 0 ;; esac
+	if $kp --print --debug > /dev/null 2>&1; then
+		bg_done=1
+		return 0
+	fi
+	for v in "" --off "--cross arm64" "--cross mips"; do
+		# shellcheck disable=SC2086
+		$kp --print $v > /dev/null 2>&1 || return 0
+	done
+	bg_done=1
+	echo "# building the debug kernel in the background for stress/ (log: $log_dir/debug-kernel.log)"
+	# its own process group, so that the trap below stops make and
+	# the compilers too
+	setsid nice -n 19 $kp --debug > /dev/null 2> "$log_dir/debug-kernel.log" &
+	bg_pid=$!
+}
+# an interrupted run does not leave a kernel build behind
+trap '[ -z "$bg_pid" ] || kill -- -"$bg_pid" 2> /dev/null' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
 # suite_limit SCRIPT DIR: its "# time limit: N s" line, else DIR's
 suite_limit() {
 	local n
@@ -107,6 +144,7 @@ for dir in $suites; do
 	fi
 	for script in tests/"$dir"/t-*.sh; do
 		[ -x "$script" ] || continue
+		prebuild_debug "$dir"
 		run_suite "$dir/${script##*/}" "$(suite_limit "$script" "$dir")" "$script"
 	done
 done
