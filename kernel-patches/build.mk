@@ -5,7 +5,7 @@
 kernel:
 	kernel-patches/build-kernel.sh
 # The debug variant (KASAN, lockdep, DEBUG_VM, PAGE_TABLE_CHECK) for the
-# stress tests: tests/kernel/t-debug-stress.sh.
+# stress tests: tests/stress/t-debug-stress.sh.
 .PHONY: kernel-debug
 kernel-debug:
 	kernel-patches/build-kernel.sh --debug

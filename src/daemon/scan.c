@@ -111,6 +111,7 @@ static bool read_one(struct d_scan *sc, int proc_fd, pid_t pid,
 	} else {
 		*m = (struct d_proc_meta){ 0 };
 	}
+	m->young = !known;
 	*p = s;
 	m->read_ns = now_ns(CLOCK_MONOTONIC);
 	m->partial = err == -EACCES;
@@ -148,35 +149,61 @@ static int merge_listing(struct d_scan *sc, const pid_t *l, size_t nl,
 	return 0;
 }
 
-/* Re-reads up to budget known processes from the cursor on, wrapping. */
-static void refresh(struct d_scan *sc, int proc_fd, unsigned int budget)
+/* Re-reads the processes the last sample read for the first time, outside
+ * the budget. A new process is most often a fork about to exec: read
+ * between the two, it has its parent's name and page tables, and with
+ * the round robin it kept them until its turn came, tens of samples on a
+ * busy host (a `sleep` listed as "bash" in t-daemon's cold run). Read as
+ * new again: a rate from the parent's image to the child's means nothing. */
+static void reread_young(struct d_scan *sc, int proc_fd)
 {
 	struct snapshot *s = &sc->snap;
-	size_t n = s->nr_procs, start = 0, todo;
+
+	for (size_t i = 0; i < s->nr_procs; i++) {
+		if (!sc->meta[i].young)
+			continue;
+		if (read_one(sc, proc_fd, s->procs[i].pid, &s->procs[i],
+			     &sc->meta[i], false))
+			sc->meta[i].young = false;
+		else
+			sc->meta[i].gone = true;
+	}
+}
+
+/* Re-reads up to budget known processes from the cursor on, wrapping;
+ * those read since t0, this sample's start, are not due (a rate needs
+ * time) and do not count. */
+static void refresh(struct d_scan *sc, int proc_fd, unsigned int budget,
+		    uint64_t t0)
+{
+	struct snapshot *s = &sc->snap;
+	size_t n = s->nr_procs, start = 0, todo, done = 0;
 
 	if (!n)
 		return;
 	todo = budget && budget < n ? budget : n;
 	while (start < n && s->procs[start].pid < sc->cursor)
 		start++;
-	for (size_t c = 0; c < todo; c++) {
+	for (size_t c = 0; c < n && done < todo; c++) {
 		size_t i = (start + c) % n;
 		uint64_t pte = s->procs[i].page_table_bytes;
 
+		if (sc->meta[i].read_ns >= t0)
+			continue;
 		/* its rollup fits a sample but not what is left of this one:
 		 * it and those after it wait for the next sample */
 		if (pte >= PTW_ROLLUP_MIN_PTE && pte <= sc->rollup.per_sample &&
 		    pte > sc->rollup.left) {
-			sc->rollup.deferred += todo - c;
-			todo = c;
+			sc->rollup.deferred += todo - done;
 			break;
 		}
 		if (!read_one(sc, proc_fd, s->procs[i].pid, &s->procs[i],
 			      &sc->meta[i], true))
 			sc->meta[i].gone = true;
 		sc->cursor = s->procs[i].pid + 1;
+		done++;
 	}
-	sc->last_refreshed = todo;
+	sc->last_refreshed = done;
 }
 
 /* Reads the new processes and merges them in, keeping PID order. */
@@ -338,7 +365,10 @@ int d_scan_sample(struct d_scan *sc, const struct d_scan_opts *o)
 	d_rollup_begin(&sc->rollup, sc->rollup_budget);
 	err = merge_listing(sc, l, nl, &f, &nf);
 	if (!err) {
-		refresh(sc, proc_fd, o->budget);
+		uint64_t t0 = now_ns(CLOCK_MONOTONIC);
+
+		reread_young(sc, proc_fd);
+		refresh(sc, proc_fd, o->budget, t0);
 		err = add_fresh(sc, proc_fd, f, nf);
 	}
 	close(proc_fd);

@@ -40,6 +40,8 @@ struct d_proc_meta {
 	uint64_t cgroup_id; /* its memory cgroup's id (iterator only) */
 	bool partial;	    /* smaps_rollup was not readable */
 	bool gone;	    /* exited while re-read: to be dropped */
+	bool young;	    /* first read in the last sample: read again in
+			     * this one (procfs), see reread_young() */
 };
 
 struct d_scan {

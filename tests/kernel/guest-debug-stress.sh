@@ -1,6 +1,6 @@
 #!/bin/sh
 # Runs inside a QEMU guest booted on the debug build of the patched 6.12
-# kernel (KASAN, lockdep, DEBUG_VM, PAGE_TABLE_CHECK; t-debug-stress.sh)
+# kernel (KASAN, lockdep, DEBUG_VM, PAGE_TABLE_CHECK; tests/stress/t-debug-stress.sh)
 # with vm.pt_reclaim=1: stress-ng's memory stressors with `ptwatch record`
 # attached to the tracepoints, then every mode of our race tests
 # (guest-race-check.sh), the MADV_PT_RECLAIM fuzzer (pt-fuzz) and

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Inside a guest on the patched 6.12 kernel, plain (guest-reclaim-pid.sh,
-# t-reclaim-pid.sh) or debug (guest-debug-stress.sh, t-debug-stress.sh):
+# t-reclaim-pid.sh) or debug (guest-debug-stress.sh, tests/stress/t-debug-stress.sh):
 # MADV_PT_RECLAIM from a hostile, unprivileged caller (issue 21). As uid
 # 65534, tests/workloads/pt-hostile aims the advice, through madvise() and
 # process_madvise(), at a hole, at a block that reaches into a hole, at the

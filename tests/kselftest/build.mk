@@ -6,7 +6,7 @@
 # for the guests. The harness comes from the kernel source: the tree that
 # build-kernel.sh unpacks into $(BUILD)/kernel/src, or else its cached
 # source tarball (a fresh clone whose kernels are all cached has no tree).
-# t-reclaim-pid.sh and t-debug-stress.sh run `make kselftest` once their
+# t-reclaim-pid.sh and tests/stress/t-debug-stress.sh run `make kselftest` once their
 # kernel is there, so the source has been fetched by then.
 KSELFTEST_BIN := $(BUILD)/tests/pt_reclaim_selftest
 KSELFTEST_TREE := $(BUILD)/kernel/src/tools/testing/selftests

@@ -12,8 +12,9 @@
 
 static char root[64];
 
-/* A process with VmPTE kB of page tables and rss kB resident. */
-static void proc(int pid, unsigned int pte_kb, unsigned int rss_kb)
+/* A process named name with VmPTE kB of page tables and rss kB resident. */
+static void proc_named(int pid, const char *name, unsigned int pte_kb,
+		       unsigned int rss_kb)
 {
 	char d[128], text[512];
 
@@ -21,13 +22,21 @@ static void proc(int pid, unsigned int pte_kb, unsigned int rss_kb)
 	fixture_mkdirs(root, d);
 	snprintf(
 		text, sizeof(text),
-		"Name:\tp%d\nTgid:\t%d\nVmRSS:\t%u kB\nRssAnon:\t%u kB\n"
+		"Name:\t%s\nTgid:\t%d\nVmRSS:\t%u kB\nRssAnon:\t%u kB\n"
 		"RssFile:\t0 kB\nRssShmem:\t0 kB\nVmSwap:\t0 kB\nVmPTE:\t%u kB\n",
-		pid, pid, rss_kb, rss_kb, pte_kb);
+		name, pid, rss_kb, rss_kb, pte_kb);
 	snprintf(d, sizeof(d), "%d/status", pid);
 	fixture_write(root, d, text);
 	snprintf(d, sizeof(d), "%d/cgroup", pid);
 	fixture_write(root, d, "0::/\n");
+}
+
+static void proc(int pid, unsigned int pte_kb, unsigned int rss_kb)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "p%d", pid);
+	proc_named(pid, name, pte_kb, rss_kb);
 }
 
 static void gone(int pid)
@@ -105,6 +114,8 @@ static void budget_refreshes_round_robin(void **state)
 	for (int i = 0; i < 5; i++)
 		proc(pids[i], 8, 64);
 	sample(&sc, 2);
+	sample(&sc, 2); /* new ones are read again once, outside the budget */
+	assert_int_equal(sc.last_refreshed, 0);
 	/* every process grows its page tables; with 2 re-reads a sample,
 	 * all five are seen again within three samples, none is skipped */
 	for (int i = 0; i < 5; i++)
@@ -120,8 +131,8 @@ static void budget_refreshes_round_robin(void **state)
 	sample(&sc, 2);
 	for (int i = 0; i < 5; i++)
 		assert_int_equal(sc.snap.procs[i].page_table_bytes, 16384);
-	/* 50 grew between its last two reads (samples 1 and 4): a rate;
-	 * 10 was read in samples 2 and 4 at the same size: rate 0 */
+	/* 50 grew between its last two reads (samples 2 and 5): a rate;
+	 * 10 was read in samples 3 and 5 at the same size: rate 0 */
 	assert_true(d_scan_rate(&sc, 4) > 0);
 	assert_true(d_scan_rate(&sc, 0) == 0);
 	assert_int_equal(sc.snap.host.page_tables, 4096 * 1024);
@@ -131,6 +142,38 @@ static void budget_refreshes_round_robin(void **state)
 	sample(&sc, 0);
 	for (int i = 0; i < 5; i++)
 		assert_int_equal(sc.snap.procs[i].page_table_bytes, 24576);
+	d_scan_free(&sc);
+}
+
+/* A fork read before it execs has its parent's name and page tables: the
+ * next sample reads every new process again, outside the budget, as new
+ * (no rate across the exec); then the round robin takes over. */
+static void new_ones_are_read_again(void **state)
+{
+	struct d_scan sc = { 0 };
+	int pids[] = { 10, 20, 30 };
+
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		proc_named(pids[i], "bash", 400, 4096);
+	sample(&sc, 1);
+	for (int i = 0; i < 3; i++)
+		proc_named(pids[i], "sleep", 8, 64);
+	sample(&sc, 1);
+	for (int i = 0; i < 3; i++) {
+		assert_string_equal(sc.snap.procs[i].comm, "sleep");
+		assert_int_equal(sc.snap.procs[i].page_table_bytes, 8192);
+		assert_true(isnan(d_scan_rate(&sc, i)));
+	}
+	assert_int_equal(sc.last_refreshed, 0);
+	/* grown: with a budget of 1, one of them is read in the next sample */
+	for (int i = 0; i < 3; i++)
+		proc_named(pids[i], "sleep", 16, 64);
+	sample(&sc, 1);
+	assert_int_equal(sc.last_refreshed, 1);
+	assert_int_equal(sc.snap.procs[0].page_table_bytes, 16384);
+	assert_int_equal(sc.snap.procs[1].page_table_bytes, 8192);
+	assert_int_equal(sc.snap.procs[2].page_table_bytes, 8192);
 	d_scan_free(&sc);
 }
 
@@ -160,6 +203,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(budget_refreshes_round_robin,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(new_ones_are_read_again, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(order_is_by_waste, setup,
 						teardown),
 	};
