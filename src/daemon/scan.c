@@ -111,7 +111,7 @@ static bool read_one(struct d_scan *sc, int proc_fd, pid_t pid,
 	} else {
 		*m = (struct d_proc_meta){ 0 };
 	}
-	m->young = !known;
+	m->young = !known && sc->started;
 	*p = s;
 	m->read_ns = now_ns(CLOCK_MONOTONIC);
 	m->partial = err == -EACCES;
@@ -154,7 +154,9 @@ static int merge_listing(struct d_scan *sc, const pid_t *l, size_t nl,
  * between the two, it has its parent's name and page tables, and with
  * the round robin it kept them until its turn came, tens of samples on a
  * busy host (a `sleep` listed as "bash" in t-daemon's cold run). Read as
- * new again: a rate from the parent's image to the child's means nothing. */
+ * new again: a rate from the parent's image to the child's means nothing.
+ * Not those of the first sample (sc->started): they were there before us,
+ * and on a large host that would be a second full read at start. */
 static void reread_young(struct d_scan *sc, int proc_fd)
 {
 	struct snapshot *s = &sc->snap;
@@ -370,6 +372,7 @@ int d_scan_sample(struct d_scan *sc, const struct d_scan_opts *o)
 		reread_young(sc, proc_fd);
 		refresh(sc, proc_fd, o->budget, t0);
 		err = add_fresh(sc, proc_fd, f, nf);
+		sc->started = true;
 	}
 	close(proc_fd);
 	free(l);

@@ -53,6 +53,7 @@ struct d_scan {
 	struct cgroup_layout layout;
 	bool have_layout;
 	unsigned int last_new, last_refreshed; /* reads in the last sample */
+	bool started; /* a procfs sample was taken: new ones are young */
 	/* smaps_rollup's page walks in the procfs sampler, bounded per sample
 	 * (rollup_budget.h); rollup_budget 0: D_ROLLUP_BUDGET */
 	struct d_rollup_budget rollup;
